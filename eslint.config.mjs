@@ -1,0 +1,14 @@
+import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
+
+export default [
+	...configWithoutCloudSupport,
+	{
+		files: ['package.json'],
+		rules: {
+			// This package exists to use Redis (ioredis) and needs an exact-id JSON parser (lossless-json):
+			// runtime dependencies are unavoidable. n8n Cloud does not allow them; the package targets
+			// self-hosted n8n, as the README says.
+			'@n8n/community-nodes/no-runtime-dependencies': 'off',
+		},
+	},
+];

@@ -1,0 +1,65 @@
+/**
+ * The canonical event: one item per order line or level change, whatever the platform and topic
+ * (design.md "Canonical item"). Every node after the trigger reads only this shape.
+ */
+export type Platform = 'shopify' | 'woocommerce' | 'manual';
+export type EventKind = 'orderLine' | 'level' | 'observation' | 'mapping';
+export type EventVia = 'webhook' | 'poll' | 'reconciliation' | 'manual';
+
+export interface InventoryEvent {
+	kind: EventKind;
+	/** Business identity, e.g. 'shopify:x.myshopify.com:order:<orderId>:line:<lineId>'. Ids are exact strings. */
+	id: string;
+	/** Milliseconds since the epoch of the platform's time for this state (order / level / product). */
+	version: number;
+	source: { platform: Platform; shop: string; topic: string; via: EventVia };
+	/** orderLine only: every line key of the order at this version (a stored line missing from it draws 0). */
+	lineIds?: string[];
+	sku: string | null;
+	refs: { inventoryItemId?: string; variantId?: string; productId?: string; orderId?: string };
+	/** '<platform>:<shop>:<platformLocationId>'; null on an orderLine = the channel's sales location. */
+	locationId: string | null;
+	/**
+	 * level / observation: units available. orderLine: units this line draws from stock now (0 if none;
+	 * negative on a restock item, which returns units to a named location). null on an orderLine: the status
+	 * leaves stock as it was (keep the stored units). null on a mapping.
+	 */
+	quantity: number | null;
+	/** Why a field is empty (e.g. 'line has no SKU'), for the user; never a secret. */
+	note?: string;
+	correlationId?: string;
+	occurredAt: string;
+	receivedAt: string;
+}
+
+/** A signed body we could not turn into events: kept whole, with the reason, so nothing is silently lost. */
+export interface InvalidEvent {
+	reason: string;
+	platform: Platform;
+	topic: string;
+	shop: string | null;
+	correlationId?: string;
+	receivedAt: string;
+	rawBody: string;
+}
+
+/** What a receipt carries into normalisation: the raw bytes and the few headers we use (lower-case names). */
+export interface Delivery {
+	platform: 'shopify' | 'woocommerce';
+	headers: Record<string, string | undefined>;
+	rawBody: string;
+	receivedAt: string;
+	via?: EventVia;
+}
+
+export interface NormalizeResult {
+	events: InventoryEvent[];
+	invalid: InvalidEvent[];
+	/**
+	 * Shopify refunds/create carries no whole order: the caller re-reads the order (when its credential allows)
+	 * and normalises the answer with normalizeShopifyGraphqlOrder.
+	 */
+	rereadOrder?: { shop: string; orderId: string };
+	/** Deliveries that are not events (the WooCommerce ping): acknowledge, start nothing. */
+	ignored?: string;
+}

@@ -1,0 +1,58 @@
+/**
+ * GraphQL documents the trigger sends to the Shopify Admin API (subscriptions, the refund re-read).
+ * Kept in one place so the simulator's tests and the node speak exactly the same queries.
+ */
+
+export const SHOP_NAME_QUERY = 'query ShopName { shop { name } }';
+
+export const LIST_WEBHOOK_SUBSCRIPTIONS = `query ListWebhookSubscriptions($first: Int!, $after: String, $uri: String) {
+  webhookSubscriptions(first: $first, after: $after, uri: $uri) {
+    edges { node { id topic uri } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+export const CREATE_WEBHOOK_SUBSCRIPTION = `mutation CreateWebhookSubscription($topic: WebhookSubscriptionTopic!, $uri: String!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: { uri: $uri, format: JSON }) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}`;
+
+export const DELETE_WEBHOOK_SUBSCRIPTION = `mutation DeleteWebhookSubscription($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
+  }
+}`;
+
+/** The whole order, as refunds/create lacks it: lines, refunds with their restock type and location. */
+export const ORDER_FOR_STOCK = `query OrderForStock($id: ID!) {
+  order(id: $id) {
+    id
+    updatedAt
+    cancelledAt
+    retailLocation { id }
+    lineItems(first: 250) {
+      edges { node { id sku quantity currentQuantity variant { id } product { id } } }
+    }
+    refunds(first: 250) {
+      id
+      createdAt
+      refundLineItems(first: 250) {
+        edges { node { quantity restockType location { id } lineItem { id } } }
+      }
+    }
+  }
+}`;
+
+/** Webhook topic (REST spelling, as in X-Shopify-Topic) → GraphQL enum. */
+export const SHOPIFY_TOPIC_ENUM: Record<string, string> = {
+	'inventory_levels/update': 'INVENTORY_LEVELS_UPDATE',
+	'orders/create': 'ORDERS_CREATE',
+	'orders/updated': 'ORDERS_UPDATED',
+	'orders/cancelled': 'ORDERS_CANCELLED',
+	'refunds/create': 'REFUNDS_CREATE',
+	'inventory_items/update': 'INVENTORY_ITEMS_UPDATE',
+	'products/update': 'PRODUCTS_UPDATE',
+};
