@@ -1,0 +1,138 @@
+import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { appendToInbox } from '../shared/inbox';
+import { inboxKey } from '../shared/keys';
+import { shopifyGraphql } from '../shared/platformApi';
+import {
+	credentialFromData,
+	describeRedisError,
+	getRedis,
+	keyPrefixOf,
+	type InventoryRedisCredential,
+} from '../shared/redis';
+import {
+	SIGNATURE_HEADER,
+	isWooCommercePing,
+	normalizeDelivery,
+	normalizeShopifyGraphqlOrder,
+	pickHeaders,
+	type Delivery,
+	type NormalizeResult,
+} from './normalize';
+import { ORDER_FOR_STOCK } from './shopifyQueries';
+import { verifySignature } from './signature';
+
+/**
+ * The receipt path of the Inventory Webhook Trigger: verify, acknowledge, and either start one run with the
+ * canonical items (direct) or store the delivery in the Redis inbox and start nothing (inbox).
+ * Every answer is written here, before any run starts, so the platform never waits on n8n's execution.
+ */
+
+type Platform = 'shopify' | 'woocommerce';
+
+function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): IWebhookResponseData {
+	ctx.getResponseObject().status(status).json(body);
+	return { noWebhookResponse: true };
+}
+
+async function signingSecrets(ctx: IWebhookFunctions, platform: Platform) {
+	if (platform === 'shopify') {
+		const c = await ctx.getCredentials('shopifyInventoryApi');
+		const current = String(c.webhookSecret || (c.authentication === 'clientCredentials' ? c.clientSecret : '') || '');
+		return { current, previous: String(c.previousWebhookSecret ?? '') };
+	}
+	const c = await ctx.getCredentials('wooCommerceInventoryApi');
+	return { current: String(c.webhookSecret ?? ''), previous: String(c.previousWebhookSecret ?? '') };
+}
+
+async function canReadShopifyOrders(ctx: IWebhookFunctions): Promise<boolean> {
+	const c = await ctx.getCredentials('shopifyInventoryApi');
+	return c.authentication === 'accessToken' ? Boolean(c.accessToken) : Boolean(c.clientId && c.clientSecret);
+}
+
+function toItems(records: object[]): INodeExecutionData[] {
+	return records.map((json) => ({ json: json as IDataObject }));
+}
+
+export async function receiveWebhook(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const req = ctx.getRequestObject();
+	const platform = ctx.getNodeParameter('platform') as Platform;
+	const raw: Buffer = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.from('');
+	const rawText = raw.toString('utf8');
+	const headers = req.headers as Record<string, string | undefined>;
+
+	if (platform === 'woocommerce' && isWooCommercePing(headers, rawText)) {
+		// Exactly 200, or WooCommerce does not save the webhook as active. Not an event: no run.
+		ctx.getResponseObject().status(200).end();
+		return { noWebhookResponse: true };
+	}
+
+	const secrets = await signingSecrets(ctx, platform);
+	if (!secrets.current && !secrets.previous) {
+		return reply(ctx, 401, { error: 'no webhook secret is configured in the credential' });
+	}
+	const signature = headers[SIGNATURE_HEADER[platform]];
+	if (!signature) return reply(ctx, 401, { error: 'missing signature header' });
+	if (!verifySignature(raw, signature, secrets)) return reply(ctx, 401, { error: 'invalid signature' });
+
+	const delivery: Delivery = {
+		platform,
+		headers: pickHeaders(platform, req.headers),
+		rawBody: rawText,
+		receivedAt: new Date().toISOString(),
+		via: 'webhook',
+	};
+
+	if (ctx.getNodeParameter('delivery', 'run') === 'inbox') return queueToInbox(ctx, delivery, raw);
+
+	let result: NormalizeResult = normalizeDelivery(delivery);
+	if (result.rereadOrder) {
+		const reread = await rereadRefundedOrder(ctx, delivery, result.rereadOrder.orderId);
+		if (reread === 'unavailable') return reply(ctx, 503, { error: 'could not re-read the refunded order; retry' });
+		if (reread) result = reread;
+	}
+	if (result.events.length === 0 && result.invalid.length === 0) {
+		return reply(ctx, 200, { received: 0 });
+	}
+	reply(ctx, 200, { received: result.events.length + result.invalid.length });
+	return { noWebhookResponse: true, workflowData: [toItems(result.events), toItems(result.invalid)] };
+}
+
+/**
+ * refunds/create has no whole order, so the order is read back (when the credential can) and its lines are
+ * emitted like an orders/updated. 'unavailable' asks Shopify to retry (503) rather than lose the refund;
+ * null means "no re-read": the orders/updated Shopify sends after a refund carries the change.
+ */
+async function rereadRefundedOrder(
+	ctx: IWebhookFunctions,
+	delivery: Delivery,
+	orderId: string,
+): Promise<NormalizeResult | 'unavailable' | null> {
+	const wanted = ctx.getNodeParameter('options.rereadRefundedOrders', true) as boolean;
+	if (!wanted || !(await canReadShopifyOrders(ctx))) return null;
+	try {
+		const data = await shopifyGraphql<{ order: unknown }>(ctx, ORDER_FOR_STOCK, { id: `gid://shopify/Order/${orderId}` });
+		if (data.order === null) return null;
+		return normalizeShopifyGraphqlOrder(data.order, delivery);
+	} catch {
+		return 'unavailable';
+	}
+}
+
+async function queueToInbox(ctx: IWebhookFunctions, delivery: Delivery, raw: Buffer): Promise<IWebhookResponseData> {
+	let cred: InventoryRedisCredential;
+	try {
+		cred = credentialFromData(await ctx.getCredentials<ICredentialDataDecryptedObject>('inventoryRedisApi'));
+	} catch {
+		return reply(ctx, 503, { error: 'the Inventory Redis credential is missing' });
+	}
+	try {
+		const redis = await getRedis(cred);
+		const stream = inboxKey(keyPrefixOf(cred), String(ctx.getNodeParameter('inboxStream', 'inbox') || 'inbox'));
+		await appendToInbox(redis, stream, delivery, raw);
+	} catch (error) {
+		// Never 200 for an event that is not stored: Shopify retries a 503; WooCommerce's catch-up poll covers it.
+		ctx.logger.warn(`Inventory inbox unavailable: ${describeRedisError(error, cred)}`);
+		return reply(ctx, 503, { error: 'inbox unavailable, retry later' });
+	}
+	return reply(ctx, 200, { queued: true });
+}

@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import Redis, { type RedisOptions } from 'ioredis';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestFunctions,
+	ICredentialsDecrypted,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
+import { validatePrefix } from './keys';
+
+/**
+ * One ioredis client per Inventory Redis credential per process, reused by every execution and every node
+ * (never a connection per item or per run). Clients reconnect by themselves with backoff; a command issued
+ * while Redis is away fails at once instead of waiting in a queue, so a webhook can answer 503 in time.
+ */
+
+export interface InventoryRedisCredential {
+	host: string;
+	port: number;
+	database: number;
+	user?: string;
+	password?: string;
+	tls?: boolean;
+	tlsCa?: string;
+	tlsSkipVerify?: boolean;
+	keyPrefix?: string;
+	sentinels?: string;
+	sentinelName?: string;
+}
+
+export class RedisPolicyError extends Error {}
+
+/** Commands that take longer than this fail: a stuck Redis must not hold a webhook past Shopify's 5 s. */
+const COMMAND_TIMEOUT_MS = 2_000;
+const CONNECT_TIMEOUT_MS = 3_000;
+
+export function credentialFromData(data: ICredentialDataDecryptedObject | undefined): InventoryRedisCredential {
+	const d = data ?? {};
+	return {
+		host: String(d.host ?? '127.0.0.1').trim() || '127.0.0.1',
+		port: Number(d.port ?? 6379) || 6379,
+		database: Number(d.database ?? 0) || 0,
+		user: d.user ? String(d.user) : undefined,
+		password: d.password ? String(d.password) : undefined,
+		tls: d.tls === true,
+		tlsCa: d.tlsCa ? String(d.tlsCa) : undefined,
+		tlsSkipVerify: d.tlsSkipVerify === true,
+		keyPrefix: d.keyPrefix ? String(d.keyPrefix) : undefined,
+		sentinels: d.sentinels ? String(d.sentinels) : undefined,
+		sentinelName: d.sentinelName ? String(d.sentinelName) : undefined,
+	};
+}
+
+/** Where we connect, for messages: host:port or the sentinel set. Never the user's password. */
+export function describeTarget(cred: InventoryRedisCredential): string {
+	if (cred.sentinels) return `Sentinel ${cred.sentinels} (master '${cred.sentinelName ?? 'mymaster'}')`;
+	return `${cred.host}:${cred.port}`;
+}
+
+export function redisOptions(cred: InventoryRedisCredential): RedisOptions {
+	const options: RedisOptions = {
+		db: cred.database,
+		username: cred.user || undefined,
+		password: cred.password || undefined,
+		lazyConnect: true,
+		enableOfflineQueue: false,
+		maxRetriesPerRequest: 1,
+		connectTimeout: CONNECT_TIMEOUT_MS,
+		commandTimeout: COMMAND_TIMEOUT_MS,
+		connectionName: 'n8n-nodes-inventory-sync',
+		// Reconnect for ever, 100 ms more each time up to 2 s: Redis coming back must need no n8n restart.
+		retryStrategy: (times) => Math.min(times * 100, 2_000),
+		tls: cred.tls
+			? { ca: cred.tlsCa ? [cred.tlsCa] : undefined, rejectUnauthorized: !cred.tlsSkipVerify }
+			: undefined,
+	};
+	if (cred.sentinels) {
+		options.sentinels = cred.sentinels
+			.split(',')
+			.map((s) => s.trim())
+			.filter(Boolean)
+			.map((s) => {
+				const [host, port] = s.split(':');
+				return { host, port: Number(port || 26379) };
+			});
+		options.name = cred.sentinelName || 'mymaster';
+	} else {
+		options.host = cred.host;
+		options.port = cred.port;
+	}
+	return options;
+}
+
+function fingerprint(cred: InventoryRedisCredential): string {
+	// The password is part of the identity (a rotated password needs a new client) but only as a digest.
+	return createHash('sha256').update(JSON.stringify({ ...cred, keyPrefix: undefined })).digest('hex');
+}
+
+const clients = new Map<string, Promise<Redis>>();
+
+/** Reads INFO and refuses an evicting policy: eviction would silently drop dedupe, inbox and ledger keys. */
+export async function checkRedisPolicy(redis: Redis, target: string): Promise<{ persistence: boolean }> {
+	const memory = await redis.info('memory');
+	const policy = /maxmemory_policy:(\S+)/.exec(memory)?.[1];
+	if (policy && policy !== 'noeviction') {
+		throw new RedisPolicyError(
+			`Redis at ${target} has maxmemory-policy '${policy}': it must be 'noeviction', or Redis may silently drop ` +
+				`inventory keys under memory pressure. Set it with CONFIG SET maxmemory-policy noeviction (and in redis.conf).`,
+		);
+	}
+	const persistence = await redis.info('persistence');
+	const aof = /aof_enabled:1/.test(persistence);
+	const rdb = /rdb_last_save_time/.test(persistence) && !/rdb_saves:0\b/.test(persistence);
+	return { persistence: aof || rdb };
+}
+
+/** Turns a connection or command error into a message that names the server and never a secret. */
+export function describeRedisError(error: unknown, cred: InventoryRedisCredential): string {
+	if (error instanceof RedisPolicyError) return error.message;
+	const raw = error instanceof Error ? error.message : String(error);
+	let message = raw;
+	if (/WRONGPASS|invalid username-password|NOAUTH/i.test(raw)) message = 'authentication failed (wrong user or password)';
+	else if (/ECONNREFUSED/.test(raw)) message = 'connection refused';
+	else if (/ETIMEDOUT|timed? ?out/i.test(raw)) message = 'timed out';
+	else if (/ENOTFOUND|EAI_AGAIN/.test(raw)) message = 'host not found';
+	else if (/certificate|SSL|TLS|self.signed/i.test(raw)) message = `TLS failed (${raw.split('\n')[0].slice(0, 120)})`;
+	else if (/enableOfflineQueue|Stream isn't writeable|Connection is closed/i.test(raw)) message = 'not connected';
+	else if (/NOPERM/.test(raw)) message = `permission denied for this ACL user (${raw.slice(0, 160)})`;
+	for (const secret of [cred.password, cred.user && cred.password ? `${cred.user}:${cred.password}` : undefined]) {
+		if (secret) message = message.split(secret).join('***');
+	}
+	return `Redis at ${describeTarget(cred)}: ${message}`;
+}
+
+async function connect(cred: InventoryRedisCredential): Promise<Redis> {
+	const redis = new Redis(redisOptions(cred));
+	// Errors surface through commands; without a listener ioredis would print each reconnect failure.
+	redis.on('error', () => undefined);
+	const ready = redis
+		.connect()
+		.then(async () => await checkRedisPolicy(redis, describeTarget(cred)))
+		.then(() => redis);
+	// A client that never became usable (refused, wrong password, evicting policy) is closed, not kept.
+	ready.catch(() => redis.disconnect());
+	return await ready;
+}
+
+/** The shared client for a credential; connects (and checks the policy) on first use. */
+export async function getRedis(cred: InventoryRedisCredential): Promise<Redis> {
+	const id = fingerprint(cred);
+	let pending = clients.get(id);
+	if (!pending) {
+		pending = connect(cred);
+		clients.set(id, pending);
+		// A failed first connection is not cached: the next execution tries again.
+		pending.catch(() => clients.delete(id));
+	}
+	return pending;
+}
+
+export function keyPrefixOf(cred: InventoryRedisCredential): string {
+	return validatePrefix(cred.keyPrefix);
+}
+
+/** Closes every shared client (tests, process shutdown). */
+export async function closeAllRedis(): Promise<void> {
+	const all = [...clients.values()];
+	clients.clear();
+	await Promise.all(all.map((p) => p.then((r) => r.quit().catch(() => r.disconnect())).catch(() => undefined)));
+}
+
+/** The credential's Test button: connect with a throwaway client, PING, check the policy, run a script. */
+export async function testRedisCredential(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	const cred = credentialFromData(credential.data);
+	const redis = new Redis({ ...redisOptions(cred), retryStrategy: () => null });
+	redis.on('error', () => undefined);
+	try {
+		keyPrefixOf(cred);
+		await redis.connect();
+		await redis.ping();
+		const { persistence } = await checkRedisPolicy(redis, describeTarget(cred));
+		// Our nodes run Lua scripts: an ACL user without EVAL must fail here, not in the first run.
+		await redis.eval('return 1', 0);
+		return {
+			status: 'OK',
+			message: persistence
+				? 'Connection successful'
+				: 'Connection successful (warning: persistence is off — a Redis restart loses the inbox and ledger)',
+		};
+	} catch (error) {
+		return { status: 'Error', message: describeRedisError(error, cred) };
+	} finally {
+		redis.disconnect();
+	}
+}
