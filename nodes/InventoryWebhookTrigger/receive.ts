@@ -111,11 +111,22 @@ async function rereadRefundedOrder(
 	if (!wanted || !(await canReadShopifyOrders(ctx))) return null;
 	try {
 		const data = await shopifyGraphql<{ order: unknown }>(ctx, ORDER_FOR_STOCK, { id: `gid://shopify/Order/${orderId}` });
-		if (data.order === null) return null;
+		if (data.order === null || orderExceedsOnePage(data.order)) return null;
 		return normalizeShopifyGraphqlOrder(data.order, delivery);
 	} catch {
 		return 'unavailable';
 	}
+}
+
+/** True when the re-read could not hold the whole order (more lines or refund lines than one page). */
+function orderExceedsOnePage(order: unknown): boolean {
+	const o = order as {
+		lineItems?: { pageInfo?: { hasNextPage?: boolean } };
+		refunds?: Array<{ refundLineItems?: { pageInfo?: { hasNextPage?: boolean } } }>;
+	};
+	if (o?.lineItems?.pageInfo?.hasNextPage) return true;
+	if ((o?.refunds?.length ?? 0) >= 10) return true;
+	return (o?.refunds ?? []).some((r) => r?.refundLineItems?.pageInfo?.hasNextPage);
 }
 
 async function queueToInbox(ctx: IWebhookFunctions, delivery: Delivery, raw: Buffer): Promise<IWebhookResponseData> {

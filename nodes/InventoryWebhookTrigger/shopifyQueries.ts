@@ -26,20 +26,27 @@ export const DELETE_WEBHOOK_SUBSCRIPTION = `mutation DeleteWebhookSubscription($
   }
 }`;
 
-/** The whole order, as refunds/create lacks it: lines, refunds with their restock type and location. */
+/**
+ * The whole order, as refunds/create lacks it: lines, refunds with their restock type and location.
+ * Page sizes keep the requested cost under Shopify's 1,000-point ceiling for one query (100 lines ×
+ * (variant + product) dominate: about 934 points). An order with more lines or refunds than one page holds
+ * is not re-read: the orders/updated Shopify sends after every refund carries it whole.
+ */
 export const ORDER_FOR_STOCK = `query OrderForStock($id: ID!) {
   order(id: $id) {
     id
     updatedAt
     cancelledAt
     retailLocation { id }
-    lineItems(first: 250) {
+    lineItems(first: 100) {
+      pageInfo { hasNextPage }
       edges { node { id sku quantity currentQuantity variant { id } product { id } } }
     }
-    refunds(first: 250) {
+    refunds(first: 10) {
       id
       createdAt
-      refundLineItems(first: 250) {
+      refundLineItems(first: 20) {
+        pageInfo { hasNextPage }
         edges { node { quantity restockType location { id } lineItem { id } } }
       }
     }

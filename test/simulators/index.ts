@@ -1,0 +1,12 @@
+/** Local Shopify and WooCommerce simulators and payload builders (see each module's header for the platform rules). */
+export * from './shopify';
+export * from './shopifyCost';
+export {
+	TOPIC_ENUM_TO_REST,
+	TOPIC_REST_TO_ENUM,
+	type WebhookSubscriptionRecord,
+} from './shopifyGraphql';
+export * from './woocommerce';
+export * from './payloads';
+export { type PostResult, type SimLogEntry } from './common';
+export { idString } from './json';

@@ -1,0 +1,626 @@
+import http from 'node:http';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import {
+	GraphQLError,
+	execute,
+	getOperationAST,
+	getVariableValues,
+	parse,
+	validate,
+	type DocumentNode,
+	type ExecutionResult,
+	type GraphQLSchema,
+} from 'graphql';
+import { parse as parseLossless, isInteger, isSafeNumber } from 'lossless-json';
+import {
+	type PostResult,
+	type SimLogEntry,
+	closeServer,
+	listenLoopback,
+	postRaw,
+	readBody,
+	send,
+	tamperBody,
+} from './common';
+import { idString, toJson } from './json';
+import {
+	type CostBucket,
+	type ThrottleStatus,
+	UnmeteredCostBucket,
+	queryCost,
+} from './shopifyCost';
+import {
+	type ShopifyStore,
+	type WebhookSubscriptionRecord,
+	TOPIC_ENUM_TO_REST,
+	TOPIC_REST_TO_ENUM,
+	createShopifyGraphql,
+} from './shopifyGraphql';
+
+/**
+ * A local Shopify: Admin GraphQL API, client-credentials token endpoint and webhook sender, on 127.0.0.1.
+ * It implements the contracts of /work/shared/platform-facts.md ("Shopify") and nothing friendlier:
+ *
+ * - Authentication (platform-facts "Authentication"): `X-Shopify-Access-Token` must be the legacy `shpat_…`
+ *   token (permanent) or a token issued by `POST /admin/oauth/access_token` with
+ *   `grant_type=client_credentials` (form or JSON body), which expires after 24 h (`expires_in: 86399`) or when a
+ *   test calls `expireTokens()`. Anything else: HTTP 401 `{"errors":"[API] Invalid API key or access token
+ *   (unrecognized login or wrong password)"}`. A wrong client id/secret gets HTTP 400 `invalid_client`.
+ * - GraphQL (platform-facts "Admin GraphQL API"): `POST /admin/api/{version}/graphql.json`; answers HTTP 200
+ *   with `data`/`errors` and, on every answer, `extensions.cost { requestedQueryCost, actualQueryCost,
+ *   throttleStatus { maximumAvailable, currentlyAvailable, restoreRate } }` computed by Shopify's cost rules
+ *   (shopifyCost.ts). A query whose requested cost exceeds 1,000 points is refused (MAX_COST_EXCEEDED) and
+ *   nothing runs; a bucket that cannot pay answers `Throttled` (THROTTLED). The default bucket never throttles
+ *   (`UnmeteredCostBucket`); pass `costBucket: new LeakyCostBucket()` for real pacing.
+ * - Webhooks (platform-facts "Webhook delivery"): every delivery carries X-Shopify-Topic, -Hmac-Sha256
+ *   (base64 HMAC-SHA256 of the raw body with the app's client secret), -Shop-Domain, -API-Version, -Webhook-Id
+ *   (one per delivery), -Event-Id (one per event: the same for every subscription an event goes to and for a
+ *   re-delivery) and -Triggered-At (nanosecond ISO time), `Content-Type: application/json`; Shopify gives up
+ *   after 5 s (1 s to connect) and counts the delivery as failed. Bodies keep 64-bit ids exact (BigInt → bare
+ *   integer). Retries (8 over 4 h) are not simulated: a test re-sends with the same `eventId` to model one, and
+ *   `removeSubscription()` models Shopify dropping a failing subscription.
+ */
+
+export interface ShopifySimulatorOptions {
+	/** Shop domain (X-Shopify-Shop-Domain). Default 'demo-shop.myshopify.com'. */
+	shop?: string;
+	/** The app's client secret: webhooks are signed with it. */
+	webhookSecret: string;
+	/** Legacy permanent Admin API token; null: none accepted. Default 'shpat_test'. */
+	accessToken?: string | null;
+	/** Dev Dashboard app credentials for the client credentials grant. */
+	clientId?: string;
+	clientSecret?: string;
+	/** API version of webhook deliveries and of new subscriptions. Default '2026-10'. */
+	apiVersion?: string;
+	/** Scopes reported by the token endpoint. */
+	scope?: string;
+	/** Where throttling plugs in (default: never throttles). */
+	costBucket?: CostBucket;
+	/** Single-query cost ceiling; default 1000 (Shopify's). */
+	maxQueryCost?: number;
+	/** Accept http:// subscription addresses on loopback (default true: tests receive on http://127.0.0.1). */
+	allowHttpLoopbackWebhooks?: boolean;
+	shopName?: string;
+	/** Clock (ms since epoch) for token expiry and timestamps. */
+	now?: () => number;
+}
+
+export interface ShopifyLogEntry extends SimLogEntry {
+	op: 'graphql' | 'webhook' | 'token';
+}
+
+export interface SendWebhookOptions {
+	/** Signing secret; default the simulator's webhookSecret. */
+	secret?: string;
+	/** Send without X-Shopify-Hmac-Sha256. */
+	omitHmac?: boolean;
+	/** Change one byte of the body after signing (the signature no longer matches). */
+	tamper?: boolean;
+	eventId?: string;
+	webhookId?: string;
+	triggeredAt?: string;
+	apiVersion?: string;
+	shopDomain?: string;
+	/** Extra or replacement headers (sent as given). */
+	headers?: Record<string, string>;
+	/** Whole-request budget (default 5000 ms, Shopify's). */
+	timeoutMs?: number;
+}
+
+export interface WebhookSendResult extends PostResult {
+	/** The exact bytes sent (after tampering, if any). */
+	rawBody: string;
+	requestHeaders: Record<string, string>;
+	eventId: string;
+	webhookId: string;
+}
+
+export interface DeliveryResult extends WebhookSendResult {
+	subscriptionId: string;
+	uri: string;
+}
+
+const INVALID_TOKEN =
+	'{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}';
+const TOKEN_LIFETIME_S = 86399;
+const API_VERSION = /^(\d{4}-(01|04|07|10)|unstable)$/;
+
+interface IssuedToken {
+	expiresAt: number;
+	issuedAt: number;
+}
+
+/** Nanosecond-resolution ISO time, as Shopify writes X-Shopify-Triggered-At. */
+function triggeredAtNow(nowMs: number): string {
+	const base = new Date(nowMs).toISOString(); // …sss Z
+	const extra = String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0');
+	return base.replace('Z', `${extra}Z`);
+}
+
+/** Parse a JSON text keeping ids exact: integers beyond 2^53 become strings. */
+function parseExact(text: string): unknown {
+	return parseLossless(text, undefined, (n: string) =>
+		isInteger(n) && !isSafeNumber(n) ? n : Number(n),
+	);
+}
+
+export class ShopifySimulator {
+	readonly shop: string;
+	readonly webhookSecret: string;
+	readonly apiVersion: string;
+	readonly log: ShopifyLogEntry[] = [];
+	/** Successful client-credentials grants. */
+	tokenGrants = 0;
+	readonly store: ShopifyStore;
+
+	private readonly accessToken: string | null;
+	private readonly clientId?: string;
+	private readonly clientSecret?: string;
+	private readonly scope: string;
+	private readonly maxQueryCost: number;
+	private readonly now: () => number;
+	private readonly tokens = new Map<string, IssuedToken>();
+	private readonly schema: GraphQLSchema;
+	private readonly rootValue: Record<string, unknown>;
+	private readonly documents = new Map<string, DocumentNode>();
+	private bucket: CostBucket;
+	private server?: http.Server;
+	private port?: number;
+	private subscriptionSeq = 0;
+
+	constructor(options: ShopifySimulatorOptions) {
+		this.shop = options.shop ?? 'demo-shop.myshopify.com';
+		this.webhookSecret = options.webhookSecret;
+		this.accessToken = options.accessToken === undefined ? 'shpat_test' : options.accessToken;
+		this.clientId = options.clientId;
+		this.clientSecret = options.clientSecret;
+		this.apiVersion = options.apiVersion ?? '2026-10';
+		this.scope =
+			options.scope ?? 'read_inventory,write_inventory,read_locations,read_orders,read_products';
+		this.maxQueryCost = options.maxQueryCost ?? 1000;
+		this.bucket = options.costBucket ?? new UnmeteredCostBucket();
+		this.now = options.now ?? Date.now;
+		this.store = {
+			shopName: options.shopName ?? 'Demo Shop',
+			shopDomain: this.shop,
+			apiVersion: this.apiVersion,
+			subscriptions: new Map(),
+			orders: new Map(),
+			locationNames: new Map(),
+			newSubscriptionId: () => String(1_358_800_000_000 + ++this.subscriptionSeq),
+			nowMs: () => this.now(),
+			allowHttpLoopback: options.allowHttpLoopbackWebhooks ?? true,
+		};
+		const gql = createShopifyGraphql(this.store);
+		this.schema = gql.schema;
+		this.rootValue = gql.rootValue;
+	}
+
+	/* ------------------------------------------------------------------------------------- lifecycle ---- */
+
+	get baseUrl(): string {
+		if (this.port === undefined) throw new Error('ShopifySimulator is not started');
+		return `http://127.0.0.1:${this.port}`;
+	}
+
+	/** URL of the GraphQL endpoint for `version` (default the simulator's). */
+	graphqlUrl(version = this.apiVersion): string {
+		return `${this.baseUrl}/admin/api/${version}/graphql.json`;
+	}
+
+	async start(): Promise<string> {
+		if (this.server) return this.baseUrl;
+		this.server = http.createServer((req, res) => {
+			this.handle(req, res).catch((e: unknown) => {
+				if (!res.headersSent)
+					send(res, 500, JSON.stringify({ errors: 'Internal Server Error', detail: String(e) }));
+				else res.destroy();
+			});
+		});
+		this.port = await listenLoopback(this.server);
+		return this.baseUrl;
+	}
+
+	async stop(): Promise<void> {
+		const server = this.server;
+		this.server = undefined;
+		if (server) await closeServer(server);
+	}
+
+	/** Replace the cost bucket (e.g. a `LeakyCostBucket` for a throttling test). */
+	setCostBucket(bucket: CostBucket): void {
+		this.bucket = bucket;
+	}
+
+	/* ------------------------------------------------------------------------------------- tokens ---- */
+
+	/** Make every token issued so far expire now (the legacy token is permanent and stays valid). */
+	expireTokens(): void {
+		for (const t of this.tokens.values()) t.expiresAt = 0;
+	}
+
+	/** Tokens issued by the client credentials grant and still valid. */
+	validIssuedTokens(): string[] {
+		const now = this.now();
+		return [...this.tokens.entries()].filter(([, t]) => t.expiresAt > now).map(([k]) => k);
+	}
+
+	isValidToken(token: string | undefined): boolean {
+		if (!token) return false;
+		if (this.accessToken !== null && token === this.accessToken) return true;
+		const t = this.tokens.get(token);
+		return t !== undefined && t.expiresAt > this.now();
+	}
+
+	/* ------------------------------------------------------------------------------------- store ---- */
+
+	/**
+	 * Store an order given in the REST/webhook shape (an orders/updated body, object or JSON text); `order(id:)`
+	 * serves it in the GraphQL shape. Returns the order id. Ids are kept exact (BigInt, strings, JSON text).
+	 */
+	putOrder(restOrder: object | string): string {
+		const o = (typeof restOrder === 'string' ? parseExact(restOrder) : restOrder) as Record<
+			string,
+			unknown
+		>;
+		const id = idString(o.id);
+		this.store.orders.set(id, o);
+		return id;
+	}
+
+	getOrder(id: string | number | bigint): Record<string, unknown> | undefined {
+		return this.store.orders.get(String(id));
+	}
+
+	/** Name a location (Location.name in GraphQL answers). */
+	putLocation(id: string | number | bigint, name: string): void {
+		this.store.locationNames.set(String(id), name);
+	}
+
+	/** Current webhook subscriptions, with the topic in both spellings. */
+	get subscriptions(): Array<WebhookSubscriptionRecord & { restTopic: string }> {
+		return [...this.store.subscriptions.values()].map((s) => ({
+			...s,
+			restTopic: TOPIC_ENUM_TO_REST[s.topic] ?? s.topic,
+		}));
+	}
+
+	/** Drop a subscription the way Shopify does after repeated failed deliveries. Accepts a GID or a numeric id. */
+	removeSubscription(id: string): boolean {
+		const numeric = id.replace(/^gid:\/\/shopify\/WebhookSubscription\//, '');
+		return this.store.subscriptions.delete(numeric);
+	}
+
+	/* ------------------------------------------------------------------------------------- webhooks ---- */
+
+	/** base64 HMAC-SHA256 of the raw bytes, keyed with `secret` (default the app's client secret). */
+	signBody(raw: string | Buffer, secret: string = this.webhookSecret): string {
+		return createHmac('sha256', secret).update(raw).digest('base64');
+	}
+
+	/** The exact body a payload is sent as: objects through the BigInt-aware serializer, text as is. */
+	serialize(payload: object | string | Buffer): Buffer {
+		if (Buffer.isBuffer(payload)) return payload;
+		return Buffer.from(typeof payload === 'string' ? payload : toJson(payload), 'utf8');
+	}
+
+	async sendWebhook(
+		url: string,
+		topic: string,
+		payload: object | string | Buffer,
+		opts: SendWebhookOptions = {},
+	): Promise<WebhookSendResult> {
+		const restTopic = TOPIC_ENUM_TO_REST[topic] ?? topic;
+		const body = this.serialize(payload);
+		const hmac = this.signBody(body, opts.secret ?? this.webhookSecret);
+		const sent = opts.tamper ? tamperBody(body) : body;
+		const eventId = opts.eventId ?? randomUUID();
+		const webhookId = opts.webhookId ?? randomUUID();
+		const headers: Record<string, string> = {
+			'Content-Type': 'application/json',
+			'User-Agent': 'Shopify-Captain-Hook',
+			Accept: '*/*',
+			'X-Shopify-Topic': restTopic,
+			'X-Shopify-Hmac-Sha256': hmac,
+			'X-Shopify-Shop-Domain': opts.shopDomain ?? this.shop,
+			'X-Shopify-API-Version': opts.apiVersion ?? this.apiVersion,
+			'X-Shopify-Webhook-Id': webhookId,
+			'X-Shopify-Event-Id': eventId,
+			'X-Shopify-Triggered-At': opts.triggeredAt ?? triggeredAtNow(this.now()),
+		};
+		if (opts.omitHmac) delete headers['X-Shopify-Hmac-Sha256'];
+		Object.assign(headers, opts.headers ?? {});
+		const result = await postRaw(url, sent, headers, {
+			timeoutMs: opts.timeoutMs ?? 5000,
+			connectTimeoutMs: 1000,
+		});
+		this.log.push({
+			op: 'webhook',
+			name: restTopic,
+			at: new Date(this.now()).toISOString(),
+			url,
+			status: result.status,
+			error: result.error,
+			eventId,
+			webhookId,
+			durationMs: result.durationMs,
+		});
+		return {
+			...result,
+			rawBody: sent.toString('utf8'),
+			requestHeaders: headers,
+			eventId,
+			webhookId,
+		};
+	}
+
+	/**
+	 * Deliver one event to every subscription registered (webhookSubscriptionCreate) for `topic` (REST spelling
+	 * or enum): one delivery per subscription, all with the same X-Shopify-Event-Id. Pub/Sub and EventBridge
+	 * addresses are skipped.
+	 */
+	async deliver(
+		topic: string,
+		payload: object | string | Buffer,
+		opts: Omit<SendWebhookOptions, 'webhookId'> = {},
+	): Promise<DeliveryResult[]> {
+		const topicEnum = TOPIC_REST_TO_ENUM[topic] ?? topic;
+		const eventId = opts.eventId ?? randomUUID();
+		const targets = [...this.store.subscriptions.values()].filter(
+			(s) => s.topic === topicEnum && /^https?:\/\//.test(s.uri),
+		);
+		return Promise.all(
+			targets.map(async (s) => {
+				const r = await this.sendWebhook(s.uri, topicEnum, payload, {
+					...opts,
+					eventId,
+					apiVersion: opts.apiVersion ?? s.apiVersion,
+				});
+				return { ...r, subscriptionId: s.id, uri: s.uri };
+			}),
+		);
+	}
+
+	/* ------------------------------------------------------------------------------------- HTTP ---- */
+
+	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+		const body = await readBody(req);
+		if (url.pathname === '/admin/oauth/access_token') {
+			if (req.method !== 'POST') return send(res, 405, '{"errors":"Method Not Allowed"}');
+			return this.handleToken(req, body, res);
+		}
+		const m = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(url.pathname);
+		if (m) {
+			if (!API_VERSION.test(m[1])) return send(res, 404, '{"errors":"Not Found"}');
+			if (req.method !== 'POST') return send(res, 405, '{"errors":"Method Not Allowed"}');
+			return this.handleGraphql(req, body, m[1], res);
+		}
+		send(res, 404, '{"errors":"Not Found"}');
+	}
+
+	private handleToken(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
+		const type = String(req.headers['content-type'] ?? '');
+		let params: Record<string, unknown> = {};
+		try {
+			if (type.includes('application/json'))
+				params = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+			else params = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+		} catch {
+			params = {};
+		}
+		const at = new Date(this.now()).toISOString();
+		const fail = (status: number, error: string, description: string) => {
+			this.log.push({ op: 'token', name: 'client_credentials', at, status, error });
+			send(res, status, JSON.stringify({ error, error_description: description }));
+		};
+		if (params.grant_type !== 'client_credentials') {
+			return fail(
+				400,
+				'unsupported_grant_type',
+				'The authorization grant type is not supported by the authorization server.',
+			);
+		}
+		if (
+			!this.clientId ||
+			!this.clientSecret ||
+			params.client_id !== this.clientId ||
+			typeof params.client_secret !== 'string' ||
+			params.client_secret !== this.clientSecret
+		) {
+			return fail(
+				400,
+				'invalid_client',
+				'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+			);
+		}
+		const token = `shpat_${randomBytes(16).toString('hex')}`;
+		const now = this.now();
+		this.tokens.set(token, { issuedAt: now, expiresAt: now + TOKEN_LIFETIME_S * 1000 });
+		this.tokenGrants++;
+		this.log.push({ op: 'token', name: 'client_credentials', at, status: 200 });
+		send(
+			res,
+			200,
+			JSON.stringify({ access_token: token, scope: this.scope, expires_in: TOKEN_LIFETIME_S }),
+		);
+	}
+
+	private costExtension(
+		requested: number,
+		actual: number | null,
+	): { cost: Record<string, unknown> } {
+		const throttleStatus: ThrottleStatus = this.bucket.status(this.now());
+		return { cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus } };
+	}
+
+	private parseDocument(query: string): DocumentNode {
+		let doc = this.documents.get(query);
+		if (!doc) {
+			doc = parse(query);
+			if (this.documents.size > 500) this.documents.clear();
+			this.documents.set(query, doc);
+		}
+		return doc;
+	}
+
+	private async handleGraphql(
+		req: http.IncomingMessage,
+		body: Buffer,
+		version: string,
+		res: http.ServerResponse,
+	): Promise<void> {
+		const headers = { 'X-Shopify-API-Version': version, 'X-Request-Id': randomUUID() };
+		const token = req.headers['x-shopify-access-token'];
+		const at = new Date(this.now()).toISOString();
+		if (!this.isValidToken(Array.isArray(token) ? token[0] : token)) {
+			this.log.push({ op: 'graphql', name: '(unauthorized)', at, status: 401 });
+			return send(res, 401, INVALID_TOKEN, headers);
+		}
+		let query: unknown;
+		let variables: unknown;
+		let operationName: unknown;
+		const type = String(req.headers['content-type'] ?? '');
+		if (type.includes('application/graphql')) {
+			query = body.toString('utf8');
+		} else {
+			try {
+				const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+				query = parsed.query;
+				variables = parsed.variables;
+				operationName = parsed.operationName;
+			} catch {
+				this.log.push({ op: 'graphql', name: '(bad json)', at, status: 400 });
+				return send(res, 400, JSON.stringify({ errors: 'Bad Request' }), headers);
+			}
+		}
+		if (typeof query !== 'string' || query.trim() === '') {
+			this.log.push({ op: 'graphql', name: '(no query)', at, status: 400 });
+			return send(
+				res,
+				400,
+				JSON.stringify({ errors: { query: 'Required parameter missing or invalid' } }),
+				headers,
+			);
+		}
+		const reply = (
+			payload: ExecutionResult | Record<string, unknown>,
+			name: string,
+			extra: Record<string, unknown> = {},
+		) => {
+			this.log.push({ op: 'graphql', name, at, status: 200, ...extra });
+			send(res, 200, toJson(payload), headers);
+		};
+
+		let document: DocumentNode;
+		try {
+			document = this.parseDocument(query);
+		} catch (e) {
+			const err = e instanceof GraphQLError ? e : new GraphQLError(String(e));
+			return reply(
+				{ errors: [err.toJSON()], extensions: this.costExtension(0, null) },
+				'(syntax error)',
+			);
+		}
+		const validationErrors = validate(this.schema, document);
+		if (validationErrors.length > 0) {
+			return reply(
+				{
+					errors: validationErrors.map((e) => e.toJSON()),
+					extensions: this.costExtension(0, null),
+				},
+				'(invalid)',
+			);
+		}
+		const operation = getOperationAST(
+			document,
+			typeof operationName === 'string' ? operationName : undefined,
+		);
+		if (!operation) {
+			return reply(
+				{
+					errors: [{ message: 'An operation name is required' }],
+					extensions: this.costExtension(0, null),
+				},
+				'(no operation)',
+			);
+		}
+		const name =
+			operation.name?.value ??
+			(operation.selectionSet.selections[0]?.kind === 'Field'
+				? operation.selectionSet.selections[0].name.value
+				: '(anonymous)');
+		const varsInput = (variables ?? {}) as Record<string, unknown>;
+		const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], varsInput);
+		if ('errors' in coerced && coerced.errors) {
+			return reply(
+				{ errors: coerced.errors.map((e) => e.toJSON()), extensions: this.costExtension(0, null) },
+				name,
+			);
+		}
+		const cost = queryCost(this.schema, document, operation, coerced.coerced);
+		if (cost.requested > this.maxQueryCost) {
+			return reply(
+				{
+					errors: [
+						{
+							message:
+								`Query cost is ${cost.requested}, which exceeds the single query max cost limit (${this.maxQueryCost}).\n\n` +
+								'See https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\n' +
+								'cost of a query is calculated.\n\n' +
+								'To query larger amounts of data with fewer limits, bulk operations should be used instead.\n' +
+								'See https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n',
+							extensions: {
+								code: 'MAX_COST_EXCEEDED',
+								cost: cost.requested,
+								maxCost: this.maxQueryCost,
+								documentation: 'https://shopify.dev/api/usage/rate-limits',
+							},
+						},
+					],
+					extensions: this.costExtension(cost.requested, null),
+				},
+				name,
+				{ requestedQueryCost: cost.requested, rejected: 'MAX_COST_EXCEEDED' },
+			);
+		}
+		if (!this.bucket.take(cost.requested, this.now())) {
+			return reply(
+				{
+					errors: [
+						{
+							message: 'Throttled',
+							extensions: {
+								code: 'THROTTLED',
+								documentation: 'https://shopify.dev/api/usage/rate-limits',
+							},
+						},
+					],
+					extensions: this.costExtension(cost.requested, null),
+				},
+				name,
+				{ requestedQueryCost: cost.requested, rejected: 'THROTTLED' },
+			);
+		}
+		const result = (await execute({
+			schema: this.schema,
+			document,
+			rootValue: this.rootValue,
+			variableValues: varsInput,
+			operationName: operation.name?.value,
+		})) as ExecutionResult;
+		const actual = cost.actual(result.data as Record<string, unknown> | null | undefined);
+		this.bucket.refund(Math.max(0, cost.requested - actual), this.now());
+		const out: Record<string, unknown> = {};
+		if (result.errors && result.errors.length > 0)
+			out.errors = result.errors.map((e) => e.toJSON());
+		out.data = result.data ?? null;
+		out.extensions = this.costExtension(cost.requested, actual);
+		reply(out, name, {
+			requestedQueryCost: cost.requested,
+			actualQueryCost: actual,
+			variables: varsInput,
+		});
+	}
+}
