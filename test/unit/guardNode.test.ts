@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InventoryGuard } from '../../nodes/InventoryGuard/InventoryGuard.node';
+
+const DIR = join(__dirname, '../../nodes/InventoryGuard');
+
+describe('Inventory Guard description', () => {
+	const node = new InventoryGuard();
+	const d = node.description;
+
+	it('follows the package conventions (name, icons, codex, credential test)', () => {
+		expect(d.name).toBe('inventoryGuard');
+		expect(d.version).toBe(1);
+		const icon = d.icon as { light: string; dark: string };
+		expect(icon.light).toBe('file:inventoryGuard.svg');
+		expect(icon.dark).toBe('file:inventoryGuard.dark.svg');
+		for (const f of ['inventoryGuard.svg', 'inventoryGuard.dark.svg']) expect(existsSync(join(DIR, f))).toBe(true);
+		const codex = JSON.parse(readFileSync(join(DIR, 'InventoryGuard.node.json'), 'utf8'));
+		expect(codex.node).toBe('n8n-nodes-inventory-sync.inventoryGuard');
+		expect(d.credentials).toEqual([{ name: 'inventoryRedisApi', required: true, testedBy: 'inventoryRedisApiTest' }]);
+		expect(typeof node.methods.credentialTest.inventoryRedisApiTest).toBe('function');
+	});
+
+	it('has operation-dependent outputs as an expression n8n can evaluate', () => {
+		expect(typeof d.outputs).toBe('string');
+		const source = String(d.outputs);
+		expect(source.startsWith('={{(')).toBe(true);
+		const body = source.slice(3, -2);
+		const evaluate = new Function('$parameter', `return ${body}`) as (p: object) => Array<{ displayName: string }>;
+		expect(evaluate({ operation: 'claim' }).map((o) => o.displayName)).toEqual(['New', 'Duplicate']);
+		expect(evaluate({ operation: 'lock' }).map((o) => o.displayName)).toEqual(['Acquired', 'Busy']);
+		expect(evaluate({ operation: 'commit' }).map((o) => o.displayName)).toEqual(['Done']);
+	});
+
+	it('defaults match the issue', () => {
+		const get = (name: string) => d.properties.find((p) => p.name === name);
+		expect(get('operation')?.default).toBe('claim');
+		expect(get('key')?.default).toBe('={{ $json.id }}@{{ $json.version }}');
+		expect(get('lockKey')?.default).toBe('={{ $json.sku }}');
+		expect(get('claimTtl')?.default).toBe(300);
+		expect(get('commitTtl')?.default).toBe(72 * 3600);
+		expect(get('lockTtl')?.default).toBe(30);
+		expect(get('maxWait')?.default).toBe(5);
+		const ops = (get('operation')?.options ?? []) as Array<{ value: string }>;
+		expect(ops.map((o) => o.value).sort()).toEqual(['claim', 'commit', 'extend', 'lock', 'release', 'unlock']);
+	});
+});
