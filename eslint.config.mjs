@@ -5,9 +5,8 @@ export default [
 	{
 		files: ['package.json'],
 		rules: {
-			// This package exists to use Redis (ioredis) and needs an exact-id JSON parser (lossless-json):
-			// runtime dependencies are unavoidable. n8n Cloud does not allow them; the package targets
-			// self-hosted n8n, as the README says.
+			// This package exists to use Redis (ioredis), so a runtime dependency is unavoidable. n8n Cloud
+			// does not allow them; the package targets self-hosted n8n, as the README says.
 			'@n8n/community-nodes/no-runtime-dependencies': 'off',
 		},
 	},

@@ -114,17 +114,25 @@ export async function checkRedisPolicy(redis: Redis, target: string): Promise<{ 
 	return { persistence: aof || rdb };
 }
 
-/** Turns a connection or command error into a message that names the server and never a secret. */
-export function describeRedisError(error: unknown, cred: InventoryRedisCredential): string {
+/** The last connection error each client reported (why it is reconnecting), for describeRedisError. */
+const lastErrors = new WeakMap<Redis, Error>();
+
+/**
+ * Turns a connection or command error into a message that names the server and never a secret. Given the
+ * client, a command refused while it reconnects also says why the connection was lost (e.g. refused).
+ */
+export function describeRedisError(error: unknown, cred: InventoryRedisCredential, redis?: Redis): string {
 	if (error instanceof RedisPolicyError) return error.message;
-	const raw = error instanceof Error ? error.message : String(error);
+	let raw = error instanceof Error ? error.message : String(error);
+	const cause = redis && redis.status !== 'ready' ? lastErrors.get(redis) : undefined;
+	if (cause && /enableOfflineQueue|Stream isn't writeable|Connection is closed/i.test(raw)) raw = cause.message;
 	let message = raw;
 	if (/WRONGPASS|invalid username-password|NOAUTH/i.test(raw)) message = 'authentication failed (wrong user or password)';
 	else if (/ECONNREFUSED/.test(raw)) message = 'connection refused';
 	else if (/ETIMEDOUT|timed? ?out/i.test(raw)) message = 'timed out';
 	else if (/ENOTFOUND|EAI_AGAIN/.test(raw)) message = 'host not found';
 	else if (/certificate|SSL|TLS|self.signed/i.test(raw)) message = `TLS failed (${raw.split('\n')[0].slice(0, 120)})`;
-	else if (/enableOfflineQueue|Stream isn't writeable|Connection is closed/i.test(raw)) message = 'not connected';
+	else if (/enableOfflineQueue|Stream isn't writeable|Connection is closed/i.test(raw)) message = 'not connected (connection lost; reconnecting)';
 	else if (/NOPERM/.test(raw)) message = `permission denied for this ACL user (${raw.slice(0, 160)})`;
 	for (const secret of [cred.password, cred.user && cred.password ? `${cred.user}:${cred.password}` : undefined]) {
 		if (secret) message = message.split(secret).join('***');
@@ -134,10 +142,14 @@ export function describeRedisError(error: unknown, cred: InventoryRedisCredentia
 
 async function connect(cred: InventoryRedisCredential): Promise<Redis> {
 	const redis = new Redis(redisOptions(cred));
-	// Errors surface through commands; without a listener ioredis would print each reconnect failure.
-	redis.on('error', () => undefined);
+	// Errors surface through commands; without a listener ioredis would print each reconnect failure. The
+	// last one is kept, so a command refused during an outage can say why (describeRedisError).
+	redis.on('error', (error: Error) => lastErrors.set(redis, error));
+	redis.on('ready', () => lastErrors.delete(redis));
 	const ready = redis
 		.connect()
+		// connect() rejects with a bare "Connection is closed": report the socket's own error instead.
+		.catch((error: unknown) => Promise.reject(lastErrors.get(redis) ?? error))
 		.then(async () => await checkRedisPolicy(redis, describeTarget(cred)))
 		.then(() => redis);
 	// A client that never became usable (refused, wrong password, evicting policy) is closed, not kept.
@@ -176,7 +188,7 @@ export async function testRedisCredential(
 ): Promise<INodeCredentialTestResult> {
 	const cred = credentialFromData(credential.data);
 	const redis = new Redis({ ...redisOptions(cred), retryStrategy: () => null });
-	redis.on('error', () => undefined);
+	redis.on('error', (error: Error) => lastErrors.set(redis, error));
 	try {
 		keyPrefixOf(cred);
 		await redis.connect();
@@ -191,7 +203,7 @@ export async function testRedisCredential(
 				: 'Connection successful (warning: persistence is off — a Redis restart loses the inbox and ledger)',
 		};
 	} catch (error) {
-		return { status: 'Error', message: describeRedisError(error, cred) };
+		return { status: 'Error', message: describeRedisError(error, cred, redis) };
 	} finally {
 		redis.disconnect();
 	}

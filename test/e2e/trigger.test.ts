@@ -64,7 +64,7 @@ let shopifyUrl: string;
 let wooUrl: string;
 
 beforeAll(async () => {
-	shopify = new ShopifySimulator({ webhookSecret: SHOPIFY_SECRET, accessToken: 'shpat_e2e' });
+	shopify = new ShopifySimulator({ webhookSecret: SHOPIFY_SECRET, accessToken: 'shpat_e2e', clientId: 'e2e-client', clientSecret: 'e2e-client-secret' });
 	woo = new WooCommerceSimulator({ consumerKey: 'ck_e2e', consumerSecret: 'cs_e2e', pingFailureDisables: false });
 	await shopify.start();
 	await woo.start();
@@ -318,5 +318,45 @@ describe('subscriptions on activation', () => {
 
 		await n8n.deactivate('wooSubs0000001');
 		expect(await eventually(() => [...woo.webhooks.values()].filter((w) => w.deliveryUrl === uri), (l) => l.length === 0)).toHaveLength(0);
+	});
+});
+
+describe('credential tests (the Test button), against the simulators and the real Redis', () => {
+	async function testCredential(type: string, data: Record<string, unknown>): Promise<{ status: string; message: string }> {
+		const answer = await n8n.rest<any>('POST', '/credentials/test', { credentials: { id: '', name: 'probe', type, data } });
+		return answer.data ?? answer;
+	}
+
+	it('Shopify: a legacy token passes; a wrong token fails without echoing it', async () => {
+		const good = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_e2e', apiVersion: '2026-10' });
+		expect(good.status).toBe('OK');
+		const bad = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_wrong_secret_token', apiVersion: '2026-10' });
+		expect(bad.status).toBe('Error');
+		expect(bad.message).not.toContain('shpat_wrong_secret_token');
+	});
+
+	it('Shopify: client credentials are exchanged for a token (the grant), wrong ones fail clearly', async () => {
+		const grantsBefore = shopify.tokenGrants;
+		const good = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'clientCredentials', clientId: 'e2e-client', clientSecret: 'e2e-client-secret', apiVersion: '2026-10' });
+		expect(good.status).toBe('OK');
+		expect(shopify.tokenGrants).toBeGreaterThan(grantsBefore);
+		const bad = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'clientCredentials', clientId: 'e2e-client', clientSecret: 'not-the-client-secret', apiVersion: '2026-10' });
+		expect(bad.status).toBe('Error');
+		expect(bad.message).not.toContain('not-the-client-secret');
+	});
+
+	it('WooCommerce: right keys pass, wrong keys fail', async () => {
+		expect((await testCredential('wooCommerceInventoryApi', { siteUrl: woo.baseUrl, consumerKey: 'ck_e2e', consumerSecret: 'cs_e2e' })).status).toBe('OK');
+		const bad = await testCredential('wooCommerceInventoryApi', { siteUrl: woo.baseUrl, consumerKey: 'ck_e2e', consumerSecret: 'cs_wrong_secret' });
+		expect(bad.status).toBe('Error');
+		expect(bad.message).not.toContain('cs_wrong_secret');
+	});
+
+	it('Inventory Redis: the real Redis passes; a closed port fails naming host:port', async () => {
+		expect((await testCredential('inventoryRedisApi', { host: '127.0.0.1', port: 6379, database: 0, keyPrefix: 'invsync' })).status).toBe('OK');
+		const bad = await testCredential('inventoryRedisApi', { host: '127.0.0.1', port: 1, database: 0, password: 'redis-secret-pw' });
+		expect(bad.status).toBe('Error');
+		expect(bad.message).toContain('127.0.0.1:1');
+		expect(bad.message).not.toContain('redis-secret-pw');
 	});
 });

@@ -25,7 +25,9 @@ const LUA = join(__dirname, '../../nodes/InventoryGuard/lua');
 
 describe('guard keys', () => {
 	it('follow the design layout', () => {
-		expect(guardKey('invsync', '123@1700000000000')).toBe('invsync:guard:123@1700000000000'.replace('@', '%40'));
+		expect(guardKey('invsync', '123@1700000000000')).toBe(
+			'invsync:guard:123@1700000000000'.replace('@', '%40'),
+		);
 		expect(lockKey('invsync', 'SKU-1')).toBe('invsync:lock:SKU-1');
 		expect(fenceKey('invsync', 'SKU-1')).toBe('invsync:fence:SKU-1');
 		expect(lockKey('invsync', 'shopify', 'lease')).toBe('invsync:lock:lease:shopify');
@@ -45,7 +47,9 @@ describe('guard keys', () => {
 
 	it('property: different (scope, text) pairs never share a key, across guard, lock and fence', () => {
 		const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 120 });
-		const scope = fc.option(fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }), { nil: undefined });
+		const scope = fc.option(fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }), {
+			nil: undefined,
+		});
 		fc.assert(
 			fc.property(text, scope, text, scope, (a, sa, b, sb) => {
 				const ka = guardKey('p', a, sa);
@@ -61,10 +65,30 @@ describe('guard keys', () => {
 
 describe('item input', () => {
 	it('keyText accepts real keys and refuses empty or value-less ones', () => {
-		expect(keyText('gid://shopify/LineItem/1@1700000000000')).toBe('gid://shopify/LineItem/1@1700000000000');
+		expect(keyText('gid://shopify/LineItem/1@1700000000000')).toBe(
+			'gid://shopify/LineItem/1@1700000000000',
+		);
 		expect(keyText(42)).toBe('42');
 		expect(keyText(' a ')).toBe(' a ');
-		for (const bad of ['', '  ', undefined, null, '@', 'undefined@undefined', 'null@', ' @ ']) {
+		expect(keyText('ops@example.com')).toBe('ops@example.com');
+		expect(keyText('---')).toBe('---');
+		expect(keyText('order-null@5')).toBe('order-null@5');
+		for (const bad of [
+			'',
+			'  ',
+			undefined,
+			null,
+			'undefined',
+			'null',
+			'@',
+			'undefined@undefined',
+			'null@',
+			' @ ',
+			'@1',
+			'L1@',
+			'L1@undefined',
+			'undefined@1700000000000',
+		]) {
 			expect(() => keyText(bad)).toThrow(GuardInputError);
 		}
 		expect(() => keyText({ a: 1 })).toThrow(/not an object/);
@@ -112,16 +136,26 @@ describe('batching', () => {
 describe('settings', () => {
 	it('defaults are frozen and match the issue', () => {
 		expect(Object.isFrozen(DEFAULT_SETTINGS)).toBe(true);
-		expect(DEFAULT_SETTINGS).toMatchObject({ claimTtlMs: 300_000, commitTtlMs: 259_200_000, lockTtlMs: 30_000, maxWaitMs: 5_000 });
+		expect(DEFAULT_SETTINGS).toMatchObject({
+			claimTtlMs: 300_000,
+			commitTtlMs: 259_200_000,
+			lockTtlMs: 30_000,
+			maxWaitMs: 5_000,
+		});
 		expect(guardSettings()).toEqual(DEFAULT_SETTINGS);
 	});
 
 	it('partial settings are checked one by one', () => {
-		expect(guardSettings({ claimTtlMs: 1500.4, maxWaitMs: 0 })).toMatchObject({ claimTtlMs: 1500, maxWaitMs: 0 });
+		expect(guardSettings({ claimTtlMs: 1500.4, maxWaitMs: 0 })).toMatchObject({
+			claimTtlMs: 1500,
+			maxWaitMs: 0,
+		});
 		expect(guardSettings({ retryBaseMs: 5_000 }).retryCapMs).toBe(5_000);
 		expect(() => guardSettings({ claimTtlMs: 0 })).toThrow(/claimTtlMs must be between/);
 		expect(() => guardSettings({ lockTtlMs: Number.NaN })).toThrow(/must be a number/);
-		expect(() => guardSettings({ commitTtlMs: '5' as unknown as number })).toThrow(/must be a number/);
+		expect(() => guardSettings({ commitTtlMs: '5' as unknown as number })).toThrow(
+			/must be a number/,
+		);
 		expect(() => guardSettings({ maxWaitMs: -1 })).toThrow(GuardInputError);
 		expect(() => guardSettings({ nope: 1 } as never)).toThrow(/Unknown setting/);
 	});
@@ -132,13 +166,16 @@ describe('settings', () => {
 		expect(secondsParam('2', 'x')).toBe(2_000);
 		expect(secondsParam(undefined, 'x')).toBeUndefined();
 		expect(secondsParam('', 'x')).toBeUndefined();
-		expect(() => secondsParam('soon', 'Claim TTL')).toThrow(/Claim TTL must be a number of seconds/);
+		expect(() => secondsParam('soon', 'Claim TTL')).toThrow(
+			/Claim TTL must be a number of seconds/,
+		);
 	});
 });
 
 describe('outputs per operation', () => {
 	it('as a function', () => {
-		const names = (operation?: string) => configuredOutputs({ operation }).map((o) => o.displayName);
+		const names = (operation?: string) =>
+			configuredOutputs({ operation }).map((o) => o.displayName);
 		expect(names('claim')).toEqual(['New', 'Duplicate']);
 		expect(names(undefined)).toEqual(['New', 'Duplicate']);
 		expect(names('lock')).toEqual(['Acquired', 'Busy']);
@@ -149,9 +186,10 @@ describe('outputs per operation', () => {
 
 	it('as n8n evaluates it: from its source text alone', () => {
 		// n8n gets `={{(<source>)($parameter)}}`: the source must not refer to anything outside itself.
-		const fn = new Function('$parameter', `return (${configuredOutputs.toString()})($parameter)`) as (
-			p: object,
-		) => Array<{ displayName: string }>;
+		const fn = new Function(
+			'$parameter',
+			`return (${configuredOutputs.toString()})($parameter)`,
+		) as (p: object) => Array<{ displayName: string }>;
 		expect(fn({ operation: 'lock' }).map((o) => o.displayName)).toEqual(['Acquired', 'Busy']);
 		expect(fn({}).map((o) => o.displayName)).toEqual(['New', 'Duplicate']);
 	});
@@ -179,31 +217,42 @@ describe('lua files', () => {
 			'releaseKeys.lua',
 			'releaseLock-1.lua',
 		]);
-		expect(parseScriptFileName('acquireLock-2.lua')).toEqual({ name: 'acquireLock', numberOfKeys: 2 });
-		expect(parseScriptFileName('claimKeys.lua')).toEqual({ name: 'claimKeys', numberOfKeys: undefined });
+		expect(parseScriptFileName('acquireLock-2.lua')).toEqual({
+			name: 'acquireLock',
+			numberOfKeys: 2,
+		});
+		expect(parseScriptFileName('claimKeys.lua')).toEqual({
+			name: 'claimKeys',
+			numberOfKeys: undefined,
+		});
 		expect(() => parseScriptFileName('claim_keys.lua')).toThrow(/must be named/);
 		expect(commandName('guard', 'claimKeys')).toBe('guardClaimKeys');
 	});
 
-	it.each(files)('%s: header first, fixed KEYS within N, every returned code in the enum', (file) => {
-		const lua = readFileSync(join(LUA, file), 'utf8');
-		expect(lua.startsWith('--[[')).toBe(true);
-		const header = lua.slice(0, lua.indexOf(']]'));
-		expect(header).toMatch(/Input:/);
-		expect(header).toMatch(/Output/);
-		const { numberOfKeys } = parseScriptFileName(file);
-		const body = lua.slice(lua.indexOf(']]') + 2);
-		const used = [...body.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
-		if (numberOfKeys !== undefined) {
-			for (const i of used) expect(i).toBeLessThanOrEqual(numberOfKeys);
-			for (let i = 1; i <= numberOfKeys; i++) expect(header).toContain(`KEYS[${i}]`);
-		} else {
-			expect(used).toEqual([]);
-			expect(body).toMatch(/#KEYS/);
-		}
-		for (const m of body.matchAll(/(?:return|=)\s*\{?\s*(-\d+)/g)) expect(enumCodes.has(Number(m[1]))).toBe(true);
-		for (const m of header.matchAll(/^\s+\{?\s*(-\d+)\b/gm)) expect(enumCodes.has(Number(m[1]))).toBe(true);
-		// No key built inside a script: every key comes from KEYS.
-		expect(body).not.toMatch(/redis\.call\('[A-Z]+',\s*'/);
-	});
+	it.each(files)(
+		'%s: header first, fixed KEYS within N, every returned code in the enum',
+		(file) => {
+			const lua = readFileSync(join(LUA, file), 'utf8');
+			expect(lua.startsWith('--[[')).toBe(true);
+			const header = lua.slice(0, lua.indexOf(']]'));
+			expect(header).toMatch(/Input:/);
+			expect(header).toMatch(/Output/);
+			const { numberOfKeys } = parseScriptFileName(file);
+			const body = lua.slice(lua.indexOf(']]') + 2);
+			const used = [...body.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
+			if (numberOfKeys !== undefined) {
+				for (const i of used) expect(i).toBeLessThanOrEqual(numberOfKeys);
+				for (let i = 1; i <= numberOfKeys; i++) expect(header).toContain(`KEYS[${i}]`);
+			} else {
+				expect(used).toEqual([]);
+				expect(body).toMatch(/#KEYS/);
+			}
+			for (const m of body.matchAll(/(?:return|=)\s*\{?\s*(-\d+)/g))
+				expect(enumCodes.has(Number(m[1]))).toBe(true);
+			for (const m of header.matchAll(/^\s+\{?\s*(-\d+)\b/gm))
+				expect(enumCodes.has(Number(m[1]))).toBe(true);
+			// No key built inside a script: every key comes from KEYS.
+			expect(body).not.toMatch(/redis\.call\('[A-Z]+',\s*'/);
+		},
+	);
 });

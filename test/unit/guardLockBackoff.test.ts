@@ -26,7 +26,9 @@ describe('lockRetryDelay', () => {
 	});
 
 	it('spreads contenders: different random draws give different delays', () => {
-		const delays = new Set([0.05, 0.25, 0.45, 0.65, 0.85].map((r) => lockRetryDelay(4, settings, () => r)));
+		const delays = new Set(
+			[0.05, 0.25, 0.45, 0.65, 0.85].map((r) => lockRetryDelay(4, settings, () => r)),
+		);
 		expect(delays.size).toBe(5);
 	});
 });
@@ -43,7 +45,7 @@ describe('nextLockWait', () => {
 		expect(nextLockWait({ ...base, elapsedMs: 4_990, maxWaitMs: 5_000 })).toBe(10);
 	});
 
-	it('wakes when the holder\'s lock expires, if that is sooner', () => {
+	it("wakes when the holder's lock expires, if that is sooner", () => {
 		expect(nextLockWait({ ...base, elapsedMs: 0, maxWaitMs: 5_000 })).toBe(150);
 		expect(nextLockWait({ ...base, elapsedMs: 0, maxWaitMs: 5_000, holderTtlMs: 20 })).toBe(21);
 		expect(nextLockWait({ ...base, elapsedMs: 0, maxWaitMs: 5_000, holderTtlMs: 0 })).toBe(1);

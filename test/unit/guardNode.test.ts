@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NodeHelpers, Workflow, type INodeType, type INodeTypes } from 'n8n-workflow';
 import { InventoryGuard } from '../../nodes/InventoryGuard/InventoryGuard.node';
 
 const DIR = join(__dirname, '../../nodes/InventoryGuard');
@@ -14,10 +15,13 @@ describe('Inventory Guard description', () => {
 		const icon = d.icon as { light: string; dark: string };
 		expect(icon.light).toBe('file:inventoryGuard.svg');
 		expect(icon.dark).toBe('file:inventoryGuard.dark.svg');
-		for (const f of ['inventoryGuard.svg', 'inventoryGuard.dark.svg']) expect(existsSync(join(DIR, f))).toBe(true);
+		for (const f of ['inventoryGuard.svg', 'inventoryGuard.dark.svg'])
+			expect(existsSync(join(DIR, f))).toBe(true);
 		const codex = JSON.parse(readFileSync(join(DIR, 'InventoryGuard.node.json'), 'utf8'));
 		expect(codex.node).toBe('n8n-nodes-inventory-sync.inventoryGuard');
-		expect(d.credentials).toEqual([{ name: 'inventoryRedisApi', required: true, testedBy: 'inventoryRedisApiTest' }]);
+		expect(d.credentials).toEqual([
+			{ name: 'inventoryRedisApi', required: true, testedBy: 'inventoryRedisApiTest' },
+		]);
 		expect(typeof node.methods.credentialTest.inventoryRedisApiTest).toBe('function');
 	});
 
@@ -26,10 +30,49 @@ describe('Inventory Guard description', () => {
 		const source = String(d.outputs);
 		expect(source.startsWith('={{(')).toBe(true);
 		const body = source.slice(3, -2);
-		const evaluate = new Function('$parameter', `return ${body}`) as (p: object) => Array<{ displayName: string }>;
-		expect(evaluate({ operation: 'claim' }).map((o) => o.displayName)).toEqual(['New', 'Duplicate']);
+		const evaluate = new Function('$parameter', `return ${body}`) as (
+			p: object,
+		) => Array<{ displayName: string }>;
+		expect(evaluate({ operation: 'claim' }).map((o) => o.displayName)).toEqual([
+			'New',
+			'Duplicate',
+		]);
 		expect(evaluate({ operation: 'lock' }).map((o) => o.displayName)).toEqual(['Acquired', 'Busy']);
 		expect(evaluate({ operation: 'commit' }).map((o) => o.displayName)).toEqual(['Done']);
+	});
+
+	it('n8n-workflow resolves the outputs per operation (defaults filled in as n8n does)', () => {
+		const nodeTypes = {
+			getByName: () => node as INodeType,
+			getByNameAndVersion: () => node as INodeType,
+			getKnownTypes: () => ({}),
+		} as unknown as INodeTypes;
+		const outputsFor = (parameters: Record<string, string>) => {
+			const workflow = new Workflow({
+				nodes: [
+					{
+						id: '1',
+						name: 'Guard',
+						type: 'CUSTOM.inventoryGuard',
+						typeVersion: 1,
+						position: [0, 0],
+						parameters,
+					},
+				],
+				connections: {},
+				active: false,
+				nodeTypes,
+			});
+			return (
+				NodeHelpers.getNodeOutputs(workflow, workflow.getNode('Guard')!, d) as Array<{
+					displayName: string;
+				}>
+			).map((o) => o.displayName);
+		};
+		expect(outputsFor({})).toEqual(['New', 'Duplicate']);
+		expect(outputsFor({ operation: 'lock' })).toEqual(['Acquired', 'Busy']);
+		expect(outputsFor({ operation: 'extend' })).toEqual(['Extended', 'Lost']);
+		expect(outputsFor({ operation: 'release' })).toEqual(['Done']);
 	});
 
 	it('defaults match the issue', () => {
@@ -42,6 +85,13 @@ describe('Inventory Guard description', () => {
 		expect(get('lockTtl')?.default).toBe(30);
 		expect(get('maxWait')?.default).toBe(5);
 		const ops = (get('operation')?.options ?? []) as Array<{ value: string }>;
-		expect(ops.map((o) => o.value).sort()).toEqual(['claim', 'commit', 'extend', 'lock', 'release', 'unlock']);
+		expect(ops.map((o) => o.value).sort()).toEqual([
+			'claim',
+			'commit',
+			'extend',
+			'lock',
+			'release',
+			'unlock',
+		]);
 	});
 });

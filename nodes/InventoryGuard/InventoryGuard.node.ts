@@ -1,0 +1,50 @@
+import {
+	NodeConnectionTypes,
+	type ICredentialTestFunctions,
+	type ICredentialsDecrypted,
+	type IExecuteFunctions,
+	type INodeCredentialTestResult,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+import { testRedisCredential } from '../shared/redis';
+import { guardProperties } from './descriptions';
+import { executeGuard } from './execute';
+import { configuredOutputs } from './guard';
+
+export class InventoryGuard implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Inventory Guard',
+		name: 'inventoryGuard',
+		icon: { light: 'file:inventoryGuard.svg', dark: 'file:inventoryGuard.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"]}}',
+		description:
+			'Redis-backed duplicate filter (claim, commit, release) and per-key lock with token and fencing number, correct across concurrent runs and workers',
+		defaults: { name: 'Inventory Guard' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		// Operation-dependent outputs, as n8n's Switch node does: Deduplicate → New, Duplicate; Lock → Acquired,
+		// Busy; Extend → Extended, Lost; Commit, Release, Unlock → Done.
+		outputs: `={{(${configuredOutputs})($parameter)}}`,
+		credentials: [{ name: 'inventoryRedisApi', required: true, testedBy: 'inventoryRedisApiTest' }],
+		properties: guardProperties,
+	};
+
+	methods = {
+		credentialTest: {
+			async inventoryRedisApiTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return testRedisCredential.call(this, credential);
+			},
+		},
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return executeGuard(this);
+	}
+}

@@ -1,0 +1,71 @@
+/**
+ * The codes the Guard's Lua scripts return (lua/*.lua headers), mirrored here. Positive: the step happened;
+ * negative: it did not, and why. A negative code is a result, not a crash: a lost lock or a duplicate is an
+ * answer the workflow routes on.
+ */
+export enum GuardCode {
+	/** claim: new; commit / release: done on this run's claim; lock: acquired / released / extended. */
+	Ok = 1,
+	/** commit / release: done on another run's claim (commit always; release when told to release any). */
+	OkOtherClaim = 2,
+	/** commit: done, though nothing was claimed (the claim expired or was never made). */
+	OkNoClaim = 3,
+	/** claim: in flight (claimed by a run not yet committed). */
+	InFlight = -1,
+	/** claim: committed; commit: already committed (untouched); release: committed (untouched). */
+	Committed = -2,
+	/** release: nothing there (the claim expired or was never made). */
+	NotClaimed = -3,
+	/** release: another run's claim, left alone. */
+	OtherOwner = -4,
+	/** lock: held by another token. */
+	LockBusy = -5,
+	/** unlock / extend: another token holds the lock. */
+	LockNotHeld = -6,
+	/** unlock / extend: the lock expired or was never taken. */
+	LockMissing = -7,
+}
+
+const KNOWN = new Set<number>(
+	Object.values(GuardCode).filter((v): v is number => typeof v === 'number'),
+);
+
+/** A reply Redis gave that no script of ours returns: a bug or a foreign script under our command name. */
+export class UnexpectedReplyError extends Error {
+	constructor(
+		readonly script: string,
+		readonly reply: unknown,
+	) {
+		super(`Unexpected reply from the ${script} script: ${JSON.stringify(reply)?.slice(0, 200)}`);
+	}
+}
+
+export function toCode(script: string, value: unknown): GuardCode {
+	const n = Number(value);
+	if (!KNOWN.has(n)) throw new UnexpectedReplyError(script, value);
+	return n as GuardCode;
+}
+
+/** Names used on items, so a workflow can branch on text rather than numbers. */
+export const CLAIM_STATUS: Partial<Record<GuardCode, 'new' | 'inFlight' | 'committed'>> = {
+	[GuardCode.Ok]: 'new',
+	[GuardCode.InFlight]: 'inFlight',
+	[GuardCode.Committed]: 'committed',
+};
+
+export const PREVIOUS_STATE: Partial<
+	Record<GuardCode, 'claimedByThisRun' | 'committed' | 'none' | 'claimedByOtherRun'>
+> = {
+	[GuardCode.Ok]: 'claimedByThisRun',
+	[GuardCode.OkOtherClaim]: 'claimedByOtherRun',
+	[GuardCode.OkNoClaim]: 'none',
+	[GuardCode.Committed]: 'committed',
+	[GuardCode.NotClaimed]: 'none',
+	[GuardCode.OtherOwner]: 'claimedByOtherRun',
+};
+
+export const LOCK_OUTCOME: Partial<Record<GuardCode, 'held' | 'heldByOther' | 'expired'>> = {
+	[GuardCode.Ok]: 'held',
+	[GuardCode.LockNotHeld]: 'heldByOther',
+	[GuardCode.LockMissing]: 'expired',
+};

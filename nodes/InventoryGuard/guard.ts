@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { escapeKeyPart, key } from '../shared/keys';
+
+/**
+ * Pure pieces of the Inventory Guard: key names (design.md "Redis layout"), batching, settings, tokens and
+ * the operation-dependent outputs. No Redis here.
+ */
+
+export type GuardOperation = 'claim' | 'commit' | 'release' | 'lock' | 'unlock' | 'extend';
+
+export const OPERATIONS: readonly GuardOperation[] = [
+	'claim',
+	'commit',
+	'release',
+	'lock',
+	'unlock',
+	'extend',
+];
+
+export function isGuardOperation(value: unknown): value is GuardOperation {
+	return typeof value === 'string' && (OPERATIONS as readonly string[]).includes(value);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Keys. Item text is escaped (keys.ts): `{`, `}`, ':', spaces, newlines and unicode become %XX, texts over
+// 200 escaped characters become a digest. A scope, when given, is its own escaped part, so `guard:<key>` and
+// `guard:<scope>:<key>` never meet (an escaped part holds no ':').
+
+function parts(scope: string | undefined, text: string): string[] {
+	return scope ? [escapeKeyPart(scope), escapeKeyPart(text)] : [escapeKeyPart(text)];
+}
+
+/** `<prefix>:guard:[<scope>:]<key>`: a dedupe claim ('c:<owner>') or commit ('d:<owner>'). */
+export function guardKey(prefix: string, text: string, scope?: string): string {
+	return key(prefix, 'guard', ...parts(scope, text));
+}
+
+/** `<prefix>:lock:[<scope>:]<key>`: the holder's token, with the lock TTL. */
+export function lockKey(prefix: string, text: string, scope?: string): string {
+	return key(prefix, 'lock', ...parts(scope, text));
+}
+
+/** `<prefix>:fence:[<scope>:]<key>`: the fencing counter, incremented with each acquisition; never expires. */
+export function fenceKey(prefix: string, text: string, scope?: string): string {
+	return key(prefix, 'fence', ...parts(scope, text));
+}
+
+export class GuardInputError extends Error {}
+
+/**
+ * The key text an item resolved to. Refuses what would silently merge unrelated items into one key: an empty
+ * text, `undefined` or `null`, or an `@`-joined text with an empty, `undefined` or `null` part (the default
+ * `{{$json.id}}@{{$json.version}}` on an item that lacks one of those fields).
+ */
+export function keyText(value: unknown, what = 'Key'): string {
+	if (value === null || value === undefined) throw new GuardInputError(`${what} is empty`);
+	if (typeof value === 'object') {
+		throw new GuardInputError(
+			`${what} must be text, not an ${Array.isArray(value) ? 'array' : 'object'}`,
+		);
+	}
+	const text = String(value);
+	if (text.trim() === '') throw new GuardInputError(`${what} is empty`);
+	const blank = (part: string) => ['', 'undefined', 'null'].includes(part.trim());
+	const parts = text.split('@');
+	if (parts.every(blank) || (parts.length > 1 && parts.some(blank))) {
+		throw new GuardInputError(
+			`${what} resolved to '${text.slice(0, 60)}': the expression found no value on this item`,
+		);
+	}
+	return text;
+}
+
+export function tokenText(value: unknown): string {
+	if (typeof value !== 'string' || !/^[0-9a-f]{32}$/.test(value)) {
+		throw new GuardInputError(
+			value === undefined || value === null || value === ''
+				? 'Token is empty: pass the token the Lock operation put on the item (lock.token)'
+				: 'Token is not a lock token (32 hex characters from the Lock operation)',
+		);
+	}
+	return value;
+}
+
+/** Lock token: 16 random bytes, hex (node-redlock). */
+export function newToken(random: (size: number) => Buffer = randomBytes): string {
+	return random(16).toString('hex');
+}
+
+/** Who claims: the n8n instance and execution, so a run's Release gives back only its own claims. */
+export function ownerOf(
+	instanceId: string | undefined,
+	executionId: string | undefined,
+	random = newToken,
+): string {
+	const execution = executionId ? String(executionId) : `anonymous-${random()}`;
+	return `${instanceId ?? ''}/${execution}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Batching
+
+/** Keys per claim/commit/release script call: larger batches become several calls in one pipeline. */
+export const MAX_KEYS_PER_SCRIPT = 1000;
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+	if (!Number.isInteger(size) || size < 1)
+		throw new RangeError('chunk size must be a positive integer');
+	const out: T[][] = [];
+	for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+	return out;
+}
+
+/** Groups item indexes by a string id, in first-seen order (one lock call per distinct key or key+token). */
+export function groupBy<T>(
+	items: readonly T[],
+	id: (item: T) => string,
+): Array<{ id: string; indexes: number[] }> {
+	const groups = new Map<string, number[]>();
+	items.forEach((item, index) => {
+		const k = id(item);
+		const list = groups.get(k);
+		if (list) list.push(index);
+		else groups.set(k, [index]);
+	});
+	return [...groups].map(([k, indexes]) => ({ id: k, indexes }));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Settings (node-redlock style: readonly, frozen defaults, Partial in, each field checked)
+
+export interface GuardSettings {
+	/** How long a claim stays in flight without commit or release. */
+	readonly claimTtlMs: number;
+	/** How long a committed key stays a duplicate. 72 h: longer than Shopify's 4 h of retries and n8n's. */
+	readonly commitTtlMs: number;
+	/** Lock TTL, and the TTL Extend sets. */
+	readonly lockTtlMs: number;
+	/** How long Lock waits for a busy key before the item goes to Busy. */
+	readonly maxWaitMs: number;
+	/** First retry delay of a busy lock; doubles per attempt up to retryCapMs, jittered. */
+	readonly retryBaseMs: number;
+	readonly retryCapMs: number;
+}
+
+export const DEFAULT_SETTINGS: GuardSettings = Object.freeze({
+	claimTtlMs: 5 * 60_000,
+	commitTtlMs: 72 * 3_600_000,
+	lockTtlMs: 30_000,
+	maxWaitMs: 5_000,
+	retryBaseMs: 50,
+	retryCapMs: 1_000,
+});
+
+/** Largest TTL we accept: 10 years (PX takes a 64-bit integer, but a typo of 1e20 should be refused). */
+const MAX_TTL_MS = 10 * 365 * 24 * 3_600_000;
+
+const LIMITS: Record<keyof GuardSettings, { min: number; max: number }> = {
+	claimTtlMs: { min: 1, max: MAX_TTL_MS },
+	commitTtlMs: { min: 1, max: MAX_TTL_MS },
+	lockTtlMs: { min: 1, max: MAX_TTL_MS },
+	maxWaitMs: { min: 0, max: 10 * 60_000 },
+	retryBaseMs: { min: 1, max: 60_000 },
+	retryCapMs: { min: 1, max: 60_000 },
+};
+
+export function guardSettings(partial: Partial<GuardSettings> = {}): GuardSettings {
+	const out: Record<string, number> = { ...DEFAULT_SETTINGS };
+	for (const [name, value] of Object.entries(partial) as Array<[keyof GuardSettings, unknown]>) {
+		if (value === undefined) continue;
+		const limit = LIMITS[name];
+		if (!limit) throw new GuardInputError(`Unknown setting '${String(name)}'`);
+		if (typeof value !== 'number' || !Number.isFinite(value)) {
+			throw new GuardInputError(`${name} must be a number, got ${JSON.stringify(value)}`);
+		}
+		const ms = Math.round(value);
+		if (ms < limit.min || ms > limit.max) {
+			throw new GuardInputError(
+				`${name} must be between ${limit.min} and ${limit.max} ms, got ${value}`,
+			);
+		}
+		out[name] = ms;
+	}
+	if (out.retryCapMs < out.retryBaseMs) out.retryCapMs = out.retryBaseMs;
+	return Object.freeze(out) as unknown as GuardSettings;
+}
+
+/** A node parameter in seconds (fractions allowed) → milliseconds; undefined when unset. */
+export function secondsParam(value: unknown, name: string): number | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	const n = typeof value === 'number' ? value : Number(value);
+	if (!Number.isFinite(n))
+		throw new GuardInputError(`${name} must be a number of seconds, got '${String(value)}'`);
+	return n * 1000;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Outputs per operation. n8n evaluates `outputs: '={{(' + configuredOutputs + ')($parameter)}}'` (as the
+// Switch node does): this function is sent as source text, so it must use nothing from outside its body.
+
+export const configuredOutputs = (parameters: { operation?: string }) => {
+	const operation = parameters.operation || 'claim';
+	const names =
+		operation === 'claim'
+			? ['New', 'Duplicate']
+			: operation === 'lock'
+				? ['Acquired', 'Busy']
+				: operation === 'extend'
+					? ['Extended', 'Lost']
+					: ['Done'];
+	return names.map((displayName) => ({ type: 'main', displayName }));
+};

@@ -1,0 +1,291 @@
+import { join } from 'node:path';
+import type { ChainableCommander, Result } from 'ioredis';
+import type Redis from 'ioredis';
+import { sleep as n8nSleep } from 'n8n-workflow';
+import { loadScripts } from '../shared/scripts';
+import { GuardCode, UnexpectedReplyError, toCode } from './codes';
+import { MAX_KEYS_PER_SCRIPT, chunk, newToken } from './guard';
+import { nextLockWait, type BackoffSettings, type RandomSource } from './lockBackoff';
+
+/**
+ * The Guard's Redis steps, each a Lua script from ./lua (loaded once per client). These are the functions the
+ * node calls, and what other nodes use (the channel drainers' lease is `acquireLocks` / `extendLocks`).
+ * Wrappers build keys and args, call once, and map the codes (codes.ts). Costs:
+ *   claim / commit / release of N keys: one round trip (one script call per 1,000 keys, in one pipeline);
+ *   lock / unlock / extend of N keys: one pipeline per attempt (a busy lock is retried until the wait ends).
+ */
+
+const LUA_DIR = join(__dirname, 'lua');
+
+declare module 'ioredis' {
+	interface RedisCommander<Context> {
+		guardClaimKeys(
+			numberOfKeys: number,
+			...keysAndArgs: Array<string | number>
+		): Result<number[], Context>;
+		guardCommitKeys(
+			numberOfKeys: number,
+			...keysAndArgs: Array<string | number>
+		): Result<number[], Context>;
+		guardReleaseKeys(
+			numberOfKeys: number,
+			...keysAndArgs: Array<string | number>
+		): Result<number[], Context>;
+		guardAcquireLock(
+			lockKey: string,
+			fenceKey: string,
+			token: string,
+			ttlMs: number,
+		): Result<[number, number], Context>;
+		guardReleaseLock(lockKey: string, token: string): Result<number, Context>;
+		guardExtendLock(lockKey: string, token: string, ttlMs: number): Result<number, Context>;
+	}
+}
+
+/** Registers the Guard's scripts on a client (once per client) and returns it. */
+export function withGuardScripts(redis: Redis): Redis {
+	return loadScripts(redis, LUA_DIR, 'guard');
+}
+
+/** Runs a pipeline and returns its replies, throwing the first error (a connection error fails the batch). */
+async function execAll(pipeline: ChainableCommander): Promise<unknown[]> {
+	const results = await pipeline.exec();
+	if (!results) throw new Error('Redis discarded the pipeline');
+	return results.map(([error, reply]) => {
+		if (error) throw error;
+		return reply;
+	});
+}
+
+/** One script call per chunk of keys: a direct call for one chunk, a pipeline (one round trip) for more. */
+async function perKeyScript(
+	redis: Redis,
+	keys: readonly string[],
+	call: (target: Redis | ChainableCommander, part: string[]) => unknown,
+): Promise<unknown[][]> {
+	if (keys.length === 0) return [];
+	const parts = chunk(keys, MAX_KEYS_PER_SCRIPT);
+	if (parts.length === 1) return [(await call(redis, parts[0])) as unknown[]];
+	const pipeline = redis.pipeline();
+	for (const part of parts) call(pipeline, part);
+	return (await execAll(pipeline)) as unknown[][];
+}
+
+function flatReply(script: string, replies: unknown[][], expected: number): unknown[] {
+	const flat = replies.flat();
+	if (flat.length !== expected) throw new UnexpectedReplyError(script, replies);
+	return flat;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Deduplicate / Commit / Release
+
+export interface ClaimReply {
+	/** Ok = new, InFlight or Committed = duplicate. */
+	code: GuardCode.Ok | GuardCode.InFlight | GuardCode.Committed;
+	/** Milliseconds the key's state still lasts. */
+	ttlMs: number;
+}
+
+/** Claims each key (first sight wins); a key repeated in `keys` is new only at its first occurrence. */
+export async function claimKeys(
+	redis: Redis,
+	keys: readonly string[],
+	ttlMs: number,
+	owner: string,
+): Promise<ClaimReply[]> {
+	withGuardScripts(redis);
+	const replies = await perKeyScript(redis, keys, (target, part) =>
+		target.guardClaimKeys(part.length, ...part, ttlMs, owner),
+	);
+	const flat = flatReply('claimKeys', replies, keys.length * 2);
+	const out: ClaimReply[] = [];
+	for (let i = 0; i < keys.length; i++) {
+		const code = toCode('claimKeys', flat[2 * i]);
+		if (code !== GuardCode.Ok && code !== GuardCode.InFlight && code !== GuardCode.Committed) {
+			throw new UnexpectedReplyError('claimKeys', flat[2 * i]);
+		}
+		out.push({ code, ttlMs: Number(flat[2 * i + 1]) });
+	}
+	return out;
+}
+
+/** Marks keys done for `ttlMs`; returns what each held before (Ok = this owner's claim). */
+export async function commitKeys(
+	redis: Redis,
+	keys: readonly string[],
+	ttlMs: number,
+	owner: string,
+): Promise<GuardCode[]> {
+	withGuardScripts(redis);
+	const replies = await perKeyScript(redis, keys, (target, part) =>
+		target.guardCommitKeys(part.length, ...part, ttlMs, owner),
+	);
+	return flatReply('commitKeys', replies, keys.length).map((v) => toCode('commitKeys', v));
+}
+
+/** Gives claims back (never a commit). Only this owner's claims unless `anyOwner`. */
+export async function releaseKeys(
+	redis: Redis,
+	keys: readonly string[],
+	owner: string,
+	anyOwner = false,
+): Promise<GuardCode[]> {
+	withGuardScripts(redis);
+	const replies = await perKeyScript(redis, keys, (target, part) =>
+		target.guardReleaseKeys(part.length, ...part, owner, anyOwner ? '1' : '0'),
+	);
+	return flatReply('releaseKeys', replies, keys.length).map((v) => toCode('releaseKeys', v));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Lock / Unlock / Extend
+
+export interface LockRequest {
+	readonly lockKey: string;
+	readonly fenceKey: string;
+}
+
+export type LockOutcome =
+	| {
+			acquired: true;
+			token: string;
+			fence: number;
+			ttlMs: number;
+			waitedMs: number;
+			attempts: number;
+	  }
+	| { acquired: false; holderTtlMs: number; waitedMs: number; attempts: number };
+
+export interface AcquireOptions {
+	ttlMs: number;
+	/** 0: one attempt. */
+	maxWaitMs: number;
+	retry: BackoffSettings;
+	random?: RandomSource;
+	sleep?: (ms: number) => Promise<void>;
+	now?: () => number;
+	token?: () => string;
+}
+
+/**
+ * Acquires one lock per request (pass distinct lock keys: the caller groups items that share one). Every
+ * attempt is one pipeline for all keys still busy; busy keys are retried with jittered backoff until
+ * `maxWaitMs` has passed, then reported busy.
+ */
+export async function acquireLocks(
+	redis: Redis,
+	requests: readonly LockRequest[],
+	options: AcquireOptions,
+): Promise<LockOutcome[]> {
+	withGuardScripts(redis);
+	const now = options.now ?? Date.now;
+	const sleep = options.sleep ?? n8nSleep;
+	const tokens = requests.map(() => (options.token ?? newToken)());
+	const outcomes: Array<LockOutcome | undefined> = requests.map(() => undefined);
+	const holderTtl: number[] = requests.map(() => -1);
+	let pending = requests.map((_, i) => i);
+	const started = now();
+	let completed = false;
+	try {
+		for (let attempt = 0; ; attempt++) {
+			const pipeline = redis.pipeline();
+			for (const i of pending) {
+				pipeline.guardAcquireLock(
+					requests[i].lockKey,
+					requests[i].fenceKey,
+					tokens[i],
+					options.ttlMs,
+				);
+			}
+			const replies = await execAll(pipeline);
+			const waitedMs = now() - started;
+			const busy: number[] = [];
+			pending.forEach((i, n) => {
+				const reply = replies[n];
+				if (!Array.isArray(reply) || reply.length !== 2)
+					throw new UnexpectedReplyError('acquireLock', reply);
+				const code = toCode('acquireLock', reply[0]);
+				if (code === GuardCode.Ok) {
+					outcomes[i] = {
+						acquired: true,
+						token: tokens[i],
+						fence: Number(reply[1]),
+						ttlMs: options.ttlMs,
+						waitedMs,
+						attempts: attempt + 1,
+					};
+				} else if (code === GuardCode.LockBusy) {
+					holderTtl[i] = Number(reply[1]);
+					busy.push(i);
+				} else {
+					throw new UnexpectedReplyError('acquireLock', reply);
+				}
+			});
+			pending = busy;
+			if (pending.length === 0) break;
+			const soonest = Math.min(
+				...pending.map((i) => holderTtl[i]).filter((t) => t >= 0),
+				Number.MAX_SAFE_INTEGER,
+			);
+			const wait = nextLockWait({
+				attempt,
+				elapsedMs: waitedMs,
+				maxWaitMs: options.maxWaitMs,
+				settings: options.retry,
+				random: options.random,
+				holderTtlMs: soonest === Number.MAX_SAFE_INTEGER ? undefined : soonest,
+			});
+			if (wait === null) {
+				for (const i of pending) {
+					outcomes[i] = {
+						acquired: false,
+						holderTtlMs: holderTtl[i],
+						waitedMs,
+						attempts: attempt + 1,
+					};
+				}
+				break;
+			}
+			await sleep(wait);
+		}
+		completed = true;
+	} finally {
+		if (!completed) {
+			// The batch fails: give back what this call took rather than leave it held for its TTL (best
+			// effort: if Redis is gone, the TTL frees them). The original error propagates.
+			const held = outcomes.flatMap((o, i) =>
+				o?.acquired ? [{ lockKey: requests[i].lockKey, token: o.token }] : [],
+			);
+			await releaseLocks(redis, held).catch(() => undefined);
+		}
+	}
+	return outcomes as LockOutcome[];
+}
+
+export interface HeldLock {
+	readonly lockKey: string;
+	readonly token: string;
+}
+
+/** Releases each lock if its token still holds it (Ok); LockNotHeld / LockMissing otherwise. One pipeline. */
+export async function releaseLocks(redis: Redis, locks: readonly HeldLock[]): Promise<GuardCode[]> {
+	withGuardScripts(redis);
+	if (locks.length === 0) return [];
+	const pipeline = redis.pipeline();
+	for (const lock of locks) pipeline.guardReleaseLock(lock.lockKey, lock.token);
+	return (await execAll(pipeline)).map((v) => toCode('releaseLock', v));
+}
+
+/** Sets each lock's TTL to `ttlMs` from now if its token still holds it (Ok). One pipeline. */
+export async function extendLocks(
+	redis: Redis,
+	locks: readonly HeldLock[],
+	ttlMs: number,
+): Promise<GuardCode[]> {
+	withGuardScripts(redis);
+	if (locks.length === 0) return [];
+	const pipeline = redis.pipeline();
+	for (const lock of locks) pipeline.guardExtendLock(lock.lockKey, lock.token, ttlMs);
+	return (await execAll(pipeline)).map((v) => toCode('extendLock', v));
+}

@@ -1,0 +1,234 @@
+import type Redis from 'ioredis';
+import { GuardCode } from '../../nodes/InventoryGuard/codes';
+import { executeGuard } from '../../nodes/InventoryGuard/execute';
+import { guardKey } from '../../nodes/InventoryGuard/guard';
+import { claimKeys, commitKeys, releaseKeys } from '../../nodes/InventoryGuard/redisGuard';
+import { closeAllRedis } from '../../nodes/shared/redis';
+import {
+	client,
+	credential,
+	deleteByPrefix,
+	guardContext,
+	routeOf,
+	uniquePrefix,
+} from './guardHarness';
+import { concurrentClaims, nodeDedupeFlow } from './guardSuite';
+
+// Deduplicate / Commit / Release against the local Redis (127.0.0.1:6379), under a key prefix of this file.
+jest.setTimeout(120_000);
+
+const prefix = uniquePrefix('claim');
+const cred = credential({ keyPrefix: prefix });
+let admin: Redis;
+
+beforeAll(() => {
+	admin = client();
+});
+afterEach(async () => {
+	await deleteByPrefix(admin, prefix);
+});
+afterAll(async () => {
+	await closeAllRedis();
+	await admin.quit();
+});
+
+describe('claim under concurrency', () => {
+	it('50 separate connections claim the same 1,000 keys: exactly one New per key', async () => {
+		const { newPerKey, duplicates } = await concurrentClaims({
+			cred,
+			prefix,
+			connections: 50,
+			keys: 1_000,
+			batch: 100,
+		});
+		expect(newPerKey.filter((n) => n !== 1)).toEqual([]);
+		expect(duplicates).toBe(49 * 1_000);
+	});
+
+	it('20 concurrent executions of the node on one shared client: exactly one New per item key', async () => {
+		const items = Array.from({ length: 200 }, (_, i) => ({ id: `line-${i}`, version: 3 }));
+		const runs = await Promise.all(
+			Array.from({ length: 20 }, (_, r) =>
+				executeGuard(
+					guardContext({
+						items: r % 2 ? [...items].reverse() : items,
+						params: {
+							operation: 'claim',
+							key: (j: Record<string, unknown>) => `${j.id}@${j.version}`,
+							claimTtl: 60,
+						},
+						credential: cred,
+						executionId: `run-${r}`,
+					}),
+				),
+			),
+		);
+		const news = runs.flatMap((outputs) =>
+			outputs[0].map((i) => (i.json.guard as { key: string }).key),
+		);
+		expect(news).toHaveLength(200);
+		expect(new Set(news).size).toBe(200);
+		expect(runs.reduce((n, o) => n + o[1].length, 0)).toBe(19 * 200);
+	});
+});
+
+describe('node flow', () => {
+	it('Deduplicate, Commit and Release route and report as promised', async () => {
+		await nodeDedupeFlow(cred);
+	});
+
+	it('a large batch (2,500 items) is handled in chunks with the same answers', async () => {
+		const redis = client();
+		try {
+			const keys = Array.from({ length: 2_500 }, (_, i) => guardKey(prefix, `big-${i % 2_000}`));
+			const replies = await claimKeys(redis, keys, 60_000, 'o/1');
+			expect(replies.slice(0, 2_000).every((r) => r.code === GuardCode.Ok)).toBe(true);
+			expect(replies.slice(2_000).every((r) => r.code === GuardCode.InFlight)).toBe(true);
+			const commits = await commitKeys(redis, keys, 60_000, 'o/1');
+			expect(commits.slice(0, 2_000).every((c) => c === GuardCode.Ok)).toBe(true);
+			expect(commits.slice(2_000).every((c) => c === GuardCode.Committed)).toBe(true);
+			const again = await claimKeys(redis, keys, 60_000, 'o/2');
+			expect(again.every((r) => r.code === GuardCode.Committed)).toBe(true);
+			const releases = await releaseKeys(redis, keys, 'o/1', true);
+			expect(releases.every((c) => c === GuardCode.Committed)).toBe(true);
+		} finally {
+			await redis.quit();
+		}
+	});
+});
+
+describe('key text from items', () => {
+	it('braces, spaces, newlines, unicode and 10 KB strings cannot collide or break keys', async () => {
+		const texts = [
+			'{a}',
+			'{a',
+			'a}',
+			'%7Ba%7D',
+			'a b',
+			'a%20b',
+			'a\nb',
+			'a\r\nb',
+			'a:b',
+			'a%3Ab',
+			'é',
+			'e\u0301',
+			'🙂',
+			'日本語',
+			'{{$json.id}}',
+			'*',
+			'?',
+			'[a]',
+			'x'.repeat(10_000),
+			'x'.repeat(10_000) + 'y',
+			`${'x'.repeat(9_999)}é`,
+			'h~abc',
+			'\u0000',
+			'  x  ',
+		].map((t) => `${t}@1`);
+		const outputs = await executeGuard(
+			guardContext({
+				items: texts.map((t) => ({ t })),
+				params: { operation: 'claim', key: (j: Record<string, unknown>) => j.t, claimTtl: 60 },
+				credential: cred,
+			}),
+		);
+		expect(outputs[1]).toHaveLength(0);
+		expect(outputs[0]).toHaveLength(texts.length);
+		const keys = await admin.keys(`${prefix}:guard:*`);
+		expect(keys).toHaveLength(texts.length);
+		for (const k of keys) {
+			expect(/[{}\s*?[\]]/.test(k)).toBe(false);
+			expect(k.length).toBeLessThan(250);
+		}
+		// Each text is its own key: a second look at each is a duplicate, of that key only.
+		const again = await executeGuard(
+			guardContext({
+				items: texts.map((t) => ({ t })),
+				params: { operation: 'claim', key: (j: Record<string, unknown>) => j.t, claimTtl: 60 },
+				credential: cred,
+			}),
+		);
+		expect(routeOf(again, ['New', 'Duplicate'])).toEqual(
+			Object.fromEntries(texts.map((_, i) => [i, 'Duplicate'])),
+		);
+		expect(again[1].map((i) => (i.json.guard as { key: string }).key)).toEqual(texts);
+	});
+
+	it('a scope keeps two guards on the same keys apart', async () => {
+		const run = async (scope: string) =>
+			await executeGuard(
+				guardContext({
+					items: [{ id: 'x', version: 1 }],
+					params: { operation: 'claim', key: 'x@1', claimTtl: 60, options: { scope } },
+					credential: cred,
+				}),
+			);
+		expect((await run(''))[0]).toHaveLength(1);
+		expect((await run('ledger'))[0]).toHaveLength(1);
+		expect((await run('notify'))[0]).toHaveLength(1);
+		expect((await run('ledger'))[1]).toHaveLength(1);
+	});
+});
+
+describe('item errors', () => {
+	const params = {
+		operation: 'claim',
+		key: (j: Record<string, unknown>) => `${j.id ?? ''}@${j.version ?? ''}`,
+		claimTtl: 60,
+	};
+
+	it('an item without a key fails the run, naming the item', async () => {
+		await expect(
+			executeGuard(
+				guardContext({ items: [{ id: 'ok', version: 1 }, { other: 1 }], params, credential: cred }),
+			),
+		).rejects.toMatchObject({
+			message: expect.stringMatching(/Key resolved to '@'/),
+			context: { itemIndex: 1 },
+		});
+	});
+
+	it('with Continue On Fail the item carries its error and the others go on', async () => {
+		const outputs = await executeGuard(
+			guardContext({
+				items: [{ id: 'ok', version: 1 }, { other: 1 }],
+				params,
+				credential: cred,
+				continueOnFail: true,
+			}),
+		);
+		expect(outputs[0]).toHaveLength(2);
+		const failed = outputs[0].find((i) => i.error);
+		expect(failed?.pairedItem).toEqual({ item: 1 });
+		expect(failed?.json).toEqual({ error: expect.stringMatching(/no value/) });
+		expect(outputs[0].find((i) => !i.error)?.json.guard).toMatchObject({ status: 'new' });
+	});
+
+	it('a bad TTL fails the batch with a clear message', async () => {
+		await expect(
+			executeGuard(
+				guardContext({
+					items: [{ id: 'a', version: 1 }],
+					params: { ...params, claimTtl: 0 },
+					credential: cred,
+				}),
+			),
+		).rejects.toThrow(/claimTtlMs must be between/);
+		await expect(
+			executeGuard(
+				guardContext({
+					items: [{ id: 'a', version: 1 }],
+					params: { ...params, options: { resultField: 'error' } },
+					credential: cred,
+				}),
+			),
+		).rejects.toThrow(/Result field cannot be 'error'/);
+	});
+
+	it('an empty input makes no Redis call and returns empty outputs', async () => {
+		const outputs = await executeGuard(
+			guardContext({ items: [], params, credential: { ...cred, port: 1 } }),
+		);
+		expect(outputs).toEqual([[], []]);
+	});
+});
