@@ -10,6 +10,7 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 import { testRedisCredential } from '../shared/redis';
+import { SHOPIFY_TOPICS, WOOCOMMERCE_TOPICS } from './normalize';
 import { receiveWebhook } from './receive';
 import { checkExists, create, remove } from './subscriptions';
 
@@ -80,15 +81,7 @@ export class InventoryWebhookTrigger implements INodeType {
 					{ name: 'Product Updated (SKU Mapping)', value: 'products/update' },
 					{ name: 'Refund Created', value: 'refunds/create' },
 				],
-				default: [
-					'inventory_levels/update',
-					'orders/create',
-					'orders/updated',
-					'orders/cancelled',
-					'refunds/create',
-					'inventory_items/update',
-					'products/update',
-				],
+				default: [...SHOPIFY_TOPICS],
 				description:
 					'Topics to subscribe to on activation. Deliveries of any supported topic are processed.',
 			},
@@ -102,7 +95,7 @@ export class InventoryWebhookTrigger implements INodeType {
 					{ name: 'Order Updated', value: 'order.updated' },
 					{ name: 'Product Updated (Stock Observation, SKU Mapping)', value: 'product.updated' },
 				],
-				default: ['order.created', 'order.updated', 'product.updated'],
+				default: [...WOOCOMMERCE_TOPICS],
 				description:
 					'Topics to subscribe to on activation. Deliveries of any supported topic are processed.',
 			},

@@ -3,7 +3,33 @@
  * ShapeError with a reason meant for the user; the entry point turns a ShapeError into an Invalid item.
  */
 
+import type { EventVia, InventoryEvent, Platform } from './types';
+
 export class ShapeError extends Error {}
+
+/** What every platform's receipt context carries into its events. */
+export interface ReceiptContext {
+	shop: string;
+	topic: string;
+	via: EventVia;
+	receivedAt: string;
+	correlationId?: string;
+}
+
+/** The fields every canonical event shares, stamped from the receipt and the platform time. */
+export function eventBase(
+	platform: Platform,
+	ctx: ReceiptContext,
+	version: number,
+): Pick<InventoryEvent, 'version' | 'source' | 'correlationId' | 'occurredAt' | 'receivedAt'> {
+	return {
+		version,
+		source: { platform, shop: ctx.shop, topic: ctx.topic, via: ctx.via },
+		correlationId: ctx.correlationId,
+		occurredAt: new Date(version).toISOString(),
+		receivedAt: ctx.receivedAt,
+	};
+}
 
 /** Stock numbers beyond this are not real stock: a bad payload or a unit mix-up. */
 export const MAX_ABS_QUANTITY = 1_000_000_000;
@@ -101,8 +127,4 @@ export function hostOf(value: string | undefined): string | null {
 	} catch {
 		return null;
 	}
-}
-
-export function iso(ms: number): string {
-	return new Date(ms).toISOString();
 }

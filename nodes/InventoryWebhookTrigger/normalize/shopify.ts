@@ -1,7 +1,8 @@
-import type { EventVia, InventoryEvent } from './types';
+import type { InventoryEvent } from './types';
 import {
 	ShapeError,
-	iso,
+	eventBase,
+	type ReceiptContext,
 	isRecord,
 	optionalId,
 	requireArray,
@@ -17,13 +18,7 @@ import {
  * Pure: the caller supplies the receipt context; no clock, no I/O.
  */
 
-export interface ShopifyContext {
-	shop: string;
-	topic: string;
-	via: EventVia;
-	receivedAt: string;
-	correlationId?: string;
-	/** X-Shopify-Triggered-At in ms, when the delivery carried a valid one (sub-second precision). */
+export interface ShopifyContext extends ReceiptContext {	/** X-Shopify-Triggered-At in ms, when the delivery carried a valid one (sub-second precision). */
 	triggeredAtMs?: number;
 }
 
@@ -31,13 +26,7 @@ export interface ShopifyContext {
 const RESTOCKING = new Set(['cancel', 'return', 'legacy_restock']);
 
 function base(ctx: ShopifyContext, version: number) {
-	return {
-		version,
-		source: { platform: 'shopify' as const, shop: ctx.shop, topic: ctx.topic, via: ctx.via },
-		correlationId: ctx.correlationId,
-		occurredAt: iso(version),
-		receivedAt: ctx.receivedAt,
-	};
+	return eventBase('shopify', ctx, version);
 }
 
 function locationKey(ctx: ShopifyContext, locationId: string): string {

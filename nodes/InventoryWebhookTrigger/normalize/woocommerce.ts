@@ -1,7 +1,8 @@
-import type { EventVia, InventoryEvent } from './types';
+import type { InventoryEvent } from './types';
 import {
 	ShapeError,
-	iso,
+	eventBase,
+	type ReceiptContext,
 	isRecord,
 	optionalId,
 	requireArray,
@@ -17,13 +18,7 @@ import {
  * Pure: the caller supplies the receipt context.
  */
 
-export interface WooContext {
-	shop: string;
-	topic: string;
-	via: EventVia;
-	receivedAt: string;
-	correlationId?: string;
-}
+export type WooContext = ReceiptContext;
 
 /** Statuses at which WooCommerce has reduced stock (wc-stock-functions.php). */
 const DRAWING_STATUSES = new Set(['processing', 'on-hold', 'completed']);
@@ -31,13 +26,7 @@ const DRAWING_STATUSES = new Set(['processing', 'on-hold', 'completed']);
 const RESTORED_STATUSES = new Set(['cancelled', 'pending']);
 
 function base(ctx: WooContext, version: number) {
-	return {
-		version,
-		source: { platform: 'woocommerce' as const, shop: ctx.shop, topic: ctx.topic, via: ctx.via },
-		correlationId: ctx.correlationId,
-		occurredAt: iso(version),
-		receivedAt: ctx.receivedAt,
-	};
+	return eventBase('woocommerce', ctx, version);
 }
 
 function metaValue(line: Record<string, unknown>, key: string): unknown {
