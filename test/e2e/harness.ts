@@ -31,7 +31,9 @@
  * - NODE_ENV must not leak from jest: NODE_ENV=test makes `n8n worker` return at once (it only blocks
  *   `if (!inTest)`). The harness sets NODE_ENV=production for every n8n process and drops inherited
  *   N8N_*, DB_*, QUEUE_*, EXECUTIONS_*, NODE_OPTIONS.
- * - N8N_CUSTOM_EXTENSIONS is split on ';' and each folder is globbed for **\/*.node.js and
+ * - N8N_CUSTOM_EXTENSIONS is split on ';' but all folders load as one package 'CUSTOM', so only the LAST
+ *   folder's nodes survive: the harness links several folders into one (combinedExtensionDir).
+ *   Each folder is globbed for **\/*.node.js and
  *   **\/*.credentials.js (fast-glob; node_modules is NOT excluded; package.json is NOT read). With the
  *   repo root as extension folder n8n therefore also loads bench/floor-node's nodes.
  * - n8n's internal JS task runner is spawned as `node` from PATH (so Node 24 must come first on PATH), in
@@ -1318,6 +1320,24 @@ function baseProcessEnv(): NodeJS.ProcessEnv {
 	return env;
 }
 
+/**
+ * n8n 2.41.1 keys its custom directory loaders by package name, and every N8N_CUSTOM_EXTENSIONS folder is
+ * the package 'CUSTOM': with several folders only the last one's nodes load (load-nodes-and-credentials.js,
+ * `this.loaders[loader.packageName] = loader`). So several extension folders are offered as one folder of
+ * symlinks (fast-glob follows them; Node resolves each module from its real path, so `ioredis` still comes
+ * from the repository's node_modules).
+ */
+function combinedExtensionDir(extensions: string[], userFolder: string): string {
+	if (extensions.length <= 1) return extensions.join(';');
+	const dir = path.join(userFolder, 'custom-extensions');
+	fs.mkdirSync(dir, { recursive: true });
+	extensions.forEach((ext, i) => {
+		const link = path.join(dir, `ext${i}-${path.basename(ext)}`);
+		if (!fs.existsSync(link)) fs.symlinkSync(ext, link, 'dir');
+	});
+	return dir;
+}
+
 export async function startN8n(opts: StartOptions = {}): Promise<N8nInstance> {
 	await ensureN8nInstalled();
 	const extensions = (opts.extensions ?? [REPO_ROOT]).map((p) => path.resolve(p));
@@ -1350,7 +1370,7 @@ export async function startN8n(opts: StartOptions = {}): Promise<N8nInstance> {
 		WEBHOOK_URL: `http://127.0.0.1:${port}/`,
 		N8N_WEBHOOK_URL: `http://127.0.0.1:${port}/`,
 		N8N_EDITOR_BASE_URL: `http://127.0.0.1:${port}/`,
-		N8N_CUSTOM_EXTENSIONS: extensions.join(';'),
+		N8N_CUSTOM_EXTENSIONS: combinedExtensionDir(extensions, userFolder),
 		N8N_EXPRESSION_ENGINE: opts.engine ?? 'vm',
 		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
