@@ -142,7 +142,8 @@ async function measureEngine(engine: 'vm' | 'legacy', body: string) {
 		const urls = {
 			ours: n8n.webhookUrl('bench-ours', 'webhook'),
 			floor: n8n.webhookUrl('bench-floor', 'floor'),
-			builtin: n8n.webhookUrl('bench-builtin', 'builtin'),
+			// The built-in Webhook node's production URL is /webhook/<path> (its webhookId is not part of it).
+			builtin: `${n8n.baseUrl}/webhook/builtin`,
 		};
 		const ours = await saturation(n8n, 'benchOursDirect', urls.ours, body);
 		const floor = await saturation(n8n, 'benchFloorRun01', urls.floor, body);

@@ -1,0 +1,48 @@
+import {
+	NodeConnectionTypes,
+	type ICredentialTestFunctions,
+	type ICredentialsDecrypted,
+	type IExecuteFunctions,
+	type INodeCredentialTestResult,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+import { testRedisCredential } from '../shared/redis';
+import { configuredOutputs, ledgerProperties } from './descriptions';
+import { executeLedger } from './execute';
+
+export class InventoryLedger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Inventory Ledger',
+		name: 'inventoryLedger',
+		icon: { light: 'file:inventoryLedger.svg', dark: 'file:inventoryLedger.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"]}}',
+		description:
+			'Redis stock ledger: applies order lines and levels exactly once, multi-location aggregation, safety buffers, as-of counts and an audit log',
+		defaults: { name: 'Inventory Ledger' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		// Apply and Set → Applied, Skipped, Invalid; the other operations → Done.
+		outputs: `={{(${configuredOutputs})($parameter)}}`,
+		credentials: [{ name: 'inventoryRedisApi', required: true, testedBy: 'inventoryRedisApiTest' }],
+		properties: ledgerProperties,
+	};
+
+	methods = {
+		credentialTest: {
+			async inventoryRedisApiTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return testRedisCredential.call(this, credential);
+			},
+		},
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return executeLedger(this);
+	}
+}

@@ -1,0 +1,213 @@
+/** Plans items in the canonical shape of nodes/InventoryWebhookTrigger/normalize/types.ts (InventoryEvent). */
+import type { InvalidReason } from './codes';
+import { LEDGER_OWNER, channelOf, type ProfileIndex } from './profile';
+
+/**
+ * Apply's planning step, pure: checks one canonical item against the profile and says what the Lua script
+ * must do with it (or why it is Invalid / Skipped without touching Redis). The state-dependent decisions
+ * (newer version? how much changed?) are the script's, atomically.
+ *
+ * Where an order line's change goes (design.md "Locations"):
+ *   location owned by the ledger            → `ledger`: the ledger's level moves by −(new − old);
+ *   owned by the channel that sold           → `owner`: only audited (the owner's own level event carries it);
+ *   owned by another channel                 → `forward`: an adjustment into that owner's outbox, counted as
+ *                                              pending against the mirrors until the owner confirms.
+ */
+
+/** Absurd quantities are rejected, not stored: a level beyond ±1e9, a line drawing more than 1e6 units. */
+export const MAX_LEVEL = 1e9;
+export const MAX_LINE = 1e6;
+
+export type LineMode = 'ledger' | 'owner' | 'forward';
+
+interface Common {
+	index: number;
+	id: string;
+	version: number;
+	/** '<platform>:<shop>:<topic>:<via>', for the audit. */
+	source: string;
+}
+
+export interface LevelPlan extends Common {
+	op: 'level';
+	sku: string | null;
+	location: string;
+	quantity: number;
+	/** Set when the SKU comes from the map (Shopify levels carry only the inventory item id). */
+	map?: MapRef;
+}
+
+export interface ObservationPlan extends Common {
+	op: 'observation';
+	sku: string | null;
+	/** '<channel>:<location or place>' whose own report this is. */
+	observer: string;
+	quantity: number;
+	map?: MapRef;
+}
+
+export interface LinePlan extends Common {
+	op: 'orderLine';
+	sku: string;
+	location: string;
+	order: { platform: string; shop: string; orderId: string };
+	lineKey: string;
+	/** null: this status leaves stock as it was. */
+	quantity: number | null;
+	mode: LineMode;
+	/** The location's owner (outbox target when forwarding). */
+	owner: string;
+}
+
+export interface MappingPlan extends Common {
+	op: 'mapping';
+	sku: string;
+	map: MapRef;
+}
+
+export interface MapRef {
+	platform: string;
+	shop: string;
+	/** Hash field: 'item:<inventoryItemId>', 'variant:<id>' or 'product:<id>'. */
+	field: string;
+}
+
+export type Plan = LevelPlan | ObservationPlan | LinePlan | MappingPlan;
+
+export type Planned =
+	| { plan: Plan }
+	| { invalid: InvalidReason; message: string }
+	| { skipped: 'untracked'; message: string };
+
+const KINDS = new Set(['level', 'orderLine', 'observation', 'mapping']);
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The line's key within its order, from the business identity '<platform>:<shop>:order:<orderId>:line:<lineKey>'. */
+export function lineKeyOf(id: string, orderId: string | undefined): { orderId: string; lineKey: string } | undefined {
+	if (orderId) {
+		const marker = `:order:${orderId}:line:`;
+		const at = id.indexOf(marker);
+		if (at >= 0 && at + marker.length < id.length) return { orderId, lineKey: id.slice(at + marker.length) };
+	}
+	const match = /:order:([^:]+):line:(.+)$/.exec(id);
+	return match ? { orderId: match[1], lineKey: match[2] } : undefined;
+}
+
+function mapRefFor(platform: string, shop: string, refs: Obj): MapRef | undefined {
+	const item = text(refs.inventoryItemId);
+	const variant = text(refs.variantId);
+	const product = text(refs.productId);
+	if (platform === 'shopify') {
+		if (item) return { platform, shop, field: `item:${item}` };
+		if (variant) return { platform, shop, field: `variant:${variant}` };
+		return undefined;
+	}
+	if (variant) return { platform, shop, field: `variant:${variant}` };
+	if (product) return { platform, shop, field: `product:${product}` };
+	return undefined;
+}
+
+function integerIn(v: unknown, max: number): v is number {
+	return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= max;
+}
+
+export function planEvent(index: number, raw: unknown, profile: ProfileIndex): Planned {
+	if (!isObj(raw)) return { invalid: 'notAnEvent', message: 'the item is not an inventory event object' };
+	const kind = raw.kind;
+	if (typeof kind !== 'string' || !KINDS.has(kind))
+		return { invalid: 'badKind', message: `kind must be level, orderLine, observation or mapping (got ${JSON.stringify(kind)?.slice(0, 40)})` };
+	const id = text(raw.id);
+	if (!id || id.length > 1000) return { invalid: 'badId', message: 'id must be a non-empty text (at most 1,000 characters)' };
+	const version = raw.version;
+	if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0)
+		return { invalid: 'badVersion', message: `version must be a whole number of milliseconds ≥ 0 (got ${JSON.stringify(version)?.slice(0, 40)})` };
+	const source = isObj(raw.source) ? raw.source : {};
+	const platform = text(source.platform) ?? 'manual';
+	const shop = (text(source.shop) ?? '').toLowerCase();
+	const sourceText = `${platform}:${shop}:${text(source.topic) ?? ''}:${text(source.via) ?? ''}`;
+	const refs = isObj(raw.refs) ? raw.refs : {};
+	const skuRaw = raw.sku;
+	if (skuRaw !== null && skuRaw !== undefined && typeof skuRaw !== 'string')
+		return { invalid: 'blankSku', message: 'sku must be a text or null' };
+	let sku: string | null = typeof skuRaw === 'string' ? skuRaw : null;
+	if (sku !== null && sku.trim() === '') {
+		if (kind === 'orderLine') return { skipped: 'untracked', message: 'line has a blank SKU: not tracked' };
+		if (kind === 'mapping') return { invalid: 'blankSku', message: 'blank SKU: reported, never guessed' };
+		sku = null;
+	}
+	if (sku !== null && sku.length > 1000) return { invalid: 'blankSku', message: 'SKU longer than 1,000 characters' };
+	const common = { index, id, version, source: sourceText };
+	const channel = channelOf(profile, platform, shop);
+
+	switch (kind) {
+		case 'mapping': {
+			const map = mapRefFor(platform, shop, refs);
+			if (!map) return { invalid: 'unmapped', message: 'a mapping needs refs.inventoryItemId, variantId or productId' };
+			if (sku === null) return { invalid: 'blankSku', message: 'blank SKU: reported, never guessed' };
+			return { plan: { op: 'mapping', ...common, sku, map } };
+		}
+		case 'level':
+		case 'observation': {
+			const quantity = raw.quantity;
+			if (!integerIn(quantity, MAX_LEVEL))
+				return { invalid: 'badQuantity', message: `quantity must be a whole number within ±${MAX_LEVEL} (got ${JSON.stringify(quantity)?.slice(0, 40)})` };
+			const location = text(raw.locationId);
+			let map: MapRef | undefined;
+			if (sku === null) {
+				map = mapRefFor(platform, shop, refs);
+				if (!map) return { invalid: 'unmapped', message: 'no SKU and no platform id to resolve it by' };
+			}
+			if (kind === 'observation' || !location || !profile.ownerOf.has(location)) {
+				if (kind === 'level')
+					return { invalid: 'unknownLocation', message: `location '${String(raw.locationId)}' is not in the profile` };
+				if (!channel) return { invalid: 'unknownChannel', message: `no channel in the profile for ${platform} ${shop}` };
+				return { plan: { op: 'observation', ...common, sku, observer: `${channel.name}:${location ?? ''}`, quantity, map } };
+			}
+			const owner = profile.ownerOf.get(location)!;
+			// Only the owner's number sets the ledger: a channel's level at a location it owns, or a manual
+			// feed (ERP, CSV) at a ledger-owned one. Anything else is a mirror reporting what it shows.
+			const fromOwner = owner === LEDGER_OWNER ? platform === 'manual' : channel?.name === owner;
+			if (!fromOwner) {
+				return {
+					plan: { op: 'observation', ...common, sku, observer: `${channel?.name ?? platform}:${location}`, quantity, map },
+				};
+			}
+			return { plan: { op: 'level', ...common, sku, location, quantity, map } };
+		}
+		case 'orderLine': {
+			if (sku === null) return { skipped: 'untracked', message: text(raw.note) ?? 'line has no SKU: not tracked' };
+			const quantity = raw.quantity;
+			const line = lineKeyOf(id, text(refs.orderId));
+			if (!line) return { invalid: 'badId', message: "an order line id must look like '<platform>:<shop>:order:<orderId>:line:<lineId>'" };
+			const restock = line.lineKey.includes(':restock:');
+			if (quantity !== null && (!integerIn(quantity, MAX_LINE) || (quantity < 0 && !restock)))
+				return {
+					invalid: 'badQuantity',
+					message: `drawn quantity must be a whole number within 0…${MAX_LINE} (negative only on a restock item; got ${JSON.stringify(quantity)?.slice(0, 40)})`,
+				};
+			if (!channel) return { invalid: 'unknownChannel', message: `no channel in the profile for ${platform} ${shop}` };
+			const location = text(raw.locationId) ?? channel.salesLocation;
+			const owner = profile.ownerOf.get(location);
+			if (owner === undefined)
+				return { invalid: 'unknownLocation', message: `location '${location}' is not in the profile` };
+			const mode: LineMode = owner === LEDGER_OWNER ? 'ledger' : owner === channel.name ? 'owner' : 'forward';
+			return {
+				plan: {
+					op: 'orderLine',
+					...common,
+					sku,
+					location,
+					order: { platform, shop, orderId: line.orderId },
+					lineKey: line.lineKey,
+					quantity: quantity as number | null,
+					mode,
+					owner,
+				},
+			};
+		}
+	}
+	return { invalid: 'badKind', message: 'unknown kind' };
+}

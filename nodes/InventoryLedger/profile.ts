@@ -1,0 +1,426 @@
+/**
+ * The sync profile (design.md "The sync profile"): locations and their owners, channels (where their sales
+ * draw from, which ledger locations each display place shows, buffers), frozen SKUs and the dry-run switch.
+ * Pure: parse, validate (every problem at once, with its path), normalise, compare. Stored in Redis by
+ * redisLedger.ts (`<prefix>:profile`, versioned).
+ */
+
+export type ProfilePlatform = 'shopify' | 'woocommerce' | 'manual';
+
+export interface BufferRule {
+	type: 'fixed' | 'percent';
+	/** Units (fixed) or percent of the shown stock, rounded up (percent, 0–100). */
+	value: number;
+}
+
+export interface SkuOverride {
+	/** An exact SKU, or a glob: `*` any run of characters, `?` one character. */
+	sku: string;
+	buffer?: BufferRule;
+	/** Replaces the channel's cap (null: no cap). */
+	cap?: number | null;
+	outOfStockThreshold?: number;
+}
+
+export interface Place {
+	/** Where the channel displays stock, e.g. 'shopify:x.myshopify.com:123' or 'woocommerce:shop.example:default'. */
+	id: string;
+	/** Ledger locations summed for this place (each at most once). */
+	shows: string[];
+}
+
+export interface Channel {
+	name: string;
+	platform: ProfilePlatform;
+	/** Lower-case host, as the trigger writes it in `source.shop`; empty: any shop of this platform. */
+	shop: string;
+	/** n8n credential name the channel nodes use (informational for the Ledger). */
+	credential?: string;
+	/** The location this channel's sales draw from (a web order carries no location). */
+	salesLocation: string;
+	places: Place[];
+	buffer: BufferRule;
+	/** Show at most this many (null: no cap). */
+	cap: number | null;
+	/** Publish 0 when available ≤ this. */
+	outOfStockThreshold: number;
+	overrides: SkuOverride[];
+}
+
+export interface LocationDef {
+	/** '<platform>:<shop>:<platformLocationId>' or 'ledger:<name>'. */
+	id: string;
+	/** 'ledger' or the name of the channel whose number for this location is the truth. */
+	owner: string;
+}
+
+export interface Profile {
+	/** Everything is computed, audited and reported; channel nodes write nothing while true. */
+	dryRun: boolean;
+	locations: LocationDef[];
+	channels: Channel[];
+	/** SKUs never published (exact texts). */
+	frozen: string[];
+	/** Order-line state is kept this long after the order's last change. */
+	orderLineRetentionDays: number;
+	/** Entries kept per SKU audit stream (approximate trim, never fewer). */
+	auditMaxEntries: number;
+}
+
+export const DEFAULT_RETENTION_DAYS = 180;
+export const DEFAULT_AUDIT_MAX = 10_000;
+export const LEDGER_OWNER = 'ledger';
+
+export class ProfileError extends Error {
+	constructor(readonly problems: string[]) {
+		super(
+			`The sync profile is not valid: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
+		);
+	}
+}
+
+const PLATFORMS = new Set<ProfilePlatform>(['shopify', 'woocommerce', 'manual']);
+/** Location ids and channel names: no whitespace (they are audit and hash field texts), at most 200 chars. */
+const ID_SHAPE = /^[^\s]{1,200}$/;
+const NAME_SHAPE = /^[A-Za-z0-9._-]{1,64}$/;
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function nonNegInt(v: unknown): boolean {
+	return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1e9;
+}
+
+function readBuffer(v: unknown, path: string, problems: string[]): BufferRule | undefined {
+	if (v === undefined || v === null) return undefined;
+	if (typeof v === 'number') v = { type: 'fixed', value: v };
+	if (!isObj(v)) {
+		problems.push(`${path}: must be { type: 'fixed' | 'percent', value }`);
+		return undefined;
+	}
+	const type = v.type ?? 'fixed';
+	const value = v.value;
+	if (type !== 'fixed' && type !== 'percent') {
+		problems.push(`${path}.type: must be 'fixed' or 'percent'`);
+		return undefined;
+	}
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+		problems.push(`${path}.value: a buffer cannot be negative (got ${JSON.stringify(value)})`);
+		return undefined;
+	}
+	if (type === 'fixed' && !Number.isInteger(value)) {
+		problems.push(`${path}.value: a fixed buffer is a whole number of units`);
+		return undefined;
+	}
+	if (type === 'percent' && value > 100) {
+		problems.push(`${path}.value: a percent buffer is at most 100`);
+		return undefined;
+	}
+	return { type, value };
+}
+
+function readCap(v: unknown, path: string, problems: string[]): number | null | undefined {
+	if (v === undefined) return undefined;
+	if (v === null || v === '') return null;
+	if (!nonNegInt(v)) {
+		problems.push(`${path}: must be a whole number ≥ 0 or null`);
+		return undefined;
+	}
+	return v as number;
+}
+
+function readThreshold(v: unknown, path: string, problems: string[]): number | undefined {
+	if (v === undefined || v === null || v === '') return undefined;
+	if (!nonNegInt(v)) {
+		problems.push(`${path}: must be a whole number ≥ 0`);
+		return undefined;
+	}
+	return v as number;
+}
+
+/**
+ * Validates any value as a profile and returns it normalised (defaults filled in). Throws ProfileError with
+ * every problem found. A profile without `dryRun` starts in dry run.
+ */
+export function parseProfile(input: unknown): Profile {
+	let raw = input;
+	if (typeof raw === 'string') {
+		let parseError: string | undefined;
+		try {
+			raw = JSON.parse(raw) as unknown;
+		} catch (error) {
+			parseError = (error as Error).message;
+		}
+		if (parseError !== undefined) throw new ProfileError([`not JSON (${parseError})`]);
+	}
+	const problems: string[] = [];
+	if (!isObj(raw)) throw new ProfileError(['the profile must be a JSON object']);
+
+	const dryRun = raw.dryRun === undefined ? true : raw.dryRun;
+	if (typeof dryRun !== 'boolean') problems.push('dryRun: must be true or false');
+
+	// Locations: one owner each.
+	const locations: LocationDef[] = [];
+	const ownerOf = new Map<string, string>();
+	if (!Array.isArray(raw.locations) || raw.locations.length === 0)
+		problems.push('locations: at least one location is needed');
+	(Array.isArray(raw.locations) ? raw.locations : []).forEach((l: unknown, i) => {
+		const path = `locations[${i}]`;
+		if (!isObj(l) || typeof l.id !== 'string' || !ID_SHAPE.test(l.id)) {
+			problems.push(`${path}.id: a non-empty text without spaces is needed`);
+			return;
+		}
+		const owner = typeof l.owner === 'string' && l.owner.trim() ? l.owner.trim() : LEDGER_OWNER;
+		const before = ownerOf.get(l.id);
+		if (before !== undefined) {
+			problems.push(
+				before === owner
+					? `${path}: location '${l.id}' is listed twice`
+					: `${path}: location '${l.id}' has two owners ('${before}' and '${owner}')`,
+			);
+			return;
+		}
+		ownerOf.set(l.id, owner);
+		locations.push({ id: l.id, owner });
+	});
+
+	// Channels.
+	const channels: Channel[] = [];
+	const names = new Set<string>();
+	(Array.isArray(raw.channels) ? raw.channels : []).forEach((c: unknown, i) => {
+		const path = `channels[${i}]`;
+		if (!isObj(c)) {
+			problems.push(`${path}: must be an object`);
+			return;
+		}
+		const name = typeof c.name === 'string' ? c.name.trim() : '';
+		if (!NAME_SHAPE.test(name)) problems.push(`${path}.name: letters, digits, '.', '_', '-' only (1–64)`);
+		else if (name === LEDGER_OWNER) problems.push(`${path}.name: 'ledger' is reserved`);
+		else if (names.has(name)) problems.push(`${path}.name: channel '${name}' is defined twice`);
+		names.add(name);
+		const platform = c.platform as ProfilePlatform;
+		if (!PLATFORMS.has(platform))
+			problems.push(`${path}.platform: must be 'shopify', 'woocommerce' or 'manual'`);
+		const shop = typeof c.shop === 'string' ? c.shop.trim().toLowerCase() : '';
+		const salesLocation = typeof c.salesLocation === 'string' ? c.salesLocation : '';
+		if (!salesLocation) problems.push(`${path}.salesLocation: needed`);
+		else if (!ownerOf.has(salesLocation))
+			problems.push(`${path}.salesLocation: unknown location '${salesLocation}'`);
+		const places: Place[] = [];
+		if (!Array.isArray(c.places) || c.places.length === 0)
+			problems.push(`${path}.places: at least one place (where the channel shows stock) is needed`);
+		(Array.isArray(c.places) ? c.places : []).forEach((p: unknown, j) => {
+			const ppath = `${path}.places[${j}]`;
+			if (!isObj(p) || typeof p.id !== 'string' || !ID_SHAPE.test(p.id)) {
+				problems.push(`${ppath}.id: a non-empty text without spaces is needed`);
+				return;
+			}
+			if (places.some((q) => q.id === p.id)) problems.push(`${ppath}: place '${p.id}' is listed twice`);
+			const shows = Array.isArray(p.shows) ? p.shows : [];
+			if (shows.length === 0) problems.push(`${ppath}.shows: at least one location`);
+			const seen = new Set<string>();
+			for (const s of shows) {
+				if (typeof s !== 'string' || !ownerOf.has(s)) {
+					problems.push(`${ppath}.shows: unknown location '${String(s)}'`);
+					continue;
+				}
+				if (seen.has(s)) problems.push(`${ppath}.shows: location '${s}' is shown twice in one sum`);
+				seen.add(s);
+			}
+			places.push({ id: p.id, shows: [...seen] });
+		});
+		if (salesLocation && !places.some((p) => p.shows.includes(salesLocation)))
+			problems.push(`${path}.salesLocation: '${salesLocation}' must be one of the locations the channel shows`);
+		const buffer = readBuffer(c.buffer, `${path}.buffer`, problems) ?? { type: 'fixed', value: 0 };
+		const cap = readCap(c.cap, `${path}.cap`, problems) ?? null;
+		const outOfStockThreshold = readThreshold(c.outOfStockThreshold, `${path}.outOfStockThreshold`, problems) ?? 0;
+		const overrides: SkuOverride[] = [];
+		(Array.isArray(c.overrides) ? c.overrides : []).forEach((o: unknown, k) => {
+			const opath = `${path}.overrides[${k}]`;
+			if (!isObj(o) || typeof o.sku !== 'string' || o.sku === '') {
+				problems.push(`${opath}.sku: an exact SKU or a glob is needed`);
+				return;
+			}
+			const override: SkuOverride = { sku: o.sku };
+			const b = readBuffer(o.buffer, `${opath}.buffer`, problems);
+			if (b) override.buffer = b;
+			const oc = readCap(o.cap, `${opath}.cap`, problems);
+			if (oc !== undefined) override.cap = oc;
+			const ot = readThreshold(o.outOfStockThreshold, `${opath}.outOfStockThreshold`, problems);
+			if (ot !== undefined) override.outOfStockThreshold = ot;
+			overrides.push(override);
+		});
+		if (c.overrides !== undefined && !Array.isArray(c.overrides)) problems.push(`${path}.overrides: must be a list`);
+		channels.push({
+			name,
+			platform,
+			shop,
+			...(typeof c.credential === 'string' && c.credential ? { credential: c.credential } : {}),
+			salesLocation,
+			places,
+			buffer,
+			cap,
+			outOfStockThreshold,
+			overrides,
+		});
+	});
+	if (raw.channels !== undefined && !Array.isArray(raw.channels)) problems.push('channels: must be a list');
+
+	// Owners must be 'ledger' or a channel.
+	for (const l of locations) {
+		if (l.owner !== LEDGER_OWNER && !names.has(l.owner))
+			problems.push(`location '${l.id}': owner '${l.owner}' is neither 'ledger' nor a channel`);
+	}
+	// Two channels must not claim the same sales source (platform + shop) ambiguously.
+	const sources = new Map<string, string>();
+	for (const c of channels) {
+		const id = `${c.platform}\u0000${c.shop}`;
+		const other = sources.get(id);
+		if (other !== undefined)
+			problems.push(`channels '${other}' and '${c.name}': same platform and shop (which one sold?)`);
+		sources.set(id, c.name);
+	}
+
+	const frozen: string[] = [];
+	if (raw.frozen !== undefined && !Array.isArray(raw.frozen)) problems.push('frozen: must be a list of SKUs');
+	for (const s of Array.isArray(raw.frozen) ? raw.frozen : []) {
+		if (typeof s !== 'string' || s.trim() === '') problems.push(`frozen: '${String(s)}' is not a SKU`);
+		else if (!frozen.includes(s)) frozen.push(s);
+	}
+	const retention = raw.orderLineRetentionDays ?? DEFAULT_RETENTION_DAYS;
+	if (typeof retention !== 'number' || !(retention > 0) || retention > 3650)
+		problems.push('orderLineRetentionDays: a number of days in (0, 3650]');
+	const auditMax = raw.auditMaxEntries ?? DEFAULT_AUDIT_MAX;
+	if (typeof auditMax !== 'number' || !Number.isInteger(auditMax) || auditMax < 100)
+		problems.push('auditMaxEntries: a whole number ≥ 100');
+
+	if (problems.length) throw new ProfileError(problems);
+	return {
+		dryRun: dryRun as boolean,
+		locations,
+		channels,
+		frozen,
+		orderLineRetentionDays: retention as number,
+		auditMaxEntries: auditMax as number,
+	};
+}
+
+/** A stable text of a normalised profile (key order fixed by construction), for change detection. */
+export function profileText(profile: Profile): string {
+	return JSON.stringify(profile);
+}
+
+/**
+ * Channels whose published figures may change with the new profile: new, changed, or showing a location
+ * whose owner changed. The whole ledger is re-marked dirty for them (design: a new buffer reaches the
+ * channels at once). Removed channels are not marked (nobody drains them).
+ */
+export function affectedChannels(before: Profile | undefined, after: Profile): string[] {
+	if (!before) return after.channels.map((c) => c.name);
+	const owners = (p: Profile) => new Map(p.locations.map((l) => [l.id, l.owner]));
+	const ob = owners(before);
+	const oa = owners(after);
+	const frozenChanged = JSON.stringify([...before.frozen].sort()) !== JSON.stringify([...after.frozen].sort());
+	const out: string[] = [];
+	for (const c of after.channels) {
+		const old = before.channels.find((x) => x.name === c.name);
+		const shown = c.places.flatMap((p) => p.shows);
+		if (
+			!old ||
+			JSON.stringify(old) !== JSON.stringify(c) ||
+			shown.some((l) => ob.get(l) !== oa.get(l)) ||
+			frozenChanged
+		)
+			out.push(c.name);
+	}
+	return out;
+}
+
+/** What Apply needs from the profile, precomputed once per profile version. */
+export interface ProfileIndex {
+	profile: Profile;
+	ownerOf: Map<string, string>;
+	/** Channels that display each location (for dirty marks), excluding the location's owner. */
+	mirrorsOf: Map<string, string[]>;
+	/** Channel by `<platform>\0<shop>`, and by `<platform>\0` for a channel without a shop. */
+	channelBySource: Map<string, Channel>;
+	frozen: Set<string>;
+}
+
+export function indexProfile(profile: Profile): ProfileIndex {
+	const ownerOf = new Map(profile.locations.map((l) => [l.id, l.owner]));
+	const mirrorsOf = new Map<string, string[]>();
+	for (const l of profile.locations) mirrorsOf.set(l.id, []);
+	for (const c of profile.channels) {
+		const shown = new Set(c.places.flatMap((p) => p.shows));
+		for (const l of shown) if (ownerOf.get(l) !== c.name) mirrorsOf.get(l)!.push(c.name);
+	}
+	const channelBySource = new Map<string, Channel>();
+	for (const c of profile.channels) channelBySource.set(`${c.platform}\u0000${c.shop}`, c);
+	return { profile, ownerOf, mirrorsOf, channelBySource, frozen: new Set(profile.frozen) };
+}
+
+/** The channel an event came from: exact platform + shop, else the platform's channel without a shop. */
+export function channelOf(index: ProfileIndex, platform: string, shop: string): Channel | undefined {
+	return (
+		index.channelBySource.get(`${platform}\u0000${shop.toLowerCase()}`) ??
+		index.channelBySource.get(`${platform}\u0000`)
+	);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The node's form (the common case): flat fields → a profile object for parseProfile.
+
+export interface FormLocation {
+	id?: string;
+	owner?: string;
+}
+export interface FormChannel {
+	name?: string;
+	platform?: string;
+	shop?: string;
+	credential?: string;
+	salesLocation?: string;
+	/** One place: its id and the locations it shows (comma-separated). */
+	placeId?: string;
+	shows?: string;
+	bufferType?: string;
+	bufferValue?: number;
+	cap?: number;
+	outOfStockThreshold?: number;
+}
+
+const splitList = (text: string | undefined) =>
+	(text ?? '')
+		.split(',')
+		.map((s) => s.trim())
+		.filter(Boolean);
+
+/** Builds the profile object from the form (each channel shows one place; overrides need JSON). */
+export function profileFromForm(form: {
+	dryRun?: boolean;
+	locations?: FormLocation[];
+	channels?: FormChannel[];
+	frozen?: string;
+	orderLineRetentionDays?: number;
+	auditMaxEntries?: number;
+}): unknown {
+	return {
+		dryRun: form.dryRun ?? true,
+		locations: (form.locations ?? []).map((l) => ({ id: (l.id ?? '').trim(), owner: (l.owner ?? '').trim() || LEDGER_OWNER })),
+		channels: (form.channels ?? []).map((c) => ({
+			name: (c.name ?? '').trim(),
+			platform: c.platform,
+			shop: c.shop ?? '',
+			...(c.credential ? { credential: c.credential } : {}),
+			salesLocation: (c.salesLocation ?? '').trim(),
+			places: [{ id: (c.placeId ?? '').trim() || (c.salesLocation ?? '').trim(), shows: splitList(c.shows) }],
+			buffer: { type: c.bufferType ?? 'fixed', value: c.bufferValue ?? 0 },
+			cap: c.cap === undefined || c.cap === null || (c.cap as unknown) === '' || c.cap < 0 ? null : c.cap,
+			outOfStockThreshold: c.outOfStockThreshold ?? 0,
+		})),
+		frozen: splitList(form.frozen),
+		...(form.orderLineRetentionDays ? { orderLineRetentionDays: form.orderLineRetentionDays } : {}),
+		...(form.auditMaxEntries ? { auditMaxEntries: form.auditMaxEntries } : {}),
+	};
+}
