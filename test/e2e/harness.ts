@@ -31,6 +31,9 @@
  * - NODE_ENV must not leak from jest: NODE_ENV=test makes `n8n worker` return at once (it only blocks
  *   `if (!inTest)`). The harness sets NODE_ENV=production for every n8n process and drops inherited
  *   N8N_*, DB_*, QUEUE_*, EXECUTIONS_*, NODE_OPTIONS.
+ * - Credentials loaded through N8N_CUSTOM_EXTENSIONS get no `supportedNodes` (postProcessLoaders keeps them
+ *   only for PackageDirectoryLoader), so a credential tested by a node (`testedBy`, our Inventory Redis)
+ *   answers "No testing function found" there; installed as a package it works.
  * - N8N_CUSTOM_EXTENSIONS is split on ';' but all folders load as one package 'CUSTOM', so only the LAST
  *   folder's nodes survive: the harness links several folders into one (combinedExtensionDir).
  *   Each folder is globbed for **\/*.node.js and

@@ -321,15 +321,23 @@ describe('subscriptions on activation', () => {
 	});
 });
 
-describe('credential tests (the Test button), against the simulators and the real Redis', () => {
+// The Inventory Redis credential is tested by our nodes (testedBy), which n8n 2.41.1 resolves only for nodes
+// installed as a package: N8N_CUSTOM_EXTENSIONS loads credentials without their supported nodes. Its Test
+// function runs against real Redis servers in test/integration/guardTls.test.ts.
+describe('credential tests (the Test button), against the simulators', () => {
+	/**
+	 * As the editor does it: the credential is saved first, then tested with the values in the form (a
+	 * credential that refreshes a token — Shopify's client credentials — needs a saved id to store it in).
+	 */
 	async function testCredential(type: string, data: Record<string, unknown>): Promise<{ status: string; message: string }> {
-		const answer = await n8n.rest<any>('POST', '/credentials/test', { credentials: { id: '', name: 'probe', type, data } });
+		const id = type === 'shopifyInventoryApi' ? 'shopifyCred' : 'wooCred';
+		const answer = await n8n.rest<any>('POST', '/credentials/test', { credentials: { id, name: id, type, data } });
 		return answer.data ?? answer;
 	}
 
 	it('Shopify: a legacy token passes; a wrong token fails without echoing it', async () => {
 		const good = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_e2e', apiVersion: '2026-10' });
-		expect(good.status).toBe('OK');
+		expect(good).toMatchObject({ status: 'OK' });
 		const bad = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_wrong_secret_token', apiVersion: '2026-10' });
 		expect(bad.status).toBe('Error');
 		expect(bad.message).not.toContain('shpat_wrong_secret_token');
@@ -338,7 +346,7 @@ describe('credential tests (the Test button), against the simulators and the rea
 	it('Shopify: client credentials are exchanged for a token (the grant), wrong ones fail clearly', async () => {
 		const grantsBefore = shopify.tokenGrants;
 		const good = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'clientCredentials', clientId: 'e2e-client', clientSecret: 'e2e-client-secret', apiVersion: '2026-10' });
-		expect(good.status).toBe('OK');
+		expect(good).toMatchObject({ status: 'OK' });
 		expect(shopify.tokenGrants).toBeGreaterThan(grantsBefore);
 		const bad = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'clientCredentials', clientId: 'e2e-client', clientSecret: 'not-the-client-secret', apiVersion: '2026-10' });
 		expect(bad.status).toBe('Error');
@@ -346,17 +354,9 @@ describe('credential tests (the Test button), against the simulators and the rea
 	});
 
 	it('WooCommerce: right keys pass, wrong keys fail', async () => {
-		expect((await testCredential('wooCommerceInventoryApi', { siteUrl: woo.baseUrl, consumerKey: 'ck_e2e', consumerSecret: 'cs_e2e' })).status).toBe('OK');
+		expect(await testCredential('wooCommerceInventoryApi', { siteUrl: woo.baseUrl, consumerKey: 'ck_e2e', consumerSecret: 'cs_e2e' })).toMatchObject({ status: 'OK' });
 		const bad = await testCredential('wooCommerceInventoryApi', { siteUrl: woo.baseUrl, consumerKey: 'ck_e2e', consumerSecret: 'cs_wrong_secret' });
 		expect(bad.status).toBe('Error');
 		expect(bad.message).not.toContain('cs_wrong_secret');
-	});
-
-	it('Inventory Redis: the real Redis passes; a closed port fails naming host:port', async () => {
-		expect((await testCredential('inventoryRedisApi', { host: '127.0.0.1', port: 6379, database: 0, keyPrefix: 'invsync' })).status).toBe('OK');
-		const bad = await testCredential('inventoryRedisApi', { host: '127.0.0.1', port: 1, database: 0, password: 'redis-secret-pw' });
-		expect(bad.status).toBe('Error');
-		expect(bad.message).toContain('127.0.0.1:1');
-		expect(bad.message).not.toContain('redis-secret-pw');
 	});
 });
