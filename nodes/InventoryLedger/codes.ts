@@ -10,7 +10,10 @@ export enum LedgerCode {
 	Stale = -1,
 	/** Nothing to change (same quantity, or a status that leaves stock alone); a newer version is recorded. */
 	Unchanged = -2,
-	/** Same version, different quantity: re-read the source; the re-read is applied even at an equal version. */
+	/**
+	 * Same version, different quantity (or, on an order line, other line keys than the order's stored ones at
+	 * that version): re-read the source; the re-read is applied even at an equal version.
+	 */
 	Tie = -3,
 	/** Applied to the ledger (nothing is lost) but the SKU is frozen: no dirty marks, never published. */
 	Frozen = -4,
@@ -64,5 +67,6 @@ export type InvalidReason =
 	| 'unknownLocation'
 	| 'unknownChannel'
 	| 'badQuantity'
+	| 'badLineIds'
 	| 'notLedgerOwned'
 	| 'asOfBeyondAudit';

@@ -4,6 +4,10 @@ import { escapeKeyPart, key } from '../shared/keys';
  * The Ledger's Redis keys (design.md "Redis layout"), built whole here. SKU texts, shops, order ids, channel
  * names are escaped (shared/keys.ts): a SKU with `{`, `}`, `:`, spaces or unicode never reaches another key.
  * Hash fields and stream values hold the raw texts (they are data, not key names).
+ *
+ * lua/applyEvents.lua names a removed order line's ledger hash, audit stream and outbox from this same
+ * layout ('<prefix>:sku:<part>:ledger' | ':audit', '<prefix>:outbox:<part>') and the key parts it stored with
+ * the line: change the layout there too.
  */
 export const ledgerKeys = {
 	profile: (prefix: string) => key(prefix, 'profile'),

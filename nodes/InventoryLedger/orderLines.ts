@@ -7,6 +7,11 @@ import { LEDGER_OWNER, channelOf, type ProfileIndex } from './profile';
  * must do with it (or why it is Invalid / Skipped without touching Redis). The state-dependent decisions
  * (newer version? how much changed?) are the script's, atomically.
  *
+ * Removed lines: an order-line item carries `lineIds`, every line key of its order at its version. A stored line
+ * of that order missing from a newer version's keys draws 0 from then on; the script reverses it where and how
+ * it drew (the route it stored with the line). An untracked line (no SKU) that carries the keys is planned as
+ * `untrackedLine` so that the rule runs even when the only line left in an order is untracked.
+ *
  * Where an order line's change goes (design.md "Locations"):
  *   location owned by the ledger            → `ledger`: the ledger's level moves by −(new − old);
  *   owned by the channel that sold           → `owner`: only audited (the owner's own level event carries it);
@@ -17,6 +22,8 @@ import { LEDGER_OWNER, channelOf, type ProfileIndex } from './profile';
 /** Absurd quantities are rejected, not stored: a level beyond ±1e9, a line drawing more than 1e6 units. */
 export const MAX_LEVEL = 1e9;
 export const MAX_LINE = 1e6;
+/** At most this many line keys in an item's `lineIds` (each a non-empty text of at most 1,000 characters). */
+export const MAX_LINE_IDS = 10_000;
 
 export type LineMode = 'ledger' | 'owner' | 'forward';
 
@@ -57,6 +64,19 @@ export interface LinePlan extends Common {
 	mode: LineMode;
 	/** The location's owner (outbox target when forwarding). */
 	owner: string;
+	/** Every line key of the order at this version (this line's included); undefined when the item has none. */
+	lineIds?: string[];
+}
+
+/** A line without a SKU that carries its order's line keys: only the removed-line rule runs for it. */
+export interface UntrackedLinePlan extends Common {
+	op: 'untrackedLine';
+	sku: null;
+	order: { platform: string; shop: string; orderId: string };
+	lineKey: string;
+	lineIds: string[];
+	/** Why the line is not tracked (for the Skipped output). */
+	message: string;
 }
 
 export interface MappingPlan extends Common {
@@ -72,7 +92,7 @@ export interface MapRef {
 	field: string;
 }
 
-export type Plan = LevelPlan | ObservationPlan | LinePlan | MappingPlan;
+export type Plan = LevelPlan | ObservationPlan | LinePlan | MappingPlan | UntrackedLinePlan;
 
 export type Planned =
 	| { plan: Plan }
@@ -110,6 +130,18 @@ function mapRefFor(platform: string, shop: string, refs: Obj): MapRef | undefine
 	return undefined;
 }
 
+/**
+ * An item's `lineIds`: undefined when it has none (null / absent), 'bad' when malformed; otherwise the keys
+ * with this item's own line added when missing (the item proves its line exists at its version).
+ */
+export function lineIdsOf(raw: unknown, own: string): string[] | undefined | 'bad' {
+	if (raw === undefined || raw === null) return undefined;
+	if (!Array.isArray(raw) || raw.length > MAX_LINE_IDS) return 'bad';
+	for (const k of raw) if (typeof k !== 'string' || k === '' || k.length > 1000) return 'bad';
+	const keys = raw as string[];
+	return keys.includes(own) ? keys : [...keys, own];
+}
+
 function integerIn(v: unknown, max: number): v is number {
 	return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= max;
 }
@@ -133,11 +165,12 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 	if (skuRaw !== null && skuRaw !== undefined && typeof skuRaw !== 'string')
 		return { invalid: 'blankSku', message: 'sku must be a text or null' };
 	let sku: string | null = typeof skuRaw === 'string' ? skuRaw : null;
+	let untracked = 'line has no SKU: not tracked';
 	if (sku !== null && sku.trim() === '') {
-		if (kind === 'orderLine') return { skipped: 'untracked', message: 'line has a blank SKU: not tracked' };
 		if (kind === 'mapping') return { invalid: 'blankSku', message: 'blank SKU: reported, never guessed' };
 		sku = null;
-	}
+		untracked = 'line has a blank SKU: not tracked';
+	} else if (sku === null) untracked = text(raw.note) ?? untracked;
 	if (sku !== null && sku.length > 1000) return { invalid: 'blankSku', message: 'SKU longer than 1,000 characters' };
 	const common = { index, id, version, source: sourceText };
 	const channel = channelOf(profile, platform, shop);
@@ -178,10 +211,31 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 			return { plan: { op: 'level', ...common, sku, location, quantity, map } };
 		}
 		case 'orderLine': {
-			if (sku === null) return { skipped: 'untracked', message: text(raw.note) ?? 'line has no SKU: not tracked' };
-			const quantity = raw.quantity;
 			const line = lineKeyOf(id, text(refs.orderId));
+			if (sku === null) {
+				// Untracked; still, its order's line keys may remove a stored (tracked) line of the order.
+				const keys = line ? lineIdsOf(raw.lineIds, line.lineKey) : undefined;
+				if (!line || !channel || keys === undefined || keys === 'bad') return { skipped: 'untracked', message: untracked };
+				return {
+					plan: {
+						op: 'untrackedLine',
+						...common,
+						sku: null,
+						order: { platform, shop, orderId: line.orderId },
+						lineKey: line.lineKey,
+						lineIds: keys,
+						message: untracked,
+					},
+				};
+			}
+			const quantity = raw.quantity;
 			if (!line) return { invalid: 'badId', message: "an order line id must look like '<platform>:<shop>:order:<orderId>:line:<lineId>'" };
+			const lineIds = lineIdsOf(raw.lineIds, line.lineKey);
+			if (lineIds === 'bad')
+				return {
+					invalid: 'badLineIds',
+					message: `lineIds must be a list of at most ${MAX_LINE_IDS} non-empty line keys (texts of at most 1,000 characters)`,
+				};
 			const restock = line.lineKey.includes(':restock:');
 			if (quantity !== null && (!integerIn(quantity, MAX_LINE) || (quantity < 0 && !restock)))
 				return {
@@ -205,6 +259,7 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 					quantity: quantity as number | null,
 					mode,
 					owner,
+					...(lineIds ? { lineIds } : {}),
 				},
 			};
 		}

@@ -194,6 +194,29 @@ export interface ApplyResult {
 	forwardedTo?: string;
 	/** Tie: re-read the order or level and apply the answer with `reread: true`. */
 	reread?: boolean;
+	/**
+	 * Order lines this item removed: stored lines of its order missing from its `lineIds` (a newer order
+	 * version), each set to draw 0 here, reversed where and how it drew. Only lines that drew units.
+	 */
+	removed?: RemovedLine[];
+}
+
+export interface RemovedLine {
+	/** The removed line's business identity ('<platform>:<shop>:order:<orderId>:line:<lineKey>'). */
+	id: string;
+	lineKey: string;
+	sku: string;
+	location: string;
+	/** Units the line drew before (negative for a restock item). */
+	previous: number;
+	/** Stock change at the location: +previous. */
+	delta: number;
+	/** ledger | owner (audited only) | forward. */
+	effect: string;
+	forwardedTo?: string;
+	rev: number;
+	/** The SKU is frozen: recorded, not marked dirty. */
+	frozen?: boolean;
 }
 
 /** Per client: platform id → SKU lookups (verified by the script, so a stale entry costs a retry, never a wrong SKU). */
@@ -267,8 +290,10 @@ function ref(table: KeyTable, key: string): number {
 	return i;
 }
 
-const OP_LETTER: Record<Plan['op'], string> = { level: 'L', orderLine: 'O', observation: 'B', mapping: 'M' };
-const APPLY_FIELDS = 18;
+const OP_LETTER: Record<Plan['op'], string> = { level: 'L', orderLine: 'O', observation: 'B', mapping: 'M', untrackedLine: 'U' };
+const APPLY_FIELDS = 19;
+/** Reply entries per item. */
+const APPLY_REPLY = 7;
 
 export interface ApplyOptions {
 	/**
@@ -288,8 +313,20 @@ function applyCall(prefix: string, loaded: LoadedProfile, plans: Plan[], reread:
 		Math.round(profile.orderLineRetentionDays * 86_400_000),
 		plans.length,
 	];
+	// Line-key lists, each once per call (every line of an order at one version carries the same list).
+	const lists = new Map<string, { index: number; keys: string[] }>();
+	const listOf = (keys: string[] | undefined): number => {
+		if (!keys) return 0;
+		const id = JSON.stringify(keys);
+		let l = lists.get(id);
+		if (!l) {
+			l = { index: lists.size + 1, keys };
+			lists.set(id, l);
+		}
+		return l.index;
+	};
 	for (const plan of plans) {
-		const sku = plan.sku as string;
+		const sku = plan.sku ?? '';
 		let k2 = 0;
 		let k3 = 0;
 		let k4 = 0;
@@ -301,6 +338,7 @@ function applyCall(prefix: string, loaded: LoadedProfile, plans: Plan[], reread:
 		let qty = '';
 		let mode = '';
 		let owner = '';
+		let lineList = 0;
 		switch (plan.op) {
 			case 'level':
 				k2 = ref(table, ledgerKeys.ledger(prefix, sku));
@@ -334,6 +372,12 @@ function applyCall(prefix: string, loaded: LoadedProfile, plans: Plan[], reread:
 				qty = plan.quantity === null ? '' : String(plan.quantity);
 				mode = plan.mode;
 				owner = plan.owner;
+				lineList = listOf(plan.lineIds);
+				break;
+			case 'untrackedLine':
+				k4 = ref(table, ledgerKeys.orderLines(prefix, plan.order.platform, plan.order.shop, plan.order.orderId));
+				field = plan.lineKey;
+				lineList = listOf(plan.lineIds);
 				break;
 			case 'mapping':
 				k2 = ref(table, ledgerKeys.map(prefix, plan.map.platform, plan.map.shop));
@@ -359,16 +403,62 @@ function applyCall(prefix: string, loaded: LoadedProfile, plans: Plan[], reread:
 			owner,
 			frozen.has(sku) ? '1' : '0',
 			reread(plan.index) ? '1' : '0',
+			lineList,
 		);
 	}
 	if (args.length !== 4 + plans.length * APPLY_FIELDS) throw new Error('applyEvents: argument layout');
+	// After the items: the prefix (a removed line's keys are named from it and its stored route), the
+	// line-key lists; for the removed-line rule, the dirty zsets of every location (current profile) and the
+	// profile's frozen SKUs (only when some item carries a list).
+	args.push(prefix, lists.size);
+	for (const l of lists.values()) args.push(l.keys.length, ...l.keys);
+	if (lists.size > 0) {
+		const locations = profile.locations.map((l) => l.id);
+		args.push(locations.length);
+		for (const loc of locations)
+			args.push(loc, (mirrorsOf.get(loc) ?? []).map((c) => ref(table, ledgerKeys.dirty(prefix, c))).join(','));
+		args.push(frozen.size, ...frozen);
+	} else args.push(0, 0);
 	return { keys: table.keys, args };
 }
 
 const num = (v: unknown): number | null => (v === '' || v === null || v === undefined ? null : Number(v));
 
+/** The 7th reply entry of an order-line item: 9 entries per removed line. */
+function removedOf(plan: Plan, raw: unknown): RemovedLine[] | undefined {
+	if (!Array.isArray(raw) || raw.length === 0) return undefined;
+	if (raw.length % 9 !== 0 || (plan.op !== 'orderLine' && plan.op !== 'untrackedLine')) throw new UnexpectedReplyError('applyEvents', raw);
+	const base = plan.id.slice(0, plan.id.length - plan.lineKey.length);
+	const out: RemovedLine[] = [];
+	for (let k = 0; k < raw.length; k += 9) {
+		const [lineKey, sku, location, previous, delta, rev, effect, owner, code] = raw.slice(k, k + 9) as unknown[];
+		const line: RemovedLine = {
+			id: base + String(lineKey),
+			lineKey: String(lineKey),
+			sku: String(sku),
+			location: String(location),
+			previous: Number(previous),
+			delta: Number(delta),
+			effect: String(effect),
+			rev: Number(rev),
+		};
+		if (line.effect === 'forward') line.forwardedTo = String(owner);
+		if (toCode('applyEvents', code) === LedgerCode.Frozen) line.frozen = true;
+		out.push(line);
+	}
+	return out;
+}
+
 function resultOf(plan: Plan, reply: unknown[], at: number): ApplyResult {
 	const code = toCode('applyEvents', reply[at]);
+	const removed = removedOf(plan, reply[at + 6]);
+	if (plan.op === 'untrackedLine') {
+		const r: ApplyResult = { index: plan.index, outcome: 'skipped', reason: 'untracked', message: plan.message, heldVersion: num(reply[at + 5]) };
+		if (code === LedgerCode.Tie) Object.assign(r, { reason: 'tie', reread: true, message: `${plan.message}; the order's line keys differ from another state at the same version: re-read the order` });
+		else if (code !== LedgerCode.Unchanged) throw new UnexpectedReplyError('applyEvents', reply[at]);
+		if (removed) r.removed = removed;
+		return r;
+	}
 	const base: ApplyResult = {
 		index: plan.index,
 		outcome: 'applied',
@@ -381,6 +471,7 @@ function resultOf(plan: Plan, reply: unknown[], at: number): ApplyResult {
 	const delta = num(reply[at + 4]);
 	if (delta !== null) base.delta = delta;
 	if (plan.op === 'level' || plan.op === 'orderLine') base.location = plan.location;
+	if (removed) base.removed = removed;
 	if (plan.op === 'orderLine') {
 		base.effect = plan.mode;
 		if (plan.mode === 'forward') base.forwardedTo = plan.owner;
@@ -476,14 +567,14 @@ export async function applyEvents(
 				retry.push(...part.map((p) => p.index));
 				return;
 			}
-			if (reply.length !== part.length * 6) throw new UnexpectedReplyError('applyEvents', reply);
+			if (reply.length !== part.length * APPLY_REPLY) throw new UnexpectedReplyError('applyEvents', reply);
 			part.forEach((plan, j) => {
-				if (Number(reply[j * 6]) === LedgerCode.Remapped) {
+				if (Number(reply[j * APPLY_REPLY]) === LedgerCode.Remapped) {
 					freshMap.add(plan.index);
 					retry.push(plan.index);
 					return;
 				}
-				results[plan.index] = resultOf(plan, reply, j * 6);
+				results[plan.index] = resultOf(plan, reply, j * APPLY_REPLY);
 			});
 		});
 		if (profileChanged) {

@@ -9,12 +9,15 @@ import { L0, L1, L2, LOCAL, PROFILE, SHOP, WOO, WOO2, deleteByPrefix, levelEvent
  * ledger), Shopify levels at L1 with versions (and mirror levels at L0, which must never apply), and orders on
  * both platforms' rules whose states move through created → paid → cancelled → reinstated with quantity edits
  * and restocked refunds (Shopify: cancellation final, restocks possibly at another location; WooCommerce: with
- * the `_reduced_stock` tally or the legacy status rule, whose "other" statuses carry null). Every delivery
+ * the `_reduced_stock` tally or the legacy status rule, whose "other" statuses carry null). Some orders drop a
+ * line (and its restock items) from a later version on, an order edit: it is missing from those versions'
+ * items and `lineIds`, possibly at a null state. Every delivery
  * (an order at one version, or a level) is sent 1–4×, all shuffled, cut into batches of 1–25 items and applied
  * from 8 concurrent connections; then some deliveries come again "an hour later" (re-polls of old states).
  *
  * The final state must equal a serial model: each order line's final drawn units (the latest version that
- * says something) applied once, each location's newest level. Outbox entries must add up to the model's
+ * says something; 0 for a line missing from the order's final version) applied once, each location's newest
+ * level. Outbox entries must add up to the model's
  * forwards for every line, with no version forwarded twice; the audit stream must hold one `applied` entry
  * per effective change (versions strictly increasing per line/location, deltas adding up to the model).
  * Seeded: set LEDGER_HISTORY_SEED to replay a failure (the seed is in the failure message).
@@ -32,6 +35,13 @@ beforeAll(async () => {
 	conns = Array.from({ length: CONNECTIONS }, () => new Redis(LOCAL));
 });
 afterAll(async () => {
+	// Each history has its own prefix `${base}-h<N>` (deleted when it passes); a failed one is cleaned here.
+	let cursor = '0';
+	do {
+		const [next, keys] = await admin.scan(cursor, 'MATCH', `${base}-h*`, 'COUNT', 1000);
+		cursor = next;
+		if (keys.length) await admin.unlink(...keys);
+	} while (cursor !== '0');
 	await deleteByPrefix(admin, base);
 	await Promise.all(conns.map((c) => c.quit()));
 	await admin.quit();
@@ -71,6 +81,23 @@ function generate(seed: number, h: number) {
 	const skus = Array.from({ length: 20 }, (_, i) => shapes[i % 3](i));
 	const seeds = skus.map(() => ({ l0: int(0, 40), l1: int(0, 40), l2: int(0, 40) }));
 	const orders: Order[] = [];
+	/**
+	 * An order edit removing a line: from a later state on (any state after the first, a null one too), the
+	 * line and its restock items are gone from the items and so from `lineIds`; sometimes a second line goes
+	 * at the same or a later state. At least one line always stays.
+	 */
+	const dropLines = (order: Order) => {
+		let from = 1;
+		for (let drops = 0; drops < 2 && rng() < (drops === 0 ? 0.4 : 0.3); drops++) {
+			const last = order.states[order.states.length - 1];
+			const lines = [...new Set(last.items.map((it) => it.key.split(':')[0]))];
+			if (lines.length < 2) return;
+			const gone = pick(lines);
+			from = int(from, order.states.length - 1);
+			for (const state of order.states.slice(from))
+				state.items = state.items.filter((it) => it.key !== gone && !it.key.startsWith(`${gone}:restock:`));
+		}
+	};
 	let t0 = 1_700_000_000_000;
 	const orderCount = int(6, 14);
 	for (let o = 0; o < orderCount; o++) {
@@ -115,6 +142,7 @@ function generate(seed: number, h: number) {
 				itemLocation: (item) => (item.key.includes(':restock:') ? item.loc : pos ? L0 : null),
 				states,
 			});
+			dropLines(orders[orders.length - 1]);
 		} else {
 			// WooCommerce: w.test sells from L1 (forwarded to Shopify), w2.test from L2 (ledger).
 			const shop = rng() < 0.5 ? WOO : WOO2;
@@ -139,6 +167,7 @@ function generate(seed: number, h: number) {
 			}
 			if (rng() < 0.2) push((i) => (tally ? q[i] : null)); // refunded status (legacy: leaves stock)
 			orders.push({ platform: 'woocommerce', shop, orderId: `${h}-${o}`, itemLocation: () => null, states });
+			dropLines(orders[orders.length - 1]);
 		}
 	}
 	const levels: Array<{ sku: string; loc: string; qty: number; version: number; owner: boolean }> = [];
@@ -158,7 +187,7 @@ function shuffle<T>(xs: T[], rng: () => number): T[] {
 	return xs;
 }
 
-async function runHistory(seed: number, h: number): Promise<{ items: number; batches: number }> {
+async function runHistory(seed: number, h: number): Promise<{ items: number; batches: number; removedLines: number }> {
 	const prefix = `${base}-h${h}`;
 	const g = generate(seed, h);
 	await saveProfile(admin, prefix, PROFILE);
@@ -231,7 +260,9 @@ async function runHistory(seed: number, h: number): Promise<{ items: number; bat
 
 	// ---- the serial model
 	const finalDrawn = new Map<string, { sku: string; loc: string; drawn: number; owner: string; id: string }>();
+	let removedLines = 0;
 	for (const order of g.orders) {
+		const final = new Set(order.states[order.states.length - 1].items.map((it) => it.key));
 		for (const state of order.states) {
 			for (const it of state.items) {
 				if (it.drawn === null) continue; // a null state carries the previous state's units
@@ -239,9 +270,11 @@ async function runHistory(seed: number, h: number): Promise<{ items: number; bat
 					order.itemLocation(it) ?? (order.platform === 'shopify' ? L1 : order.shop === WOO ? L1 : L2);
 				const id = `${order.platform}:${order.shop}:order:${order.orderId}:line:${it.key}`;
 				const owner = loc === L1 ? (order.platform === 'shopify' ? 'owner' : 'forward') : 'ledger';
-				finalDrawn.set(id, { sku: it.sku, loc, drawn: it.drawn, owner, id });
+				// A line missing from the order's final version draws 0 (it was removed; it never comes back).
+				finalDrawn.set(id, { sku: it.sku, loc, drawn: final.has(it.key) ? it.drawn : 0, owner, id });
 			}
 		}
+		removedLines += new Set(order.states.flatMap((st) => st.items.map((it) => it.key)).filter((k) => !final.has(k))).size;
 	}
 	const expected = new Map(g.skus.map((sku, i) => [sku, { [L0]: g.seeds[i].l0, [L1]: g.seeds[i].l1, [L2]: g.seeds[i].l2, pending: 0 }]));
 	const newestLevel = new Map<string, { qty: number; version: number }>();
@@ -325,19 +358,22 @@ async function runHistory(seed: number, h: number): Promise<{ items: number; bat
 		if (x && x.versions.some((v, k) => k > 0 && v <= x.versions[k - 1])) throw new Error(`${where}: line ${line.id}: a forward repeated`);
 	}
 	await deleteByPrefix(admin, prefix);
-	return { items, batches };
+	return { items, batches, removedLines };
 }
 
 it(`${HISTORIES} random histories from ${CONNECTIONS} concurrent connections equal the serial model`, async () => {
 	const seed = Number(process.env.LEDGER_HISTORY_SEED ?? Math.floor(Math.random() * 2 ** 31));
 	let items = 0;
 	let batches = 0;
+	let removed = 0;
 	for (let h = 0; h < HISTORIES; h++) {
 		const r = await runHistory(seed + h, h);
 		items += r.items;
 		batches += r.batches;
+		removed += r.removedLines;
 	}
 	// Enough happened to mean something.
 	expect(items).toBeGreaterThan(HISTORIES * 50);
 	expect(batches).toBeGreaterThan(HISTORIES * 5);
+	expect(removed).toBeGreaterThanOrEqual(Math.floor(HISTORIES / 2)); // ~3 per history
 });

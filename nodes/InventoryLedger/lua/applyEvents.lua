@@ -9,44 +9,80 @@
       KEYS[3..]   the batch's keys, each once, named by index from the item fields below:
                   '<prefix>:sku:<sku>:ledger' (hash: q:<loc> units, v:<loc> version, p:<loc> pending forwards,
                   rev, frozen), '<prefix>:sku:<sku>:audit' (stream), '<prefix>:sku:<sku>:pub' (hash),
-                  '<prefix>:ol:<platform>:<shop>:<orderId>' (hash: <lineKey> → '<drawn> <version>'),
+                  '<prefix>:ol:<platform>:<shop>:<orderId>' (hash, see "Order-line hash" below),
                   '<prefix>:outbox:<owner>' (stream), '<prefix>:dirty:<channel>' (zset, score = rev),
                   '<prefix>:map:<platform>:<shop>' (hash: <item|variant|product>:<id> → sku, sku:<sku> → field,
                   v|<field> → version)
       ARGV[1]     profile version the batch was planned with
       ARGV[2]     audit cap: entries kept per SKU stream (XADD MAXLEN ~)
       ARGV[3]     order-line retention, milliseconds (PEXPIRE of the order's hash after each change)
-      ARGV[4]     n, the number of items; then 18 fields per item, from ARGV[5]:
-        1 op        'L' level (from the location's owner), 'O' order line, 'B' observation (a mirror's own
-                    report: recorded in the pub hash, never applied), 'M' mapping
+      ARGV[4]     n, the number of items; then 19 fields per item, from ARGV[5]:
+        1 op        'L' level (from the location's owner), 'O' order line, 'U' an untracked order line (no SKU)
+                    that carries its order's line keys (only the removed-line rule runs), 'B' observation (a
+                    mirror's own report: recorded in the pub hash, never applied), 'M' mapping
         2 key       L, O: ledger hash; B: pub hash; M: map hash (KEYS index)
         3 key       L, O: audit stream (KEYS index)
-        4 key       O: order-line hash (KEYS index), else 0
+        4 key       O, U: order-line hash (KEYS index), else 0
         5 key       O forward: the owner's outbox (KEYS index), else 0
         6 key       L, B resolved through the SKU map: the map hash (KEYS index), else 0
         7 dirty     comma-separated KEYS indexes of the dirty zsets to mark ('' none)
         8 sku
         9 where     L, O: location id; B: '<channel>:<location>' observer; M: map field
-        10 field    O: line key within the order; L, B via the map: the map field the SKU came from
+        10 field    O, U: line key within the order; L, B via the map: the map field the SKU came from
         11 qty      units ('' on an order line: the status leaves stock as it was)
         12 version  milliseconds (platform time of the order / level)
-        13 id       the event's business identity
+        13 id       the event's business identity (O, U: it ends with the line key)
         14 source   '<platform>:<shop>:<topic>:<via>'
         15 mode     O: 'ledger' | 'owner' | 'forward'
         16 owner    O: the location's owner (the outbox's channel when forwarding)
         17 frozen   '1' when the profile freezes this SKU
         18 reread   '1' when the item is the re-read that settles a tie (applied at an equal version)
+        19 lines    O, U: index (1-based) of the order's line-key list below, 0 when the item carries none
+      then, after the items:
+        the key prefix (a removed line's ledger hash, audit stream and outbox are named from it)
+        m, and m lists: a count c, then c line keys (every line key of an order at one version)
+        r, and r pairs: location id, comma-separated KEYS indexes of its dirty zsets (the current profile)
+        f, and f SKUs the profile freezes
+      (r and f are 0 unless some item carries a line-key list: they serve the removed-line rule only.)
+
+    Order-line hash '<prefix>:ol:<platform>:<shop>:<orderId>':
+      <lineKey> → '<drawn> <version> <route>': units the line draws now and the order version they come from;
+                  route = packed sku, location, mode ('l' ledger, 'o' owner, 'f' forward), owner ('' unless
+                  forward), the SKU's key part and the owner's key part ('' when the escaped text is the text
+                  itself; trailing '' texts left out): how the line drew, so that a removed line is reversed
+                  there, in '<prefix>:sku:<part>:ledger' / ':audit' and '<prefix>:outbox:<part>'. Short, so
+                  that small orders keep Redis's compact hash encoding (values of at most 64 bytes).
+                  Values written before routes were stored are '<drawn> <version>' (a route is added when
+                  the next item of that line comes).
+      ''        → '<version> <packed line keys>': the newest order version seen with a line-key list, and
+                  that list. (Line keys are never empty, so '' is no line's field.)
+      packed = each text as '<byte length>:<text>', concatenated.
+
+    Removed lines: an O or U item at version v with a line-key list L, when v is newer than the order's ''
+    version (or equal, on a re-read): every stored line not in L whose version is older than v (on a re-read:
+    not newer) is set to draw 0 at version v: −(0 − drawn) at its route's location, with the same owner /
+    forward / rev / audit / dirty rules as any line change (dirty marks from the current profile's table
+    above); the order's '' entry becomes (v, L). Exactly once: the line then holds version v. An item of a line
+    at a version older than the order's '' version, whose line is not in that list, is stale (the line was
+    removed by a newer version). An item at the '' version whose list differs from the stored one is a tie
+    (two order states at one version: re-read). The removed lines' keys (ledger hash, audit stream, outbox)
+    are named from their stored routes, not passed in KEYS (they are known only once the order hash is
+    read): one Redis, not Cluster (design.md "Redis layout").
 
     Output: {-6, <stored profile version>} when ARGV[1] is not the stored version (nothing was done);
-    otherwise 6 entries per item, in order: code, rev, previous, new, delta (stock change at the location;
-    for a line, −(new − old) drawn units), version held before ('' when none). Codes:
+    otherwise 7 entries per item, in order: code, rev, previous, new, delta (stock change at the location;
+    for a line, −(new − old) drawn units), version held before ('' when none), and the lines this item
+    removed: an array of 9 entries per removed line that drew units (line key, sku, location, previous
+    drawn, delta, rev, mode, owner, code 1 | -4). Codes:
        1 applied                   -4 applied, SKU frozen (no dirty marks)
       -1 stale (older version)     -5 the map no longer gives this SKU (nothing done; look it up again)
       -2 unchanged                 -7 observed (a mirror's report, recorded in the pub hash)
-      -3 tie (equal version, different quantity: re-read)     -8 mapping: another id already has this SKU
+      -3 tie (equal version, different quantity or line keys: re-read)
+      -8 mapping: another id already has this SKU
     Every level and order-line item adds an entry to its SKU's audit stream (skipped ones too, without a rev
     change): id, src, kind, loc, prev, new, delta, ver, rev, out (applied|stale|unchanged|tie), eff
-    (level|ledger|owner|forward), frz.
+    (level|ledger|owner|forward), frz. A removed line that drew units adds an 'applied' entry under its own
+    line's id, with the removing item's source and version.
 ]]
 local stored_profile = redis.call('HGET', KEYS[1], 'version')
 if stored_profile ~= ARGV[1] then
@@ -55,8 +91,35 @@ end
 local cap = ARGV[2]
 local retention = ARGV[3]
 local n = tonumber(ARGV[4])
-local F = 18
+local F = 19
 local out = {}
+
+-- The tables after the items: prefix, line-key lists (position of each count), dirty marks per location,
+-- frozen SKUs.
+local pos = 5 + n * F
+local prefix = ARGV[pos]
+pos = pos + 1
+local list_at = {}
+local lists = tonumber(ARGV[pos])
+pos = pos + 1
+for i = 1, lists do
+  list_at[i] = pos
+  pos = pos + 1 + tonumber(ARGV[pos])
+end
+local dirty_at = {}
+local locations = tonumber(ARGV[pos])
+pos = pos + 1
+for _ = 1, locations do
+  dirty_at[ARGV[pos]] = ARGV[pos + 1]
+  pos = pos + 2
+end
+local profile_frozen = {}
+local frozen_count = tonumber(ARGV[pos])
+pos = pos + 1
+for _ = 1, frozen_count do
+  profile_frozen[ARGV[pos]] = true
+  pos = pos + 1
+end
 
 local function audit(key, id, src, kind, loc, prev, new, delta, ver, rev, outcome, eff, frozen)
   redis.call('XADD', key, 'MAXLEN', '~', cap, '*', 'id', id, 'src', src, 'kind', kind, 'loc', loc,
@@ -76,6 +139,183 @@ local function bump(key, sku)
   return rev
 end
 
+-- Packed texts: '<byte length>:<text>' each, concatenated (any bytes, no escaping).
+local function pack(texts)
+  local parts = {}
+  for i = 1, #texts do parts[i] = #texts[i] .. ':' .. texts[i] end
+  return table.concat(parts)
+end
+
+local MODE_LETTER = { ledger = 'l', owner = 'o', forward = 'f' }
+local NONE = {}
+local MODE_OF = { l = 'ledger', o = 'owner', f = 'forward' }
+
+-- The route stored with a line: sku, location, mode letter, owner (forward only), and the key parts of the
+-- SKU and the owner when escaping changed them (read back from the keys the caller named; outbox_key is nil
+-- unless forwarding).
+local function route_of(sku, loc, mode, owner, ledger_key, outbox_key)
+  local route = #sku .. ':' .. sku .. #loc .. ':' .. loc .. '1:' .. MODE_LETTER[mode]
+  local part = string.sub(ledger_key, #prefix + 6, -8)
+  if part == sku then part = '' end
+  local opart = ''
+  if mode == 'forward' then
+    opart = string.sub(outbox_key, #prefix + 9)
+    if opart == owner then opart = '' end
+  else
+    owner = ''
+  end
+  if opart ~= '' then return route .. pack({ owner, part, opart }) end
+  if part ~= '' then return route .. pack({ owner, part }) end
+  if owner ~= '' then return route .. #owner .. ':' .. owner end
+  return route
+end
+
+local function unpack_texts(s)
+  local texts, at = {}, 1
+  while at <= #s do
+    local colon = string.find(s, ':', at, true)
+    local len = tonumber(string.sub(s, at, colon - 1))
+    texts[#texts + 1] = string.sub(s, colon + 1, colon + len)
+    at = colon + len + 1
+  end
+  return texts
+end
+
+-- A line's stored value: drawn units, version text, packed route (nil in values from before routes).
+local function parse_line(st)
+  local a = string.find(st, ' ', 1, true)
+  local b = string.find(st, ' ', a + 1, true)
+  if b then return tonumber(string.sub(st, 1, a - 1)), string.sub(st, a + 1, b - 1), string.sub(st, b + 1) end
+  return tonumber(string.sub(st, 1, a - 1)), string.sub(st, a + 1), nil
+end
+
+-- Line-key lists of this call: the set and the packed text, built once per list.
+local list_cache = {}
+local function line_list(index)
+  local l = list_cache[index]
+  if not l then
+    local at = list_at[index]
+    local keys, set = {}, {}
+    for j = 1, tonumber(ARGV[at]) do
+      keys[j] = ARGV[at + j]
+      set[keys[j]] = true
+    end
+    l = { set = set, packed = pack(keys), count = #keys }
+    list_cache[index] = l
+  end
+  return l
+end
+
+-- Order-line hashes, each read once per call (HGETALL) and written once at the end (one HSET of the fields
+-- that changed, one PEXPIRE): the items of a call work on this copy. rec: the '' field, parsed.
+local orders, touched = {}, {}
+local function order_of(ko)
+  local o = orders[ko]
+  if not o then
+    local all = redis.call('HGETALL', ko)
+    local f = {}
+    for j = 1, #all, 2 do f[all[j]] = all[j + 1] end
+    o = { f = f, changed = {}, rec = false }
+    local raw = f['']
+    if raw then
+      local sp = string.find(raw, ' ', 1, true)
+      o.rec = { ver = tonumber(string.sub(raw, 1, sp - 1)), packed = string.sub(raw, sp + 1) }
+    end
+    orders[ko] = o
+  end
+  return o
+end
+
+local function put(ko, o, field, value)
+  o.f[field] = value
+  if not o.changed[field] then
+    o.changed[field] = true
+    if not o.dirty then
+      o.dirty = true
+      touched[#touched + 1] = ko
+    end
+  end
+end
+
+local function flush_orders()
+  for _, ko in ipairs(touched) do
+    local o = orders[ko]
+    local args = {}
+    for field in pairs(o.changed) do
+      args[#args + 1] = field
+      args[#args + 1] = o.f[field]
+      if #args >= 1000 then
+        redis.call('HSET', ko, unpack(args))
+        args = {}
+      end
+    end
+    if #args > 0 then redis.call('HSET', ko, unpack(args)) end
+    redis.call('PEXPIRE', ko, retention)
+  end
+end
+
+local function record_set(r)
+  if not r.set then
+    r.set, r.count = {}, 0
+    for _, k in ipairs(unpack_texts(r.packed)) do
+      if not r.set[k] then r.count = r.count + 1 end
+      r.set[k] = true
+    end
+  end
+  return r.set
+end
+
+local function same_lines(r, l)
+  if r.packed == l.packed then return true end
+  local set = record_set(r)
+  if r.count ~= l.count then return false end
+  for k in pairs(l.set) do if not set[k] then return false end end
+  return true
+end
+
+-- Every stored line of the order missing from `set` and older than `vnum` (re-read: not newer) draws 0 from
+-- version `ver` on, reversed through its stored route. Returns the reply entries of those that drew units.
+local function remove_missing(ko, o, set, vnum, ver, reread, id_base, src)
+  local removed = {}
+  for line, value in pairs(o.f) do
+    if line ~= '' and not set[line] then
+      local d, held, route = parse_line(value)
+      local s = tonumber(held)
+      if route and (s < vnum or (reread and s == vnum)) then
+        put(ko, o, line, '0 ' .. ver .. ' ' .. route)
+        if d ~= 0 then
+          local r = unpack_texts(route)
+          local sku, loc, mode, owner = r[1], r[2], MODE_OF[r[3]], r[4] or ''
+          local part = (r[5] or '') ~= '' and r[5] or sku
+          local kl = prefix .. ':sku:' .. part .. ':ledger'
+          local ka = prefix .. ':sku:' .. part .. ':audit'
+          local kx = prefix .. ':outbox:' .. ((r[6] or '') ~= '' and r[6] or owner)
+          local meta = redis.call('HMGET', kl, 'rev', 'frozen')
+          local frozen = meta[2] == '1' or profile_frozen[sku] == true
+          local rev = tonumber(meta[1]) or 0
+          if mode == 'ledger' then
+            redis.call('HINCRBY', kl, 'q:' .. loc, d)
+          elseif mode == 'forward' then
+            redis.call('HINCRBY', kl, 'p:' .. loc, -d)
+          end
+          if mode ~= 'owner' then
+            rev = bump(kl, sku)
+            if mode == 'forward' then
+              redis.call('XADD', kx, '*', 'sku', sku, 'loc', loc, 'delta', d, 'id', id_base .. line, 'ver', ver,
+                'rev', rev, 'src', src, 'owner', owner)
+            end
+            if not frozen and dirty_at[loc] then mark(dirty_at[loc], sku, rev) end
+          end
+          audit(ka, id_base .. line, src, 'orderLine', loc, d, 0, d, ver, rev, 'applied', mode, frozen)
+          local entry = { line, sku, loc, d, d, rev, mode, owner, frozen and -4 or 1 }
+          for k = 1, 9 do removed[#removed + 1] = entry[k] end
+        end
+      end
+    end
+  end
+  return removed
+end
+
 for i = 1, n do
   local b = 4 + (i - 1) * F
   local op = ARGV[b + 1]
@@ -88,6 +328,7 @@ for i = 1, n do
   local src = ARGV[b + 14]
   local reread = ARGV[b + 18] == '1'
   local code, rev, prev, new, delta, held = 0, '', '', '', '', ''
+  local removed = NONE
 
   local map_index = tonumber(ARGV[b + 6])
   if map_index > 0 and redis.call('HGET', KEYS[map_index], ARGV[b + 10]) ~= sku then
@@ -114,60 +355,93 @@ for i = 1, n do
       if frozen then code = -4 else code = 1; mark(ARGV[b + 7], sku, rev) end
     end
     audit(KEYS[tonumber(ARGV[b + 3])], id, src, 'level', where, prev, qty, delta, ver, rev, outcome, 'level', frozen)
-  elseif op == 'O' then
-    local kl = KEYS[tonumber(ARGV[b + 2])]
+  elseif op == 'O' or op == 'U' then
     local ko = KEYS[tonumber(ARGV[b + 4])]
     local line = ARGV[b + 10]
-    local mode = ARGV[b + 15]
-    local st = redis.call('HGET', ko, line)
-    local old, stored = 0, nil
-    if st then
-      local sp = string.find(st, ' ', 1, true)
-      old = tonumber(string.sub(st, 1, sp - 1))
-      stored = tonumber(string.sub(st, sp + 1))
-      prev, held = old, string.sub(st, sp + 1)
-    end
-    local meta = redis.call('HMGET', kl, 'rev', 'frozen')
-    local frozen = meta[2] == '1' or ARGV[b + 17] == '1'
-    local outcome = 'applied'
-    rev = meta[1] or 0
-    if qty == '' then
-      -- The status leaves stock as it was. The version is not recorded: the units this state carries are
-      -- those of the previous state, so an older state arriving later must still apply.
-      code, outcome, new = -2, 'unchanged', prev
-    else
-      local q = tonumber(qty)
-      new = q
-      if stored and vnum < stored then
-        code, outcome = -1, 'stale'
-      elseif stored and vnum == stored and not reread then
-        if q == old then code, outcome = -2, 'unchanged' else code, outcome = -3, 'tie' end
-      else
-        redis.call('HSET', ko, line, qty .. ' ' .. ver)
-        redis.call('PEXPIRE', ko, retention)
-        local d = q - old
-        if d == 0 then
-          code, outcome = -2, 'unchanged'
-        else
-          delta = -d
-          if mode == 'ledger' then
-            redis.call('HINCRBY', kl, 'q:' .. where, -d)
-          elseif mode == 'forward' then
-            redis.call('HINCRBY', kl, 'p:' .. where, d)
-          end
-          if mode ~= 'owner' then
-            rev = bump(kl, sku)
-            if mode == 'forward' then
-              redis.call('XADD', KEYS[tonumber(ARGV[b + 5])], '*', 'sku', sku, 'loc', where, 'delta', -d,
-                'id', id, 'ver', ver, 'rev', rev, 'src', src, 'owner', ARGV[b + 16])
-            end
-            if not frozen then mark(ARGV[b + 7], sku, rev) end
-          end
-          if frozen then code = -4 else code = 1 end
+    local list_index = tonumber(ARGV[b + 19])
+    local o = order_of(ko)
+    local rec = o.rec
+    -- The order's line keys: lines missing from a newer version draw 0; the same version with other keys is a tie.
+    local tie = false
+    if list_index > 0 then
+      local l = line_list(list_index)
+      if (not rec) or vnum > rec.ver or (reread and vnum == rec.ver) then
+        if not (rec and rec.ver == vnum and rec.packed == l.packed and rec.scanned) then
+          removed = remove_missing(ko, o, l.set, vnum, ver, reread, string.sub(id, 1, #id - #line), src)
+          put(ko, o, '', ver .. ' ' .. l.packed)
+          rec = { ver = vnum, packed = l.packed, set = l.set, count = l.count, scanned = true }
+          o.rec = rec
         end
+      elseif vnum == rec.ver and not same_lines(rec, l) then
+        tie = true
       end
     end
-    audit(KEYS[tonumber(ARGV[b + 3])], id, src, 'orderLine', where, prev, new, delta, ver, rev, outcome, mode, frozen)
+    if op == 'U' then
+      code = tie and -3 or -2
+      if rec then held = rec.ver end
+    else
+      local kl = KEYS[tonumber(ARGV[b + 2])]
+      local mode = ARGV[b + 15]
+      local k5 = tonumber(ARGV[b + 5])
+      local st = o.f[line]
+      local old, stored, route = 0, nil, nil
+      if st then
+        local s
+        old, s, route = parse_line(st)
+        stored = tonumber(s)
+        prev, held = old, s
+      end
+      local meta = redis.call('HMGET', kl, 'rev', 'frozen')
+      local frozen = meta[2] == '1' or ARGV[b + 17] == '1'
+      local outcome = 'applied'
+      rev = meta[1] or 0
+      local removed_by_newer = rec and vnum < rec.ver and not record_set(rec)[line]
+      if qty == '' then
+        -- The status leaves stock as it was. The version is not recorded: the units this state carries are
+        -- those of the previous state, so an older state arriving later must still apply.
+        code, outcome, new = -2, 'unchanged', prev
+        if tie then code, outcome = -3, 'tie' end
+      else
+        local q = tonumber(qty)
+        new = q
+        if removed_by_newer then
+          -- A newer version of the order no longer has this line: it draws 0 from that version on.
+          code, outcome, held = -1, 'stale', rec.ver
+        elseif stored and vnum < stored then
+          code, outcome = -1, 'stale'
+        elseif tie or (stored and vnum == stored and not reread) then
+          if q == old and not tie then code, outcome = -2, 'unchanged' else code, outcome = -3, 'tie' end
+        else
+          put(ko, o, line, qty .. ' ' .. ver .. ' ' .. route_of(sku, where, mode, ARGV[b + 16], kl, KEYS[k5]))
+          route = true
+          local d = q - old
+          if d == 0 then
+            code, outcome = -2, 'unchanged'
+          else
+            delta = -d
+            if mode == 'ledger' then
+              redis.call('HINCRBY', kl, 'q:' .. where, -d)
+            elseif mode == 'forward' then
+              redis.call('HINCRBY', kl, 'p:' .. where, d)
+            end
+            if mode ~= 'owner' then
+              rev = bump(kl, sku)
+              if mode == 'forward' then
+                redis.call('XADD', KEYS[k5], '*', 'sku', sku, 'loc', where, 'delta', -d,
+                  'id', id, 'ver', ver, 'rev', rev, 'src', src, 'owner', ARGV[b + 16])
+              end
+              if not frozen then mark(ARGV[b + 7], sku, rev) end
+            end
+            if frozen then code = -4 else code = 1 end
+          end
+        end
+      end
+      if st and not route then
+        -- A value from before routes were stored: add this line's route, keep its units and version.
+        put(ko, o, line, st .. ' ' .. route_of(sku, where, mode, ARGV[b + 16], kl, KEYS[k5]))
+      end
+      audit(KEYS[tonumber(ARGV[b + 3])], id, src, 'orderLine', where, prev, new, delta, ver, rev, outcome, mode, frozen)
+    end
   elseif op == 'B' then
     local kp = KEYS[tonumber(ARGV[b + 2])]
     local cur = redis.call('HGET', kp, 'obsv:' .. where)
@@ -201,5 +475,7 @@ for i = 1, n do
   out[#out + 1] = new
   out[#out + 1] = delta
   out[#out + 1] = held
+  out[#out + 1] = removed
 end
+flush_orders()
 return out
