@@ -1,4 +1,5 @@
-import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { cachedCredentials } from '../shared/credentialCache';
 import { appendToInbox } from '../shared/inbox';
 import { inboxKey } from '../shared/keys';
 import { shopifyGraphql } from '../shared/platformApi';
@@ -34,13 +35,15 @@ function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): IWebh
 	return { noWebhookResponse: true };
 }
 
+// Credentials on the receipt path come through a short cache: n8n builds an expression isolate per
+// getCredentials() in a webhook (shared/credentialCache.ts).
 async function signingSecrets(ctx: IWebhookFunctions, platform: Platform) {
 	if (platform === 'shopify') {
-		const c = await ctx.getCredentials('shopifyInventoryApi');
+		const c = await cachedCredentials(ctx, 'shopifyInventoryApi');
 		const current = String(c.webhookSecret || (c.authentication === 'clientCredentials' ? c.clientSecret : '') || '');
 		return { current, previous: String(c.previousWebhookSecret ?? '') };
 	}
-	const c = await ctx.getCredentials('wooCommerceInventoryApi');
+	const c = await cachedCredentials(ctx, 'wooCommerceInventoryApi');
 	return { current: String(c.webhookSecret ?? ''), previous: String(c.previousWebhookSecret ?? '') };
 }
 
@@ -119,7 +122,7 @@ async function rereadRefundedOrder(
 }
 
 /** True when the re-read could not hold the whole order (more lines or refund lines than one page). */
-function orderExceedsOnePage(order: unknown): boolean {
+export function orderExceedsOnePage(order: unknown): boolean {
 	const o = order as {
 		lineItems?: { pageInfo?: { hasNextPage?: boolean } };
 		refunds?: Array<{ refundLineItems?: { pageInfo?: { hasNextPage?: boolean } } }>;
@@ -132,7 +135,7 @@ function orderExceedsOnePage(order: unknown): boolean {
 async function queueToInbox(ctx: IWebhookFunctions, delivery: Delivery, raw: Buffer): Promise<IWebhookResponseData> {
 	let cred: InventoryRedisCredential;
 	try {
-		cred = credentialFromData(await ctx.getCredentials<ICredentialDataDecryptedObject>('inventoryRedisApi'));
+		cred = credentialFromData(await cachedCredentials(ctx, 'inventoryRedisApi'));
 	} catch {
 		return reply(ctx, 503, { error: 'the Inventory Redis credential is missing' });
 	}

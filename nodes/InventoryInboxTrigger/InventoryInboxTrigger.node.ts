@@ -1,0 +1,53 @@
+import type {
+	ICredentialTestFunctions,
+	ICredentialsDecrypted,
+	INodeCredentialTestResult,
+	INodeType,
+	INodeTypeDescription,
+	ITriggerFunctions,
+	ITriggerResponse,
+} from 'n8n-workflow';
+import { testRedisCredential } from '../shared/redis';
+import { configuredOutputs, inboxProperties } from './descriptions';
+import { startInboxTrigger } from './trigger';
+
+export class InventoryInboxTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Inventory Inbox Trigger',
+		name: 'inventoryInboxTrigger',
+		icon: { light: 'file:inventoryInboxTrigger.svg', dark: 'file:inventoryInboxTrigger.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"stream " + ($parameter["inboxStream"] || "inbox")}}',
+		description:
+			'Processes the Redis inbox the Inventory Webhook Trigger fills in inbox mode: one run per batch of hundreds of events, acknowledged when the run succeeds',
+		defaults: { name: 'Inventory Inbox Trigger' },
+		inputs: [],
+		// Events, Invalid, and Health when the Health Output switch is on.
+		outputs: `={{(${configuredOutputs})($parameter)}}`,
+		credentials: [
+			{ name: 'inventoryRedisApi', required: true, testedBy: 'inventoryRedisApiTest' },
+			{
+				name: 'shopifyInventoryApi',
+				required: true,
+				displayOptions: { show: { rereadRefundedOrders: [true] } },
+			},
+		],
+		properties: inboxProperties,
+	};
+
+	methods = {
+		credentialTest: {
+			async inventoryRedisApiTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return testRedisCredential.call(this, credential);
+			},
+		},
+	};
+
+	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
+		return startInboxTrigger(this);
+	}
+}

@@ -1,0 +1,146 @@
+import {
+	NodeOperationError,
+	type ICredentialDataDecryptedObject,
+	type IDataObject,
+	type INodeExecutionData,
+	type IRun,
+	type ITriggerFunctions,
+	type ITriggerResponse,
+} from 'n8n-workflow';
+import { normalizeShopifyGraphqlOrder } from '../InventoryWebhookTrigger/normalize';
+import { orderExceedsOnePage } from '../InventoryWebhookTrigger/receive';
+import { ORDER_FOR_STOCK } from '../InventoryWebhookTrigger/shopifyQueries';
+import { inboxKey, key } from '../shared/keys';
+import { shopifyGraphql } from '../shared/platformApi';
+import {
+	RedisPolicyError,
+	credentialFromData,
+	describeRedisError,
+	getRedis,
+	keyPrefixOf,
+	type InventoryRedisCredential,
+} from '../shared/redis';
+import { SettingsError, inboxSettings, runOutcome, type InboxSettings } from './batching';
+import { InboxConsumer, type Reread } from './consumer';
+import { itemsOf } from './entries';
+
+/**
+ * trigger() of the Inventory Inbox Trigger: reads the parameters and the credential, and runs an InboxConsumer
+ * whose batches become runs through `this.emit(…, undefined, donePromise)` — the run's end decides whether the
+ * batch is acknowledged, as the RabbitMQ Trigger does with "When to acknowledge: execution finishes".
+ */
+
+function settingsOf(ctx: ITriggerFunctions): InboxSettings {
+	const health = ctx.getNodeParameter('healthOutput', false) === true;
+	try {
+		return inboxSettings({
+			stream: ctx.getNodeParameter('inboxStream', 'inbox'),
+			group: ctx.getNodeParameter('consumerGroup', 'inbox-trigger'),
+			batchSize: ctx.getNodeParameter('batchSize', 500),
+			maxWaitMs: ctx.getNodeParameter('maxWait', 100),
+			parallelBatches: ctx.getNodeParameter('parallelBatches', 2),
+			reclaimAfterMs: Number(ctx.getNodeParameter('reclaimAfter', 60)) * 1000,
+			maxDeliveries: ctx.getNodeParameter('maxDeliveries', 5),
+			healthIntervalMs: health ? Number(ctx.getNodeParameter('healthInterval', 60)) * 1000 : 0,
+		});
+	} catch (error) {
+		const message = error instanceof SettingsError ? error.message : `invalid settings (${String(error)})`;
+		throw new NodeOperationError(ctx.getNode(), message);
+	}
+}
+
+/** Errors a user must fix (refusing to start says so at once); anything else is an outage to wait out. */
+function isConfigurationError(error: unknown): boolean {
+	if (error instanceof RedisPolicyError) return true;
+	const message = error instanceof Error ? error.message : String(error);
+	return /WRONGPASS|invalid username-password|NOAUTH|NOPERM|WRONGTYPE/i.test(message);
+}
+
+/** Shopify refunds/create → the order read back, as the Webhook Trigger does in per-request mode. */
+function shopifyReread(ctx: ITriggerFunctions): Reread {
+	return async (delivery, orderId) => {
+		try {
+			const data = await shopifyGraphql<{ order: unknown }>(ctx, ORDER_FOR_STOCK, { id: `gid://shopify/Order/${orderId}` });
+			if (data.order === null || orderExceedsOnePage(data.order)) return null;
+			return normalizeShopifyGraphqlOrder(data.order, delivery);
+		} catch {
+			return 'unavailable';
+		}
+	};
+}
+
+function toItems(records: readonly object[]): INodeExecutionData[] {
+	return records.map((json) => ({ json: json as IDataObject }));
+}
+
+export async function startInboxTrigger(ctx: ITriggerFunctions): Promise<ITriggerResponse> {
+	const node = ctx.getNode();
+	const settings = settingsOf(ctx);
+	const healthOutput = ctx.getNodeParameter('healthOutput', false) === true;
+	const cred: InventoryRedisCredential = credentialFromData(
+		await ctx.getCredentials<ICredentialDataDecryptedObject>('inventoryRedisApi'),
+	);
+	let prefix: string;
+	try {
+		prefix = keyPrefixOf(cred);
+	} catch (error) {
+		throw new NodeOperationError(node, (error as Error).message);
+	}
+	const keys = { stream: inboxKey(prefix, settings.stream), dlq: key(prefix, 'dlq') };
+	const manual = ctx.getMode() === 'manual';
+
+	try {
+		await getRedis(cred);
+	} catch (error) {
+		const message = describeRedisError(error, cred);
+		if (manual || isConfigurationError(error)) throw new NodeOperationError(node, message);
+		// Redis away at activation (n8n started first, a restart): start anyway and keep trying.
+		ctx.logger.warn(`Inventory Inbox Trigger: ${message}; started, reading as soon as Redis answers`);
+	}
+
+	const outputs = (items: { events: object[]; invalid: object[] }, health?: object): INodeExecutionData[][] => {
+		const data = [toItems(items.events), toItems(items.invalid)];
+		if (healthOutput) data.push(health ? toItems([health]) : []);
+		return data;
+	};
+
+	const consumer = new InboxConsumer({
+		connect: async () => await getRedis(cred),
+		keys,
+		settings,
+		// `ctx.emit` is looked up at each call: in manual mode n8n replaces it after trigger() returned.
+		run: async (items) => {
+			const done = ctx.helpers.createDeferredPromise<IRun>();
+			ctx.emit(outputs(items), undefined, done);
+			try {
+				return runOutcome(await done.promise);
+			} catch (error) {
+				return { ok: false, error: error instanceof Error ? error.message : String(error) };
+			}
+		},
+		reread: ctx.getNodeParameter('rereadRefundedOrders', false) === true ? shopifyReread(ctx) : undefined,
+		describeError: (error) => describeRedisError(error, cred),
+		logger: ctx.logger,
+		onHealth: (health) => ctx.emit(outputs({ events: [], invalid: [] }, health)),
+	});
+
+	if (manual) {
+		// One batch of what the group has not read yet; nothing is delivered to the group or acknowledged.
+		const manualTriggerFunction = async () => {
+			void consumer.peekBatch().then(
+				async (prepared) => {
+					if (consumer.closed) return;
+					const health = healthOutput ? await consumer.health().catch(() => undefined) : undefined;
+					ctx.emit(outputs(itemsOf(prepared), health));
+				},
+				(error: unknown) => {
+					if (!consumer.closed) ctx.emitError(new NodeOperationError(node, describeRedisError(error, cred)));
+				},
+			);
+		};
+		return { closeFunction: async () => await consumer.close(0), manualTriggerFunction };
+	}
+
+	consumer.start();
+	return { closeFunction: async () => await consumer.close() };
+}
