@@ -1,14 +1,11 @@
 import {
 	NodeConnectionTypes,
-	type ICredentialTestFunctions,
-	type ICredentialsDecrypted,
 	type IExecuteFunctions,
-	type INodeCredentialTestResult,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { testRedisCredential } from '../shared/redis';
+import { inventoryRedisCredentialTest } from '../shared/redis';
 import { guardProperties } from './descriptions';
 import { executeGuard } from './execute';
 import { configuredOutputs } from './guard';
@@ -34,14 +31,7 @@ export class InventoryGuard implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async inventoryRedisApiTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				return testRedisCredential.call(this, credential);
-			},
-		},
+		credentialTest: inventoryRedisCredentialTest,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,13 +1,10 @@
 import type {
-	ICredentialTestFunctions,
-	ICredentialsDecrypted,
-	INodeCredentialTestResult,
 	INodeType,
 	INodeTypeDescription,
 	ITriggerFunctions,
 	ITriggerResponse,
 } from 'n8n-workflow';
-import { testRedisCredential } from '../shared/redis';
+import { inventoryRedisCredentialTest } from '../shared/redis';
 import { configuredOutputs, inboxProperties } from './descriptions';
 import { startInboxTrigger } from './trigger';
 
@@ -37,14 +34,7 @@ export class InventoryInboxTrigger implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async inventoryRedisApiTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				return testRedisCredential.call(this, credential);
-			},
-		},
+		credentialTest: inventoryRedisCredentialTest,
 	};
 
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {

@@ -1,14 +1,11 @@
 import {
 	NodeConnectionTypes,
-	type ICredentialTestFunctions,
-	type ICredentialsDecrypted,
 	type IExecuteFunctions,
-	type INodeCredentialTestResult,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { testRedisCredential } from '../shared/redis';
+import { inventoryRedisCredentialTest } from '../shared/redis';
 import { configuredOutputs, ledgerProperties } from './descriptions';
 import { executeLedger } from './execute';
 
@@ -32,14 +29,7 @@ export class InventoryLedger implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async inventoryRedisApiTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				return testRedisCredential.call(this, credential);
-			},
-		},
+		credentialTest: inventoryRedisCredentialTest,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

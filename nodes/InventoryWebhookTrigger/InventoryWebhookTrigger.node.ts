@@ -1,15 +1,12 @@
 import {
 	NodeConnectionTypes,
-	type ICredentialTestFunctions,
-	type ICredentialsDecrypted,
 	type IHookFunctions,
-	type INodeCredentialTestResult,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import { testRedisCredential } from '../shared/redis';
+import { inventoryRedisCredentialTest } from '../shared/redis';
 import { SHOPIFY_TOPICS, WOOCOMMERCE_TOPICS } from './normalize';
 import { receiveWebhook } from './receive';
 import { checkExists, create, remove } from './subscriptions';
@@ -158,14 +155,7 @@ export class InventoryWebhookTrigger implements INodeType {
 	};
 
 	methods = {
-		credentialTest: {
-			async inventoryRedisApiTest(
-				this: ICredentialTestFunctions,
-				credential: ICredentialsDecrypted,
-			): Promise<INodeCredentialTestResult> {
-				return testRedisCredential.call(this, credential);
-			},
-		},
+		credentialTest: inventoryRedisCredentialTest,
 	};
 
 	webhookMethods = {

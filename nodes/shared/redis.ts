@@ -208,3 +208,16 @@ export async function testRedisCredential(
 		redis.disconnect();
 	}
 }
+
+/**
+ * `methods.credentialTest` of every node that lists the Inventory Redis credential with
+ * `testedBy: 'inventoryRedisApiTest'` (a Redis test needs a real client, so the credential cannot declare one).
+ */
+export const inventoryRedisCredentialTest = {
+	async inventoryRedisApiTest(
+		this: ICredentialTestFunctions,
+		credential: ICredentialsDecrypted,
+	): Promise<INodeCredentialTestResult> {
+		return await testRedisCredential.call(this, credential);
+	},
+};
