@@ -149,8 +149,12 @@ describe('Shopify, one run per request', () => {
 
 	it('a signed inventory_levels/update → 200 at once and one run with the canonical item, ids exact', async () => {
 		const before = await count(WF);
-		const level = shopifyInventoryLevel({ inventoryItemId: 9007199254740993n, locationId: 655441491, available: 7 });
-		const sent = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, { triggeredAt: '2026-11-26T15:00:00.123Z' });
+		// One clock for both times: the body's one-second updated_at and the header that refines it within that
+		// second. Nothing here depends on today's date.
+		const updatedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+		const triggeredAt = new Date(updatedAt.getTime() + 123);
+		const level = shopifyInventoryLevel({ inventoryItemId: 9007199254740993n, locationId: 655441491, available: 7, updatedAt });
+		const sent = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, { triggeredAt: triggeredAt.toISOString() });
 		expect(sent.status).toBe(200);
 		expect(JSON.parse(sent.body)).toEqual({ received: 1 });
 		const { events, invalid } = await nextRun(WF, before);
@@ -159,7 +163,7 @@ describe('Shopify, one run per request', () => {
 			expect.objectContaining({
 				kind: 'level',
 				id: 'shopify:demo-shop.myshopify.com:level:9007199254740993:655441491',
-				version: Date.parse('2026-11-26T15:00:00.123Z'),
+				version: triggeredAt.getTime(),
 				source: { platform: 'shopify', shop: 'demo-shop.myshopify.com', topic: 'inventory_levels/update', via: 'webhook' },
 				sku: null,
 				refs: { inventoryItemId: '9007199254740993' },

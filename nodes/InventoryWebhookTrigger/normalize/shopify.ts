@@ -34,8 +34,20 @@ function locationKey(ctx: ShopifyContext, locationId: string): string {
 }
 
 /**
+ * The version of a signed body time refined by an unsigned header time. X-Shopify-Triggered-At is not covered
+ * by the HMAC: anyone holding one captured delivery can resend it with any header. So the header may only add
+ * the sub-second digits the body's one-second `updated_at` lacks — it is used when it falls within that same
+ * second, and ignored otherwise (a forged 2099 or "now" would otherwise outrank every later genuine level).
+ */
+export function refineWithinSecond(bodyMs: number, headerMs: number | undefined): number {
+	if (headerMs === undefined || !Number.isFinite(headerMs)) return bodyMs;
+	const second = Math.floor(bodyMs / 1000) * 1000;
+	return headerMs >= second && headerMs < second + 1000 && headerMs >= bodyMs ? headerMs : bodyMs;
+}
+
+/**
  * inventory_levels/update → one `level` item. The version is the most precise time Shopify gives:
- * X-Shopify-Triggered-At (sub-second), else the body's one-second `updated_at`.
+ * the body's one-second `updated_at`, refined to the millisecond by X-Shopify-Triggered-At only within that second.
  */
 export function shopifyLevel(body: unknown, ctx: ShopifyContext): InventoryEvent[] {
 	const level = requireRecord(body, 'body');
@@ -46,8 +58,7 @@ export function shopifyLevel(body: unknown, ctx: ShopifyContext): InventoryEvent
 	}
 	const available = requireQuantity(level.available, 'available', { allowNegative: true });
 	const updatedAt = requireTime(level.updated_at, 'updated_at');
-	const version =
-		ctx.triggeredAtMs !== undefined && ctx.triggeredAtMs >= updatedAt ? ctx.triggeredAtMs : updatedAt;
+	const version = refineWithinSecond(updatedAt, ctx.triggeredAtMs);
 	return [
 		{
 			kind: 'level',

@@ -76,6 +76,34 @@ describe('Shopify inventory_levels/update', () => {
 		expect(events[0].version).toBe(Date.parse('2026-11-26T15:00:00Z'));
 	});
 
+	it('ignores a triggered-at header outside the body\'s own second (the header is not signed)', () => {
+		const bodyMs = Date.parse('2026-11-26T15:00:00Z');
+		const versionWith = (header: string) =>
+			normalizeDelivery(shopify('inventory_levels/update', body, { 'x-shopify-triggered-at': header })).events[0].version;
+		// A forged far-future or "a minute later" header cannot pin the level: the signed body's time stands.
+		expect(versionWith('2099-12-31T23:59:59.999Z')).toBe(bodyMs);
+		expect(versionWith(new Date(bodyMs + 60_000).toISOString())).toBe(bodyMs);
+		expect(versionWith(new Date(bodyMs + 1_000).toISOString())).toBe(bodyMs);
+		expect(versionWith(new Date(bodyMs - 1).toISOString())).toBe(bodyMs);
+		expect(versionWith('not a time')).toBe(bodyMs);
+		// Within the second it only adds the milliseconds the body lacks.
+		expect(versionWith(new Date(bodyMs + 999).toISOString())).toBe(bodyMs + 999);
+		expect(versionWith(new Date(bodyMs).toISOString())).toBe(bodyMs);
+	});
+
+	it('property: any header moves the version by less than one second from the signed body time, never earlier', () => {
+		const bodyMs = Date.parse('2026-11-26T15:00:00Z');
+		fc.assert(
+			fc.property(fc.integer({ min: 0, max: 8_000_000_000_000 }), (headerMs) => {
+				const { events } = normalizeDelivery(
+					shopify('inventory_levels/update', body, { 'x-shopify-triggered-at': new Date(headerMs).toISOString() }),
+				);
+				const v = events[0].version;
+				return v >= bodyMs && v < bodyMs + 1000 && (v === bodyMs || v === headerMs);
+			}),
+		);
+	});
+
 	it('sends a level without `available` (untracked item) to Invalid', () => {
 		const { events, invalid } = normalizeDelivery(
 			shopify('inventory_levels/update', '{"inventory_item_id":1,"location_id":2,"available":null,"updated_at":"2026-11-26T10:00:00Z"}'),
