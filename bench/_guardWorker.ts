@@ -37,7 +37,7 @@ function context(
 	credential: ICredentialDataDecryptedObject,
 	executionId: string,
 ): GuardContext {
-	const params: Record<string, unknown> = { operation: 'claim', claimTtl: 300, options: {} };
+	const params: Record<string, unknown> = { operation: 'deduplicate', claimTtl: 300, options: {} };
 	return {
 		getInputData: () => items,
 		// The default key expression, {{$json.id}}@{{$json.version}}, evaluated per item.

@@ -106,7 +106,7 @@ function benchContext(credential: ICredentialDataDecryptedObject, ids: string[])
 		getNodeParameter: (name: string, index: number, fallback?: unknown) =>
 			name === 'key'
 				? `${items[index].json.id}@${items[index].json.version}`
-				: (({ operation: 'claim', claimTtl: 300, options: {} } as Record<string, unknown>)[name] ??
+				: (({ operation: 'deduplicate', claimTtl: 300, options: {} } as Record<string, unknown>)[name] ??
 					fallback),
 		getCredentials: async () => credential,
 		continueOnFail: () => false,

@@ -10,7 +10,12 @@ export enum GuardCode {
 	OkOtherClaim = 2,
 	/** commit: done, though nothing was claimed (the claim expired or was never made). */
 	OkNoClaim = 3,
-	/** claim: in flight (claimed by a run not yet committed). */
+	/**
+	 * claim: in flight under this same owner, taken again — the redelivery of an inbox entry whose run failed
+	 * or died. New, so a claim never swallows its own redelivery.
+	 */
+	Reclaimed = 4,
+	/** claim: in flight (claimed by another owner, not yet committed). */
 	InFlight = -1,
 	/** claim: committed; commit: already committed (untouched); release: committed (untouched). */
 	Committed = -2,
@@ -47,8 +52,9 @@ export function toCode(script: string, value: unknown): GuardCode {
 }
 
 /** Names used on items, so a workflow can branch on text rather than numbers. */
-export const CLAIM_STATUS: Partial<Record<GuardCode, 'new' | 'inFlight' | 'committed'>> = {
+export const CLAIM_STATUS: Partial<Record<GuardCode, 'new' | 'reclaimed' | 'inFlight' | 'committed'>> = {
 	[GuardCode.Ok]: 'new',
+	[GuardCode.Reclaimed]: 'reclaimed',
 	[GuardCode.InFlight]: 'inFlight',
 	[GuardCode.Committed]: 'committed',
 };

@@ -2,7 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 /** The Inventory Guard's parameters (the node file only wires them). Times are in seconds, fractions allowed. */
 
-const DEDUPE = ['claim', 'commit', 'release'];
+const DEDUPE = ['deduplicate', 'claim', 'commit', 'release'];
 const LOCKS = ['lock', 'unlock', 'extend'];
 
 export const guardProperties: INodeProperties[] = [
@@ -20,9 +20,9 @@ export const guardProperties: INodeProperties[] = [
 			},
 			{
 				name: 'Deduplicate',
-				value: 'claim',
+				value: 'deduplicate',
 				description:
-					"Claim each item's key: first sight goes to New, a key in flight or committed goes to Duplicate",
+					"Claim each item's key: first sight goes to New, a key in flight or committed goes to Duplicate. An Inbox Trigger entry delivered again takes its own claims back.",
 				action: 'Deduplicate items by key',
 			},
 			{
@@ -52,7 +52,7 @@ export const guardProperties: INodeProperties[] = [
 				action: 'Unlock a key',
 			},
 		],
-		default: 'claim',
+		default: 'deduplicate',
 	},
 	{
 		displayName: 'Key',
@@ -91,9 +91,9 @@ export const guardProperties: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0.001, numberPrecision: 3 },
 		default: 300,
-		displayOptions: { show: { operation: ['claim'] } },
+		displayOptions: { show: { operation: ['deduplicate', 'claim'] } },
 		description:
-			'How long a claim holds without Commit or Release. A run that dies lets it expire, so a retry can process the event.',
+			'How long a claim holds without Commit or Release. Items from the Inventory Inbox Trigger: the claim belongs to their inbox entry, whose redelivery takes it back at once. Other items: a run that dies lets it expire, so a retry can process the event.',
 	},
 	{
 		displayName: 'Commit TTL (Seconds)',

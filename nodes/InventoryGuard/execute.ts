@@ -25,6 +25,7 @@ import {
 	guardSettings,
 	isGuardOperation,
 	keyText,
+	claimOwnerOf,
 	lockKey,
 	ownerOf,
 	secondsParam,
@@ -74,7 +75,7 @@ export interface GuardRuntime {
 export const CREDENTIAL = 'inventoryRedisApi';
 
 const DEFAULT_FIELD: Record<GuardOperation, string> = {
-	claim: 'guard',
+	deduplicate: 'guard',
 	commit: 'guard',
 	release: 'guard',
 	lock: 'lock',
@@ -99,7 +100,7 @@ function readSettings(ctx: GuardContext, operation: GuardOperation): GuardSettin
 	// '' (unset) when a parameter is missing: n8n throws for a missing parameter without a fallback.
 	const get = (name: string) => ctx.getNodeParameter(name, 0, '') as unknown;
 	return guardSettings({
-		claimTtlMs: operation === 'claim' ? secondsParam(get('claimTtl'), 'Claim TTL') : undefined,
+		claimTtlMs: operation === 'deduplicate' ? secondsParam(get('claimTtl'), 'Claim TTL') : undefined,
 		commitTtlMs: operation === 'commit' ? secondsParam(get('commitTtl'), 'Commit TTL') : undefined,
 		lockTtlMs:
 			operation === 'lock' || operation === 'extend'
@@ -205,7 +206,9 @@ export async function executeGuard(
 ): Promise<INodeExecutionData[][]> {
 	const node = ctx.getNode();
 	const items = ctx.getInputData();
-	const operation = ctx.getNodeParameter('operation', 0) as string;
+	const chosen = ctx.getNodeParameter('operation', 0) as string;
+	// 'claim' was Deduplicate's value before 0.2: workflows saved with it keep working.
+	const operation = chosen === 'claim' ? 'deduplicate' : chosen;
 	if (!isGuardOperation(operation))
 		throw new NodeOperationError(node, `Unknown operation '${operation}'`);
 	const outputs: INodeExecutionData[][] = configuredOutputs({ operation }).map(() => []);
@@ -250,7 +253,9 @@ export async function executeGuard(
 	const { redis, cred, prefix } = connection;
 	const prepared = prepare(ctx, items, operation, prefix, fail);
 	if (prepared.length === 0) return outputs;
-	const owner = ownerOf(ctx.getInstanceId(), ctx.getExecutionId());
+	const runOwner = ownerOf(ctx.getInstanceId(), ctx.getExecutionId());
+	// Per key: the item's inbox entry when it has one, else this run (guard.ts claimOwnerOf).
+	const owners = prepared.map((p) => claimOwnerOf(items[p.index].json, runOwner));
 	const put = (output: number, p: Prepared, value: IDataObject) => {
 		outputs[output].push(itemWith(items[p.index], p.index, field, value));
 	};
@@ -258,16 +263,17 @@ export async function executeGuard(
 
 	try {
 		switch (operation) {
-			case 'claim': {
+			case 'deduplicate': {
 				const replies = await claimKeys(
 					redis,
 					prepared.map((p) => p.redisKey),
 					settings.claimTtlMs,
-					owner,
+					owners,
 				);
 				prepared.forEach((p, n) => {
 					const { code, ttlMs } = replies[n];
-					put(code === GuardCode.Ok ? 0 : 1, p, {
+					const isNew = code === GuardCode.Ok || code === GuardCode.Reclaimed;
+					put(isNew ? 0 : 1, p, {
 						key: p.text,
 						status: CLAIM_STATUS[code],
 						ttlMs,
@@ -281,7 +287,7 @@ export async function executeGuard(
 					redis,
 					prepared.map((p) => p.redisKey),
 					settings.commitTtlMs,
-					owner,
+					owners,
 				);
 				prepared.forEach((p, n) => {
 					put(0, p, {
@@ -299,7 +305,7 @@ export async function executeGuard(
 				const codes = await releaseKeys(
 					redis,
 					prepared.map((p) => p.redisKey),
-					owner,
+					owners,
 					any,
 				);
 				prepared.forEach((p, n) => {

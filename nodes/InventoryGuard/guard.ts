@@ -6,10 +6,10 @@ import { escapeKeyPart, key } from '../shared/keys';
  * the operation-dependent outputs. No Redis here.
  */
 
-export type GuardOperation = 'claim' | 'commit' | 'release' | 'lock' | 'unlock' | 'extend';
+export type GuardOperation = 'deduplicate' | 'commit' | 'release' | 'lock' | 'unlock' | 'extend';
 
 export const OPERATIONS: readonly GuardOperation[] = [
-	'claim',
+	'deduplicate',
 	'commit',
 	'release',
 	'lock',
@@ -95,6 +95,21 @@ export function ownerOf(
 ): string {
 	const execution = executionId ? String(executionId) : `anonymous-${random()}`;
 	return `${instanceId ?? ''}/${execution}`;
+}
+
+/** A Redis stream entry id ('<ms>-<seq>'), as the Inventory Inbox Trigger puts on its items. */
+const ENTRY_ID = /^[0-9]{1,20}-[0-9]{1,20}$/;
+
+/**
+ * Who owns an item's claim: what will be delivered again if this run dies. An item from the Inventory Inbox
+ * Trigger carries its inbox entry id (`inboxEntryId`); the entry stays pending until a run that processed it
+ * succeeds and then comes back with the same id, so the claim belongs to the entry ('inbox:<entry id>') and
+ * its redelivery takes the claim again instead of finding it "in flight" and being acknowledged unapplied.
+ * Any other item belongs to the run (nothing redelivers it before the claim TTL but a new delivery).
+ */
+export function claimOwnerOf(json: Record<string, unknown> | undefined, runOwner: string): string {
+	const entryId = json?.inboxEntryId;
+	return typeof entryId === 'string' && ENTRY_ID.test(entryId) ? `inbox:${entryId}` : runOwner;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -199,9 +214,9 @@ export function secondsParam(value: unknown, name: string): number | undefined {
 // Switch node does): this function is sent as source text, so it must use nothing from outside its body.
 
 export const configuredOutputs = (parameters: { operation?: string }) => {
-	const operation = parameters.operation || 'claim';
+	const operation = parameters.operation || 'deduplicate';
 	const names =
-		operation === 'claim'
+		operation === 'deduplicate' || operation === 'claim'
 			? ['New', 'Duplicate']
 			: operation === 'lock'
 				? ['Acquired', 'Busy']

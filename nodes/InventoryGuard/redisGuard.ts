@@ -57,17 +57,20 @@ async function execAll(pipeline: ChainableCommander): Promise<unknown[]> {
 	});
 }
 
-/** One script call per chunk of keys: a direct call for one chunk, a pipeline (one round trip) for more. */
+/**
+ * One script call per chunk of keys: a direct call for one chunk, a pipeline (one round trip) for more.
+ * `call` gets the chunk and the index of its first key (to pick the matching per-key arguments).
+ */
 async function perKeyScript(
 	redis: Redis,
 	keys: readonly string[],
-	call: (target: Redis | ChainableCommander, part: string[]) => unknown,
+	call: (target: Redis | ChainableCommander, part: string[], start: number) => unknown,
 ): Promise<unknown[][]> {
 	if (keys.length === 0) return [];
 	const parts = chunk(keys, MAX_KEYS_PER_SCRIPT);
-	if (parts.length === 1) return [(await call(redis, parts[0])) as unknown[]];
+	if (parts.length === 1) return [(await call(redis, parts[0], 0)) as unknown[]];
 	const pipeline = redis.pipeline();
-	for (const part of parts) call(pipeline, part);
+	parts.forEach((part, n) => call(pipeline, part, n * MAX_KEYS_PER_SCRIPT));
 	return (await execAll(pipeline)) as unknown[][];
 }
 
@@ -77,63 +80,111 @@ function flatReply(script: string, replies: unknown[][], expected: number): unkn
 	return flat;
 }
 
+/**
+ * Who owns each key's claim: one owner for all, or one per key. An item from the Inventory Inbox Trigger is
+ * owned by its inbox entry ('inbox:<entry id>', see claimOwnerOf), so the entry's redelivery finds its own claim.
+ */
+export type Owners = string | readonly string[];
+
+function ownersFor(owners: Owners, count: number): readonly string[] {
+	if (typeof owners === 'string') return new Array<string>(count).fill(owners);
+	if (owners.length !== count) throw new RangeError(`${owners.length} owners for ${count} keys`);
+	return owners;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Deduplicate / Commit / Release
 
 export interface ClaimReply {
-	/** Ok = new, InFlight or Committed = duplicate. */
-	code: GuardCode.Ok | GuardCode.InFlight | GuardCode.Committed;
+	/** Ok or Reclaimed = new, InFlight or Committed = duplicate. */
+	code: GuardCode.Ok | GuardCode.Reclaimed | GuardCode.InFlight | GuardCode.Committed;
 	/** Milliseconds the key's state still lasts. */
 	ttlMs: number;
 }
 
-/** Claims each key (first sight wins); a key repeated in `keys` is new only at its first occurrence. */
+/**
+ * Claims each key (first sight wins). A key already in flight under the same owner is taken again
+ * (Reclaimed: the redelivery of an inbox entry whose run failed). A key repeated in `keys` is new only at its
+ * first occurrence: it is sent once, and its later occurrences are answered InFlight here.
+ */
 export async function claimKeys(
 	redis: Redis,
 	keys: readonly string[],
 	ttlMs: number,
-	owner: string,
+	owners: Owners,
 ): Promise<ClaimReply[]> {
 	withGuardScripts(redis);
-	const replies = await perKeyScript(redis, keys, (target, part) =>
-		target.guardClaimKeys(part.length, ...part, ttlMs, owner),
+	const ownerOfKey = ownersFor(owners, keys.length);
+	const firstAt = new Map<string, number>();
+	const unique: string[] = [];
+	const uniqueOwners: string[] = [];
+	keys.forEach((k, i) => {
+		if (firstAt.has(k)) return;
+		firstAt.set(k, unique.length);
+		unique.push(k);
+		uniqueOwners.push(ownerOfKey[i]);
+	});
+	const replies = await perKeyScript(redis, unique, (target, part, start) =>
+		target.guardClaimKeys(part.length, ...part, ttlMs, ...uniqueOwners.slice(start, start + part.length)),
 	);
-	const flat = flatReply('claimKeys', replies, keys.length * 2);
-	const out: ClaimReply[] = [];
-	for (let i = 0; i < keys.length; i++) {
+	const flat = flatReply('claimKeys', replies, unique.length * 2);
+	const answers: ClaimReply[] = [];
+	for (let i = 0; i < unique.length; i++) {
 		const code = toCode('claimKeys', flat[2 * i]);
-		if (code !== GuardCode.Ok && code !== GuardCode.InFlight && code !== GuardCode.Committed) {
+		if (
+			code !== GuardCode.Ok &&
+			code !== GuardCode.Reclaimed &&
+			code !== GuardCode.InFlight &&
+			code !== GuardCode.Committed
+		) {
 			throw new UnexpectedReplyError('claimKeys', flat[2 * i]);
 		}
-		out.push({ code, ttlMs: Number(flat[2 * i + 1]) });
+		answers.push({ code, ttlMs: Number(flat[2 * i + 1]) });
 	}
-	return out;
+	const seen = new Set<string>();
+	return keys.map((k) => {
+		const answer = answers[firstAt.get(k)!];
+		if (!seen.has(k)) {
+			seen.add(k);
+			return answer;
+		}
+		// A later occurrence: in flight under this batch's first one, or whatever duplicate the first found.
+		const claimedHere = answer.code === GuardCode.Ok || answer.code === GuardCode.Reclaimed;
+		return claimedHere ? { code: GuardCode.InFlight, ttlMs: answer.ttlMs } : answer;
+	});
 }
 
-/** Marks keys done for `ttlMs`; returns what each held before (Ok = this owner's claim). */
+/** Marks keys done for `ttlMs`; returns what each held before (Ok = its owner's claim). */
 export async function commitKeys(
 	redis: Redis,
 	keys: readonly string[],
 	ttlMs: number,
-	owner: string,
+	owners: Owners,
 ): Promise<GuardCode[]> {
 	withGuardScripts(redis);
-	const replies = await perKeyScript(redis, keys, (target, part) =>
-		target.guardCommitKeys(part.length, ...part, ttlMs, owner),
+	const ownerOfKey = ownersFor(owners, keys.length);
+	const replies = await perKeyScript(redis, keys, (target, part, start) =>
+		target.guardCommitKeys(part.length, ...part, ttlMs, ...ownerOfKey.slice(start, start + part.length)),
 	);
 	return flatReply('commitKeys', replies, keys.length).map((v) => toCode('commitKeys', v));
 }
 
-/** Gives claims back (never a commit). Only this owner's claims unless `anyOwner`. */
+/** Gives claims back (never a commit). Only the given owners' claims unless `anyOwner`. */
 export async function releaseKeys(
 	redis: Redis,
 	keys: readonly string[],
-	owner: string,
+	owners: Owners,
 	anyOwner = false,
 ): Promise<GuardCode[]> {
 	withGuardScripts(redis);
-	const replies = await perKeyScript(redis, keys, (target, part) =>
-		target.guardReleaseKeys(part.length, ...part, owner, anyOwner ? '1' : '0'),
+	const ownerOfKey = ownersFor(owners, keys.length);
+	const replies = await perKeyScript(redis, keys, (target, part, start) =>
+		target.guardReleaseKeys(
+			part.length,
+			...part,
+			anyOwner ? '1' : '0',
+			...ownerOfKey.slice(start, start + part.length),
+		),
 	);
 	return flatReply('releaseKeys', replies, keys.length).map((v) => toCode('releaseKeys', v));
 }

@@ -111,13 +111,17 @@ export function prepareEntry(entry: InboxEntry): PreparedEntry {
 	};
 }
 
-/** The items of one run: every event on Events, every invalid body on Invalid, in stream order. */
+/**
+ * The items of one run: every event on Events, every invalid body on Invalid, in stream order. Each event
+ * carries its entry's id (`inboxEntryId`): the Guard owns a claim by it, so a redelivered entry (a failed or
+ * killed run, a batch re-run in halves) takes its own claims back instead of being called a duplicate.
+ */
 export function itemsOf(entries: readonly PreparedEntry[]): { events: InventoryEvent[]; invalid: Array<InvalidEvent | UnreadableEntry> } {
 	const events: InventoryEvent[] = [];
 	const invalid: Array<InvalidEvent | UnreadableEntry> = [];
 	for (const e of entries) {
-		for (const ev of e.events) events.push(ev);
-		for (const inv of e.invalid) invalid.push(inv);
+		for (const ev of e.events) events.push({ ...ev, inboxEntryId: e.id });
+		for (const inv of e.invalid) invalid.push('entryId' in inv ? inv : { ...inv, inboxEntryId: e.id });
 	}
 	return { events, invalid };
 }

@@ -39,7 +39,7 @@ beforeAll(async () => {
 					},
 					{
 						id: 'g', name: 'Inventory Guard', type: 'CUSTOM.inventoryGuard', typeVersion: 1, position: [300, 0],
-						parameters: { operation: 'claim' },
+						parameters: { operation: 'deduplicate' },
 						credentials: { inventoryRedisApi: { id: 'redisG', name: 'redisG' } },
 					},
 					{ id: 'n', name: 'New', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [600, -100], parameters: {} },

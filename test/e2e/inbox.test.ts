@@ -136,7 +136,7 @@ function workflows(): object[] {
 			'inboxGuard0001',
 			[
 				inboxTriggerNode({ redisCredential: 'redisMain', shopifyCredential: 'shopifyCred', parameters: { inboxStream: 'main', rereadRefundedOrders: true } }),
-				plainNode('Inventory Guard', 'CUSTOM.inventoryGuard', { operation: 'claim' }, 1, {
+				plainNode('Inventory Guard', 'CUSTOM.inventoryGuard', { operation: 'deduplicate' }, 1, {
 					credentials: { inventoryRedisApi: { id: 'redisMain', name: 'redisMain' } },
 				}),
 				noOp('New'),

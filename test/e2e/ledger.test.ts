@@ -40,7 +40,7 @@ function pipeline(id: string, platform: 'shopify' | 'woocommerce', webhookId: st
 			},
 			{
 				id: `${id}g`, name: 'Inventory Guard', type: 'CUSTOM.inventoryGuard', typeVersion: 1, position: [250, 0],
-				parameters: { operation: 'claim' }, credentials: { inventoryRedisApi: { id: 'redisL', name: 'redisL' } },
+				parameters: { operation: 'deduplicate' }, credentials: { inventoryRedisApi: { id: 'redisL', name: 'redisL' } },
 			},
 			{
 				id: `${id}l`, name: 'Inventory Ledger', type: 'CUSTOM.inventoryLedger', typeVersion: 1, position: [500, 0],

@@ -1,3 +1,4 @@
+import type { IDataObject } from 'n8n-workflow';
 import type Redis from 'ioredis';
 import { GuardCode } from '../../nodes/InventoryGuard/codes';
 import { executeGuard } from '../../nodes/InventoryGuard/execute';
@@ -53,7 +54,7 @@ describe('claim under concurrency', () => {
 					guardContext({
 						items: r % 2 ? [...items].reverse() : items,
 						params: {
-							operation: 'claim',
+							operation: 'deduplicate',
 							key: (j: Record<string, unknown>) => `${j.id}@${j.version}`,
 							claimTtl: 60,
 						},
@@ -97,6 +98,62 @@ describe('node flow', () => {
 	});
 });
 
+describe('items from the Inventory Inbox Trigger: a claim belongs to the inbox entry', () => {
+	const dedupe = (items: IDataObject[], executionId: string, operation = 'deduplicate') =>
+		executeGuard(
+			guardContext({
+				items,
+				params: { operation, key: (j: Record<string, unknown>) => `${j.id}@${j.version}`, claimTtl: 300 },
+				credential: cred,
+				executionId,
+			}),
+		);
+	const status = (outputs: Awaited<ReturnType<typeof executeGuard>>) =>
+		outputs.map((o) => o.map((i) => `${i.json.id}:${(i.json.guard as { status?: string }).status}`));
+
+	it('a run that claimed and died: the redelivery of the same entry is New again; another entry with the same event is a duplicate', async () => {
+		const line = { id: 'shopify:s:order:1:line:1', version: 1000, inboxEntryId: '1764122400000-0' };
+		const other = { id: 'shopify:s:order:2:line:1', version: 1000, inboxEntryId: '1764122400000-0' };
+		// Run 1 claims both events of entry …-0, then dies (no commit, no release).
+		expect(status(await dedupe([line, other], 'run-1'))).toEqual([
+			[`${line.id}:new`, `${other.id}:new`],
+			[],
+		]);
+		// The same event delivered again by Shopify sits in another entry: a duplicate while …-0 is in flight.
+		expect(status(await dedupe([{ ...line, inboxEntryId: '1764122400001-0' }], 'run-2'))).toEqual([
+			[],
+			[`${line.id}:inFlight`],
+		]);
+		// Entry …-0 comes back (failed run re-run in halves, or reclaimed after a crash) in a new execution: its
+		// claims are its own, so its events go on to the Ledger instead of being acknowledged unapplied.
+		expect(status(await dedupe([line], 'run-3'))).toEqual([[`${line.id}:reclaimed`], []]);
+		expect(status(await dedupe([other], 'run-4'))).toEqual([[`${other.id}:reclaimed`], []]);
+		// Committed by the run that applied it: from now on every delivery, the same entry's too, is a duplicate.
+		const committed = await dedupe([line], 'run-4', 'commit');
+		expect((committed[0][0].json.guard as { previous: string }).previous).toBe('claimedByThisRun');
+		expect(status(await dedupe([line], 'run-5'))).toEqual([[], [`${line.id}:committed`]]);
+	});
+
+	it('the same key twice in one entry is new once; an item without an entry id is owned by its run as before', async () => {
+		const a = { id: 'k', version: 1, inboxEntryId: '7-0' };
+		expect(status(await dedupe([a, a], 'run-1'))).toEqual([[`k:new`], [`k:inFlight`]]);
+		const plain = { id: 'p', version: 1 };
+		expect(status(await dedupe([plain], 'run-1'))).toEqual([[`p:new`], []]);
+		expect(status(await dedupe([plain], 'run-2'))).toEqual([[], [`p:inFlight`]]);
+		// Not an entry id (a forged or mistyped field) → the run owns the claim.
+		expect(status(await dedupe([{ id: 'q', version: 1, inboxEntryId: 'x' }], 'run-1'))).toEqual([[`q:new`], []]);
+		expect(status(await dedupe([{ id: 'q', version: 1, inboxEntryId: 'x' }], 'run-2'))).toEqual([[], [`q:inFlight`]]);
+	});
+
+	it('Release gives back the claims of the items\' own entries, so a failed branch can retry at once', async () => {
+		const a = { id: 'r', version: 1, inboxEntryId: '9-0' };
+		await dedupe([a], 'run-1');
+		const released = await dedupe([a], 'run-2', 'release');
+		expect((released[0][0].json.guard as { released: boolean }).released).toBe(true);
+		expect(status(await dedupe([{ ...a, inboxEntryId: '9-1' }], 'run-3'))).toEqual([[`r:new`], []]);
+	});
+});
+
 describe('key text from items', () => {
 	it('braces, spaces, newlines, unicode and 10 KB strings cannot collide or break keys', async () => {
 		const texts = [
@@ -128,7 +185,7 @@ describe('key text from items', () => {
 		const outputs = await executeGuard(
 			guardContext({
 				items: texts.map((t) => ({ t })),
-				params: { operation: 'claim', key: (j: Record<string, unknown>) => j.t, claimTtl: 60 },
+				params: { operation: 'deduplicate', key: (j: Record<string, unknown>) => j.t, claimTtl: 60 },
 				credential: cred,
 			}),
 		);
@@ -144,7 +201,7 @@ describe('key text from items', () => {
 		const again = await executeGuard(
 			guardContext({
 				items: texts.map((t) => ({ t })),
-				params: { operation: 'claim', key: (j: Record<string, unknown>) => j.t, claimTtl: 60 },
+				params: { operation: 'deduplicate', key: (j: Record<string, unknown>) => j.t, claimTtl: 60 },
 				credential: cred,
 			}),
 		);
@@ -159,7 +216,7 @@ describe('key text from items', () => {
 			await executeGuard(
 				guardContext({
 					items: [{ id: 'x', version: 1 }],
-					params: { operation: 'claim', key: 'x@1', claimTtl: 60, options: { scope } },
+					params: { operation: 'deduplicate', key: 'x@1', claimTtl: 60, options: { scope } },
 					credential: cred,
 				}),
 			);
@@ -172,7 +229,7 @@ describe('key text from items', () => {
 
 describe('item errors', () => {
 	const params = {
-		operation: 'claim',
+		operation: 'deduplicate',
 		key: (j: Record<string, unknown>) => `${j.id ?? ''}@${j.version ?? ''}`,
 		claimTtl: 60,
 	};

@@ -73,7 +73,7 @@ async function claim(ids: string[]) {
 	const outputs = await executeGuard(
 		guardContext({
 			items: ids.map((id) => ({ id, version: 7 })),
-			params: { operation: 'claim', key, claimTtl: 30 },
+			params: { operation: 'deduplicate', key, claimTtl: 30 },
 			credential: cred,
 		}),
 	);

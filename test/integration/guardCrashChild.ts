@@ -21,7 +21,7 @@ async function main() {
 	const claimed = await executeGuard(
 		guardContext({
 			items,
-			params: { operation: 'claim', key, claimTtl: args.claimTtl },
+			params: { operation: 'deduplicate', key, claimTtl: args.claimTtl },
 			credential: cred,
 			executionId: `child-${process.pid}`,
 		}),

@@ -31,7 +31,7 @@ const claim = async (ids: string[], continueOnFail = false) =>
 	await executeGuard(
 		guardContext({
 			items: ids.map((id) => ({ id, version: 1 })),
-			params: { operation: 'claim', key, claimTtl: 60 },
+			params: { operation: 'deduplicate', key, claimTtl: 60 },
 			credential: cred(),
 			continueOnFail,
 		}),
@@ -112,7 +112,7 @@ describe('Redis restarted mid-run', () => {
 		const port = await freePort();
 		const ctx = guardContext({
 			items: [{ id: 'x', version: 1 }],
-			params: { operation: 'claim', key, claimTtl: 60 },
+			params: { operation: 'deduplicate', key, claimTtl: 60 },
 			credential: credential({ keyPrefix: prefix, port, password: PASSWORD }),
 		});
 		await expect(executeGuard(ctx)).rejects.toThrow(
@@ -121,7 +121,7 @@ describe('Redis restarted mid-run', () => {
 		const carried = await executeGuard(
 			guardContext({
 				items: [{ id: 'x', version: 1 }],
-				params: { operation: 'claim', key, claimTtl: 60 },
+				params: { operation: 'deduplicate', key, claimTtl: 60 },
 				credential: credential({ keyPrefix: prefix, port, password: PASSWORD }),
 				continueOnFail: true,
 			}),

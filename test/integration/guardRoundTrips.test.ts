@@ -87,7 +87,7 @@ describe('one round trip per execution', () => {
 	beforeAll(async () => {
 		// Connect, check the policy, and send each script once (its first use on a socket is an EVAL).
 		const warm = items(1, 'warm');
-		for (const operation of ['claim', 'commit', 'release']) await run(operation, warm);
+		for (const operation of ['deduplicate', 'commit', 'release']) await run(operation, warm);
 		const locked = (await run('lock', warm))[0].map((i) => i.json);
 		await run('extend', locked);
 		await run('unlock', locked);
@@ -97,7 +97,7 @@ describe('one round trip per execution', () => {
 		'claim, commit and release of %i items: one round trip each',
 		async (n) => {
 			const list = items(n, `b${n}`);
-			for (const operation of ['claim', 'commit', 'release']) {
+			for (const operation of ['deduplicate', 'commit', 'release']) {
 				const { commands, writes } = await measure(() => run(operation, list));
 				expect(writes).toBe(1);
 				expect(commands).toEqual({ evalsha: 1 });
@@ -106,7 +106,7 @@ describe('one round trip per execution', () => {
 	);
 
 	it('2,500 items: three script calls, still one round trip (a pipeline)', async () => {
-		const { commands, writes } = await measure(() => run('claim', items(2_500, 'big')));
+		const { commands, writes } = await measure(() => run('deduplicate', items(2_500, 'big')));
 		expect(writes).toBe(1);
 		expect(commands).toEqual({ evalsha: 3 });
 	});
@@ -132,7 +132,7 @@ describe('one round trip per execution', () => {
 	it("after SCRIPT FLUSH: one extra round trip for each script's next use (NOSCRIPT → EVAL), then one again", async () => {
 		const list = items(10, 'flush');
 		await admin.script('FLUSH');
-		for (const operation of ['claim', 'commit', 'release']) {
+		for (const operation of ['deduplicate', 'commit', 'release']) {
 			expect(await measure(() => run(operation, list))).toEqual({
 				commands: { evalsha: 1, eval: 1 },
 				writes: 2,

@@ -232,7 +232,7 @@ export async function nodeDedupeFlow(cred: ICredentialDataDecryptedObject): Prom
 			}),
 		);
 
-	const first = await run('claim', 'e1');
+	const first = await run('deduplicate', 'e1');
 	expect(routeOf(first, ['New', 'Duplicate'])).toEqual({
 		0: 'New',
 		1: 'New',
@@ -251,7 +251,7 @@ export async function nodeDedupeFlow(cred: ICredentialDataDecryptedObject): Prom
 	});
 
 	// Another run sees them all in flight.
-	const second = await run('claim', 'e2');
+	const second = await run('deduplicate', 'e2');
 	expect(second[0]).toHaveLength(0);
 	expect(second[1].map((i) => (i.json.guard as { status: string }).status)).toEqual([
 		'inFlight',
@@ -268,7 +268,7 @@ export async function nodeDedupeFlow(cred: ICredentialDataDecryptedObject): Prom
 	});
 	const released = await run('release', 'e1', {}, [items[1]]);
 	expect(released[0][0].json.guard).toMatchObject({ released: true, previous: 'claimedByThisRun' });
-	const again = await run('claim', 'e3', {}, [items[1]]);
+	const again = await run('deduplicate', 'e3', {}, [items[1]]);
 	expect(routeOf(again, ['New', 'Duplicate'])).toEqual({ 0: 'New' });
 	// An error workflow may release any run's claim when told so.
 	const forced = await run('release', 'e9', { options: { releaseAnyClaim: true } }, [items[1]]);
@@ -283,7 +283,7 @@ export async function nodeDedupeFlow(cred: ICredentialDataDecryptedObject): Prom
 	});
 	const recommit = await run('commit', 'e1', {}, [items[0]]);
 	expect(recommit[0][0].json.guard).toMatchObject({ previous: 'committed' });
-	const after = await run('claim', 'e4', {}, [items[0]]);
+	const after = await run('deduplicate', 'e4', {}, [items[0]]);
 	expect(after[1][0].json.guard).toMatchObject({ status: 'committed' });
 	expect((after[1][0].json.guard as { ttlMs: number }).ttlMs).toBeGreaterThan(50_000);
 	const undo = await run('release', 'e1', { options: { releaseAnyClaim: true } }, [items[0]]);

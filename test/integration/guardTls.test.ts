@@ -173,7 +173,7 @@ describe('TLS + ACL user: the suite once more', () => {
 			executeGuard(
 				guardContext({
 					items: [{ id: 'x', version: 1 }],
-					params: { operation: 'claim', key: 'x@1', claimTtl: 60 },
+					params: { operation: 'deduplicate', key: 'x@1', claimTtl: 60 },
 					credential: cred({ keyPrefix: outside }),
 				}),
 			),
@@ -190,7 +190,7 @@ describe('refusals', () => {
 			guardContext({
 				items: [{ id: 'r', version: 1 }],
 				params: {
-					operation: 'claim',
+					operation: 'deduplicate',
 					key: (j: IDataObject) => `${j.id}@${j.version}`,
 					claimTtl: 60,
 				},

@@ -84,6 +84,8 @@ describe('batches', () => {
 		failing = false;
 		await fill(admin, c.keys.stream, range(100, 3));
 		await waitFor(() => c.processed(), (p) => p.length === 3, 10_000, 'new entries processed');
+		// The run's end is seen before its XACK returns: wait for the acknowledgement, not for a fixed time.
+		await waitFor(() => c.consumer.snapshot().acknowledged, (n) => n >= 3, 10_000, 'the new entries acknowledged');
 		expect(await pendingCount(admin, c.keys.stream, c.settings.group)).toBe(8);
 		expect(c.consumer.snapshot()).toMatchObject({ failedRuns: 3, acknowledged: 3 });
 	});

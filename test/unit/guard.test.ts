@@ -176,7 +176,8 @@ describe('outputs per operation', () => {
 	it('as a function', () => {
 		const names = (operation?: string) =>
 			configuredOutputs({ operation }).map((o) => o.displayName);
-		expect(names('claim')).toEqual(['New', 'Duplicate']);
+		expect(names('deduplicate')).toEqual(['New', 'Duplicate']);
+		expect(names('claim')).toEqual(['New', 'Duplicate']); // the value before 0.2, kept for saved workflows
 		expect(names(undefined)).toEqual(['New', 'Duplicate']);
 		expect(names('lock')).toEqual(['Acquired', 'Busy']);
 		expect(names('extend')).toEqual(['Extended', 'Lost']);

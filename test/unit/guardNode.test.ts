@@ -33,7 +33,7 @@ describe('Inventory Guard description', () => {
 		const evaluate = new Function('$parameter', `return ${body}`) as (
 			p: object,
 		) => Array<{ displayName: string }>;
-		expect(evaluate({ operation: 'claim' }).map((o) => o.displayName)).toEqual([
+		expect(evaluate({ operation: 'deduplicate' }).map((o) => o.displayName)).toEqual([
 			'New',
 			'Duplicate',
 		]);
@@ -75,9 +75,14 @@ describe('Inventory Guard description', () => {
 		expect(outputsFor({ operation: 'release' })).toEqual(['Done']);
 	});
 
+	it('operation values read like their names in the editor (Deduplicate is deduplicate)', () => {
+		const ops = (d.properties.find((p) => p.name === 'operation')?.options ?? []) as Array<{ name: string; value: string }>;
+		for (const o of ops) expect(o.value).toBe(o.name.toLowerCase());
+	});
+
 	it('defaults match the issue', () => {
 		const get = (name: string) => d.properties.find((p) => p.name === name);
-		expect(get('operation')?.default).toBe('claim');
+		expect(get('operation')?.default).toBe('deduplicate');
 		expect(get('key')?.default).toBe('={{ $json.id }}@{{ $json.version }}');
 		expect(get('lockKey')?.default).toBe('={{ $json.sku }}');
 		expect(get('claimTtl')?.default).toBe(300);
@@ -86,8 +91,8 @@ describe('Inventory Guard description', () => {
 		expect(get('maxWait')?.default).toBe(5);
 		const ops = (get('operation')?.options ?? []) as Array<{ value: string }>;
 		expect(ops.map((o) => o.value).sort()).toEqual([
-			'claim',
 			'commit',
+			'deduplicate',
 			'extend',
 			'lock',
 			'release',

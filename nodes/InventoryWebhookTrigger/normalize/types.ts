@@ -28,6 +28,12 @@ export interface InventoryEvent {
 	/** Why a field is empty (e.g. 'line has no SKU'), for the user; never a secret. */
 	note?: string;
 	correlationId?: string;
+	/**
+	 * The Redis stream entry this event was read from, set by the Inventory Inbox Trigger only. The entry is
+	 * delivered again (same id) until a run that processed it succeeds: the Guard's Deduplicate owns its claim
+	 * by this id, so a redelivery is never mistaken for a duplicate.
+	 */
+	inboxEntryId?: string;
 	occurredAt: string;
 	receivedAt: string;
 }
@@ -39,6 +45,8 @@ export interface InvalidEvent {
 	topic: string;
 	shop: string | null;
 	correlationId?: string;
+	/** Set by the Inventory Inbox Trigger: the stream entry the body was read from. */
+	inboxEntryId?: string;
 	receivedAt: string;
 	rawBody: string;
 }

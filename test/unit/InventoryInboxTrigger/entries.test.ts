@@ -101,6 +101,16 @@ describe('inbox entries → canonical items', () => {
 		const { events } = itemsOf([a, b]);
 		expect(events.map((e) => e.source.platform)).toEqual(['shopify', 'woocommerce']);
 	});
+
+	it('itemsOf stamps every event with its inbox entry id (the Guard owns claims by it)', () => {
+		const a = prepareEntry({ id: '1-0', fields: fieldsOf(level), deliveries: 1 });
+		const b = prepareEntry({ id: '1-1', fields: fieldsOf(wooOrder), deliveries: 1 });
+		const { events } = itemsOf([a, b]);
+		expect(new Set(events.map((e) => e.inboxEntryId))).toEqual(new Set(['1-0', '1-1']));
+		expect(events.filter((e) => e.source.platform === 'shopify').every((e) => e.inboxEntryId === '1-0')).toBe(true);
+		// The prepared entry itself is left as it was: a re-run in halves stamps again, the same way.
+		expect(a.events.every((e) => e.inboxEntryId === undefined)).toBe(true);
+	});
 });
 
 describe('Inventory Inbox Trigger description', () => {
