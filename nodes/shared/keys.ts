@@ -23,22 +23,60 @@ export function validatePrefix(prefix: string | undefined): string {
 	return value;
 }
 
+/** Per byte: kept as is (a safe ASCII character) or its %XX escape. */
+const SAFE_BYTE: readonly boolean[] = Array.from(
+	{ length: 256 },
+	(_, b) => SAFE.test(String.fromCharCode(b)) && b < 0x80,
+);
+const HEX_ESCAPE: readonly string[] = Array.from(
+	{ length: 256 },
+	(_, b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+);
+
 /**
- * Escapes one key part: bytes outside [A-Za-z0-9._-] become %XX (UTF-8), so the mapping is injective and
- * the result never contains ':' or braces. Long parts become 'h~' + SHA-256 hex (no escaped part can start
- * with '~', so a digest never equals an escaped text).
+ * A lone surrogate: a high half not followed by a low half, or a low half not preceded by a high half (code
+ * units, no 'u' flag). JavaScript strings may hold them (JSON.parse accepts "\ud800"); UTF-8 cannot.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * The bytes of a key text: its UTF-8, except that each lone surrogate becomes its own three bytes
+ * (ED A0..BF 80..BF, "WTF-8") instead of the EF BF BD of U+FFFD that `Buffer.from(text, 'utf8')` gives it,
+ * so 'S\ud800', 'S\udfff' and 'S\ufffd' stay three texts. Well-formed UTF-8 never holds ED A0..BF (that
+ * range is exactly the surrogates), so a well-formed text keeps its UTF-8 bytes and no two texts share bytes.
+ */
+export function keyTextBytes(text: string): Buffer {
+	if (!LONE_SURROGATE.test(text)) return Buffer.from(text, 'utf8');
+	const chunks: Buffer[] = [];
+	let from = 0;
+	for (const match of text.matchAll(LONE_SURROGATES)) {
+		const at = match.index ?? 0;
+		const unit = text.charCodeAt(at);
+		// A slice between lone surrogates never splits a pair, so its UTF-8 is exact.
+		chunks.push(Buffer.from(text.slice(from, at), 'utf8'));
+		chunks.push(Buffer.of(0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)));
+		from = at + 1;
+	}
+	chunks.push(Buffer.from(text.slice(from), 'utf8'));
+	return Buffer.concat(chunks);
+}
+
+/**
+ * Escapes one key part: bytes (keyTextBytes) outside [A-Za-z0-9._-] become %XX, so the mapping is injective
+ * on every JavaScript string, lone surrogates included, and the result never contains ':' or braces. Long
+ * parts become 'h~' + SHA-256 hex of the same bytes (no escaped part can start with '~', so a digest never
+ * equals an escaped text).
  */
 export function escapeKeyPart(text: string): string {
-	const escaped = SAFE.test(text)
-		? text
-		: Array.from(Buffer.from(text, 'utf8'))
-				.map((byte) => {
-					const ch = String.fromCharCode(byte);
-					return byte < 0x80 && /[A-Za-z0-9._-]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-				})
-				.join('');
-	if (escaped.length <= MAX_PART) return escaped;
-	return `h~${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+	if (SAFE.test(text) && text.length <= MAX_PART) return text;
+	const bytes = keyTextBytes(text);
+	let escaped = '';
+	for (const byte of bytes) {
+		escaped += SAFE_BYTE[byte] ? String.fromCharCode(byte) : HEX_ESCAPE[byte];
+		if (escaped.length > MAX_PART) return `h~${createHash('sha256').update(bytes).digest('hex')}`;
+	}
+	return escaped;
 }
 
 export function key(prefix: string, ...parts: string[]): string {
