@@ -125,7 +125,8 @@ export const ledgerProperties: INodeProperties[] = [
 		type: 'json',
 		default: '{\n  "dryRun": true,\n  "locations": [],\n  "channels": []\n}',
 		displayOptions: { show: { operation: ['profile'], profileAction: ['save'], profileMode: ['json'] } },
-		description: 'See the README (Inventory Ledger → Profile) for the format',
+		description:
+			'The whole profile; see docs/ledger.md (Profile) for the format. A ledger location that a platform also lists (a warehouse Shopify shows as one of its locations) needs the platform location ID in its "aliases" list, e.g. "aliases": ["shopify:x.myshopify.com:123"].',
 	},
 	{
 		displayName: 'Dry Run',
@@ -148,6 +149,15 @@ export const ledgerProperties: INodeProperties[] = [
 				displayName: 'Location',
 				name: 'location',
 				values: [
+					{
+						displayName: 'Aliases',
+						name: 'aliases',
+						type: 'string',
+						default: '',
+						placeholder: 'shopify:x.myshopify.com:123',
+						description:
+							"Comma-separated platform location IDs that name this same stock, e.g. the Shopify location that lists a 'ledger:warehouse'. Orders, restocks and levels naming an alias count here; a channel's level there is only its observation.",
+					},
 					{ displayName: 'ID', name: 'id', type: 'string', default: '', placeholder: 'shopify:x.myshopify.com:123 or ledger:warehouse', description: 'Location ID as the events carry it' },
 					{ displayName: 'Owner', name: 'owner', type: 'string', default: 'ledger', description: "'ledger' or the name of the channel whose number is the truth here" },
 				],

@@ -1,6 +1,6 @@
 /** Plans items in the canonical shape of nodes/InventoryWebhookTrigger/normalize/types.ts (InventoryEvent). */
 import type { InvalidReason } from './codes';
-import { LEDGER_OWNER, channelOf, type ProfileIndex } from './profile';
+import { LEDGER_OWNER, channelOf, placeOf, resolveLocation, type ProfileIndex } from './profile';
 
 /**
  * Apply's planning step, pure: checks one canonical item against the profile and says what the Lua script
@@ -11,6 +11,10 @@ import { LEDGER_OWNER, channelOf, type ProfileIndex } from './profile';
  * of that order missing from a newer version's keys draws 0 from then on; the script reverses it where and how
  * it drew (the route it stored with the line). An untracked line (no SKU) that carries the keys is planned as
  * `untrackedLine` so that the rule runs even when the only line left in an order is untracked.
+ *
+ * Location names (design.md "Location names"): an item may name a location by its id or by one of its aliases
+ * (the platform's id of the same stock, e.g. the Shopify location that lists a ledger warehouse); it is
+ * planned, applied, audited and stored under the location's id. The Lua script only ever sees location ids.
  *
  * Where an order line's change goes (design.md "Locations"):
  *   location owned by the ledger            → `ledger`: the ledger's level moves by −(new − old);
@@ -187,25 +191,36 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 			const quantity = raw.quantity;
 			if (!integerIn(quantity, MAX_LEVEL))
 				return { invalid: 'badQuantity', message: `quantity must be a whole number within ±${MAX_LEVEL} (got ${JSON.stringify(quantity)?.slice(0, 40)})` };
-			const location = text(raw.locationId);
+			const named = text(raw.locationId);
+			const location = named === undefined ? undefined : resolveLocation(profile, named);
 			let map: MapRef | undefined;
 			if (sku === null) {
 				map = mapRefFor(platform, shop, refs);
 				if (!map) return { invalid: 'unmapped', message: 'no SKU and no platform id to resolve it by' };
 			}
-			if (kind === 'observation' || !location || !profile.ownerOf.has(location)) {
+			// A mirror's report is recorded under the channel's display place it is about (a place named by the
+			// location's id or by an alias of it), else under the name it came with.
+			const observer = (who: string) => {
+				const place = channel && named !== undefined ? placeOf(profile, channel, named) : undefined;
+				return `${who}:${place?.id ?? named ?? ''}`;
+			};
+			if (kind === 'observation' || location === undefined) {
 				if (kind === 'level')
-					return { invalid: 'unknownLocation', message: `location '${String(raw.locationId)}' is not in the profile` };
+					return {
+						invalid: 'unknownLocation',
+						message: `location '${String(raw.locationId)}' is not in the profile (neither a location id nor an alias of one)`,
+					};
 				if (!channel) return { invalid: 'unknownChannel', message: `no channel in the profile for ${platform} ${shop}` };
-				return { plan: { op: 'observation', ...common, sku, observer: `${channel.name}:${location ?? ''}`, quantity, map } };
+				return { plan: { op: 'observation', ...common, sku, observer: observer(channel.name), quantity, map } };
 			}
 			const owner = profile.ownerOf.get(location)!;
 			// Only the owner's number sets the ledger: a channel's level at a location it owns, or a manual
-			// feed (ERP, CSV) at a ledger-owned one. Anything else is a mirror reporting what it shows.
+			// feed (ERP, CSV) at a ledger-owned one. Anything else is a mirror reporting what it shows — also a
+			// channel's level at its own platform id of a location the ledger owns (an alias): mirror safety.
 			const fromOwner = owner === LEDGER_OWNER ? platform === 'manual' : channel?.name === owner;
 			if (!fromOwner) {
 				return {
-					plan: { op: 'observation', ...common, sku, observer: `${channel?.name ?? platform}:${location}`, quantity, map },
+					plan: { op: 'observation', ...common, sku, observer: observer(channel?.name ?? platform), quantity, map },
 				};
 			}
 			return { plan: { op: 'level', ...common, sku, location, quantity, map } };
@@ -243,10 +258,11 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 					message: `drawn quantity must be a whole number within 0…${MAX_LINE} (negative only on a restock item; got ${JSON.stringify(quantity)?.slice(0, 40)})`,
 				};
 			if (!channel) return { invalid: 'unknownChannel', message: `no channel in the profile for ${platform} ${shop}` };
-			const location = text(raw.locationId) ?? channel.salesLocation;
-			const owner = profile.ownerOf.get(location);
-			if (owner === undefined)
-				return { invalid: 'unknownLocation', message: `location '${location}' is not in the profile` };
+			const named = text(raw.locationId) ?? channel.salesLocation;
+			const location = resolveLocation(profile, named);
+			if (location === undefined)
+				return { invalid: 'unknownLocation', message: `location '${named}' is not in the profile (neither a location id nor an alias of one)` };
+			const owner = profile.ownerOf.get(location)!;
 			const mode: LineMode = owner === LEDGER_OWNER ? 'ledger' : owner === channel.name ? 'owner' : 'forward';
 			return {
 				plan: {

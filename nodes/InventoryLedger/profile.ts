@@ -52,6 +52,12 @@ export interface LocationDef {
 	id: string;
 	/** 'ledger' or the name of the channel whose number for this location is the truth. */
 	owner: string;
+	/**
+	 * Platform location ids that name the same stock ('<platform>:<shop>:<platformLocationId>'), e.g. the
+	 * Shopify location that lists a ledger-owned warehouse. Order lines, restocks and levels naming an alias
+	 * apply to this location. Absent when there are none (so older stored profiles keep their text).
+	 */
+	aliases?: string[];
 }
 
 export interface Profile {
@@ -82,6 +88,11 @@ export class ProfileError extends Error {
 const PLATFORMS = new Set<ProfilePlatform>(['shopify', 'woocommerce', 'manual']);
 /** Location ids and channel names: no whitespace (they are audit and hash field texts), at most 200 chars. */
 const ID_SHAPE = /^[^\s]{1,200}$/;
+/**
+ * An alias is a platform location id as the trigger writes it: '<platform>:<shop>:<platformLocationId>', the
+ * shop a lower-case host (a port allowed, for simulators and proxies), the platform's id without ':'.
+ */
+const ALIAS_SHAPE = /^(?:shopify|woocommerce):[a-z0-9.-]+(?::[0-9]{1,5})?:[^\s:]+$/;
 const NAME_SHAPE = /^[A-Za-z0-9._-]{1,64}$/;
 
 type Obj = Record<string, unknown>;
@@ -162,6 +173,7 @@ export function parseProfile(input: unknown): Profile {
 	// Locations: one owner each.
 	const locations: LocationDef[] = [];
 	const ownerOf = new Map<string, string>();
+	const rawAliases: Array<{ path: string; id: string; value: unknown }> = [];
 	if (!Array.isArray(raw.locations) || raw.locations.length === 0)
 		problems.push('locations: at least one location is needed');
 	(Array.isArray(raw.locations) ? raw.locations : []).forEach((l: unknown, i) => {
@@ -182,7 +194,44 @@ export function parseProfile(input: unknown): Profile {
 		}
 		ownerOf.set(l.id, owner);
 		locations.push({ id: l.id, owner });
+		rawAliases.push({ path, id: l.id, value: l.aliases });
 	});
+
+	// Aliases: platform ids of the same stock. Checked once every location id is known.
+	const aliasOf = new Map<string, string>();
+	for (const { path, id, value } of rawAliases) {
+		if (value === undefined || value === null) continue;
+		if (!Array.isArray(value)) {
+			problems.push(`${path}.aliases: must be a list of platform location ids`);
+			continue;
+		}
+		const kept: string[] = [];
+		value.forEach((a: unknown, k) => {
+			const apath = `${path}.aliases[${k}]`;
+			if (typeof a !== 'string' || a.length > 200 || !ALIAS_SHAPE.test(a)) {
+				problems.push(
+					`${apath}: '${String(a).slice(0, 80)}' is not a platform location id ('shopify:<shop>:<locationId>' or 'woocommerce:<site>:<id>', lower-case host)`,
+				);
+				return;
+			}
+			if (ownerOf.has(a)) {
+				problems.push(`${apath}: '${a}' is the id of a location: an alias names a location's stock by another id`);
+				return;
+			}
+			const other = aliasOf.get(a);
+			if (other !== undefined) {
+				problems.push(
+					other === id ? `${apath}: '${a}' is listed twice` : `${apath}: '${a}' is already an alias of '${other}' (one platform id, one location)`,
+				);
+				return;
+			}
+			aliasOf.set(a, id);
+			kept.push(a);
+		});
+		if (kept.length) locations.find((l) => l.id === id)!.aliases = kept;
+	}
+	/** A location id, or an alias of one → the location id; undefined when the profile has no such location. */
+	const canonical = (ref: string): string | undefined => (ownerOf.has(ref) ? ref : aliasOf.get(ref));
 
 	// Channels.
 	const channels: Channel[] = [];
@@ -202,7 +251,8 @@ export function parseProfile(input: unknown): Profile {
 		if (!PLATFORMS.has(platform))
 			problems.push(`${path}.platform: must be 'shopify', 'woocommerce' or 'manual'`);
 		const shop = typeof c.shop === 'string' ? c.shop.trim().toLowerCase() : '';
-		const salesLocation = typeof c.salesLocation === 'string' ? c.salesLocation : '';
+		const salesText = typeof c.salesLocation === 'string' ? c.salesLocation : '';
+		const salesLocation = canonical(salesText) ?? salesText;
 		if (!salesLocation) problems.push(`${path}.salesLocation: needed`);
 		else if (!ownerOf.has(salesLocation))
 			problems.push(`${path}.salesLocation: unknown location '${salesLocation}'`);
@@ -216,15 +266,22 @@ export function parseProfile(input: unknown): Profile {
 				return;
 			}
 			if (places.some((q) => q.id === p.id)) problems.push(`${ppath}: place '${p.id}' is listed twice`);
+			else {
+				// A place named by a platform id is the location that id names: two names of one place is one place twice.
+				const same = places.find((q) => canonical(q.id) !== undefined && canonical(q.id) === canonical(p.id as string));
+				if (same) problems.push(`${ppath}: place '${p.id}' and place '${same.id}' name the same location '${canonical(same.id)}'`);
+			}
 			const shows = Array.isArray(p.shows) ? p.shows : [];
 			if (shows.length === 0) problems.push(`${ppath}.shows: at least one location`);
 			const seen = new Set<string>();
-			for (const s of shows) {
-				if (typeof s !== 'string' || !ownerOf.has(s)) {
-					problems.push(`${ppath}.shows: unknown location '${String(s)}'`);
+			for (const shown of shows) {
+				const s = typeof shown === 'string' ? canonical(shown) : undefined;
+				if (s === undefined) {
+					problems.push(`${ppath}.shows: unknown location '${String(shown)}'`);
 					continue;
 				}
-				if (seen.has(s)) problems.push(`${ppath}.shows: location '${s}' is shown twice in one sum`);
+				if (seen.has(s))
+					problems.push(`${ppath}.shows: location '${s}' is shown twice in one sum${shown !== s ? ` ('${String(shown)}' is its alias)` : ''}`);
 				seen.add(s);
 			}
 			places.push({ id: p.id, shows: [...seen] });
@@ -340,6 +397,8 @@ export function affectedChannels(before: Profile | undefined, after: Profile): s
 export interface ProfileIndex {
 	profile: Profile;
 	ownerOf: Map<string, string>;
+	/** Every location id and alias → the location id (design.md "Location names"). */
+	locationOf: Map<string, string>;
 	/** Channels that display each location (for dirty marks), excluding the location's owner. */
 	mirrorsOf: Map<string, string[]>;
 	/** Channel by `<platform>\0<shop>`, and by `<platform>\0` for a channel without a shop. */
@@ -349,6 +408,11 @@ export interface ProfileIndex {
 
 export function indexProfile(profile: Profile): ProfileIndex {
 	const ownerOf = new Map(profile.locations.map((l) => [l.id, l.owner]));
+	const locationOf = new Map<string, string>();
+	for (const l of profile.locations) {
+		locationOf.set(l.id, l.id);
+		for (const a of l.aliases ?? []) locationOf.set(a, l.id);
+	}
 	const mirrorsOf = new Map<string, string[]>();
 	for (const l of profile.locations) mirrorsOf.set(l.id, []);
 	for (const c of profile.channels) {
@@ -357,7 +421,24 @@ export function indexProfile(profile: Profile): ProfileIndex {
 	}
 	const channelBySource = new Map<string, Channel>();
 	for (const c of profile.channels) channelBySource.set(`${c.platform}\u0000${c.shop}`, c);
-	return { profile, ownerOf, mirrorsOf, channelBySource, frozen: new Set(profile.frozen) };
+	return { profile, ownerOf, locationOf, mirrorsOf, channelBySource, frozen: new Set(profile.frozen) };
+}
+
+/** The location an id names: itself, or the location it is an alias of; undefined when not in the profile. */
+export function resolveLocation(index: ProfileIndex, ref: string): string | undefined {
+	return index.locationOf.get(ref);
+}
+
+/**
+ * The channel's display place a report at `ref` is about: the place named `ref`, else the place whose id
+ * names the same location (a place named by its platform id resolves through the alias, and a report naming
+ * the location finds a place named by its alias); undefined when the channel shows no such place.
+ */
+export function placeOf(index: ProfileIndex, channel: Channel, ref: string): Place | undefined {
+	const exact = channel.places.find((p) => p.id === ref);
+	if (exact) return exact;
+	const location = index.locationOf.get(ref);
+	return location === undefined ? undefined : channel.places.find((p) => index.locationOf.get(p.id) === location);
 }
 
 /** The channel an event came from: exact platform + shop, else the platform's channel without a shop. */
@@ -374,6 +455,8 @@ export function channelOf(index: ProfileIndex, platform: string, shop: string): 
 export interface FormLocation {
 	id?: string;
 	owner?: string;
+	/** Comma-separated platform location ids naming the same stock. */
+	aliases?: string;
 }
 export interface FormChannel {
 	name?: string;
@@ -407,7 +490,10 @@ export function profileFromForm(form: {
 }): unknown {
 	return {
 		dryRun: form.dryRun ?? true,
-		locations: (form.locations ?? []).map((l) => ({ id: (l.id ?? '').trim(), owner: (l.owner ?? '').trim() || LEDGER_OWNER })),
+		locations: (form.locations ?? []).map((l) => {
+			const aliases = splitList(l.aliases);
+			return { id: (l.id ?? '').trim(), owner: (l.owner ?? '').trim() || LEDGER_OWNER, ...(aliases.length ? { aliases } : {}) };
+		}),
 		channels: (form.channels ?? []).map((c) => ({
 			name: (c.name ?? '').trim(),
 			platform: c.platform,

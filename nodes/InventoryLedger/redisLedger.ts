@@ -12,6 +12,7 @@ import {
 	indexProfile,
 	parseProfile,
 	profileText,
+	resolveLocation,
 	type Profile,
 	type ProfileIndex,
 } from './profile';
@@ -234,6 +235,22 @@ function mapCache(redis: Redis): Map<string, string> {
 }
 
 const mapCacheKey = (prefix: string, m: MapRef) => `${prefix}\u0000${m.platform}\u0000${m.shop}\u0000${m.field}`;
+
+/**
+ * What to do about a platform id without a SKU (Invalid `unmapped`): the map is filled by mapping items, from
+ * the trigger (Shopify inventory_items/update and products/update, WooCommerce product.updated) or from any
+ * source through Apply.
+ */
+function unmappedMessage(plan: Plan): string {
+	const map = plan.op === 'level' || plan.op === 'observation' ? plan.map : undefined;
+	if (!map) return 'no SKU is mapped for this item';
+	const topics = map.platform === 'shopify' ? 'inventory_items/update or products/update' : map.platform === 'woocommerce' ? 'product.updated' : 'mapping';
+	return (
+		`no SKU is mapped for ${map.field} (${map.platform} ${map.shop}): fill the map first — let the trigger receive the ${topics} ` +
+		`webhook of that item (e.g. save the product once), or Apply a 'mapping' item (kind 'mapping', the SKU, refs with the ` +
+		`same id, source platform '${map.platform}' and shop '${map.shop}') — then send this item again`
+	);
+}
 
 /** Resolves SKUs of map-dependent plans: cache first, one pipeline of HGETs for the misses. */
 async function resolveSkus(redis: Redis, prefix: string, plans: Plan[], fresh: Set<number>): Promise<Set<number>> {
@@ -542,7 +559,7 @@ export async function applyEvents(
 				index: p.index,
 				outcome: 'invalid',
 				reason: 'unmapped' satisfies InvalidReason,
-				message: `no SKU is mapped for ${p.op === 'level' || p.op === 'observation' ? p.map?.field : ''} (fill the map with the Shopify node's Resolve operation)`,
+				message: unmappedMessage(p),
 			};
 			return false;
 		});
@@ -608,10 +625,19 @@ export async function setCounts(redis: Redis, prefix: string, counts: readonly C
 		const { ownerOf, mirrorsOf, frozen, profile } = loaded.index;
 		const valid: CountInput[] = [];
 		results.length = 0;
-		for (const c of counts) {
-			const owner = ownerOf.get(c.location);
+		for (const counted of counts) {
+			// A location may be named by an alias (its platform id): the count is the location's.
+			const location = resolveLocation(loaded.index, counted.location);
+			const c = location === undefined ? counted : { ...counted, location };
+			const owner = location === undefined ? undefined : ownerOf.get(location);
 			if (owner === undefined)
-				results.push({ index: c.index, outcome: 'invalid', reason: 'unknownLocation', message: `location '${c.location}' is not in the profile`, sku: c.sku });
+				results.push({
+					index: c.index,
+					outcome: 'invalid',
+					reason: 'unknownLocation',
+					message: `location '${c.location}' is not in the profile (neither a location id nor an alias of one)`,
+					sku: c.sku,
+				});
 			else if (owner !== LEDGER_OWNER)
 				results.push({
 					index: c.index,
@@ -748,7 +774,8 @@ export interface SkuState {
 	rev: number;
 	frozen: boolean;
 	frozenByProfile: boolean;
-	locations: Array<{ id: string; owner: string | null; quantity: number | null; version: number | null; pending: number }>;
+	/** The profile's locations (with their aliases, when they have some), then any other location the hash holds. */
+	locations: Array<{ id: string; owner: string | null; aliases?: string[]; quantity: number | null; version: number | null; pending: number }>;
 	/** Per channel: last published quantity / rev, last observed quantity, as the channel nodes record them. */
 	channels: Record<string, Record<string, string>>;
 	quantities: Record<string, number>;
@@ -765,6 +792,7 @@ export function parseLedgerHash(sku: string, hash: Record<string, string>, pub: 
 		else if (field.startsWith('p:')) pending[field.slice(2)] = Number(value);
 	}
 	const ids = new Set([...(index?.profile.locations.map((l) => l.id) ?? []), ...Object.keys(quantities), ...Object.keys(pending)]);
+	const aliasesOf = new Map((index?.profile.locations ?? []).filter((l) => l.aliases).map((l) => [l.id, l.aliases!]));
 	const channels: Record<string, Record<string, string>> = {};
 	for (const [field, value] of Object.entries(pub)) {
 		const at = field.indexOf(':');
@@ -781,6 +809,7 @@ export function parseLedgerHash(sku: string, hash: Record<string, string>, pub: 
 		locations: [...ids].map((id) => ({
 			id,
 			owner: index?.ownerOf.get(id) ?? null,
+			...(aliasesOf.has(id) ? { aliases: aliasesOf.get(id) } : {}),
 			quantity: quantities[id] ?? null,
 			version: versions[id] ?? null,
 			pending: pending[id] ?? 0,

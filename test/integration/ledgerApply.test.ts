@@ -123,7 +123,11 @@ describe('SKU map, Invalid, isolation', () => {
 		const s = sku('map');
 		const itemId = `${n}00042`;
 		const lvl = levelEvent(null, L1, 8, 10, { inventoryItemId: itemId });
-		expect(outcomes(await applyEvents(redis, prefix, [lvl]))).toEqual(['invalid:unmapped']);
+		const [miss] = await applyEvents(redis, prefix, [lvl]);
+		expect(outcomes([miss])).toEqual(['invalid:unmapped']);
+		// The message says what to do today (there is no Shopify "Resolve" operation): send the mapping event, or Apply a mapping item.
+		expect(miss.message).not.toMatch(/Resolve/);
+		expect(miss.message).toMatch(new RegExp(`item:${itemId}.*inventory_items/update or products/update.*Apply a 'mapping' item`));
 		const mapping = { ...lvl, kind: 'mapping', id: `shopify:${SHOP}:mapping:${itemId}`, sku: s, quantity: null, locationId: null };
 		const dup = { ...mapping, refs: { inventoryItemId: `${itemId}9` }, id: 'other' };
 		const rs = await applyEvents(redis, prefix, [mapping, lvl, dup]);
