@@ -10,7 +10,10 @@ import { LEDGER_OWNER, channelOf, placeOf, resolveLocation, type ProfileIndex } 
  * Removed lines: an order-line item carries `lineIds`, every line key of its order at its version. A stored line
  * of that order missing from a newer version's keys draws 0 from then on; the script reverses it where and how
  * it drew (the route it stored with the line). An untracked line (no SKU) that carries the keys is planned as
- * `untrackedLine` so that the rule runs even when the only line left in an order is untracked.
+ * `untrackedLine` so that the rule runs even when the only line left in an order is untracked. An order version
+ * with no line at all comes as one item for the order (id '<platform>:<shop>:order:<orderId>', `lineIds: []`,
+ * no SKU; InventoryEvent in types.ts): planned as an `untrackedLine` of no line of its own (`emptyOrder`), so
+ * that every stored line of the order draws 0 from its version on.
  *
  * Location names (design.md "Location names"): an item may name a location by its id or by one of its aliases
  * (the platform's id of the same stock, e.g. the Shopify location that lists a ledger warehouse); it is
@@ -72,13 +75,21 @@ export interface LinePlan extends Common {
 	lineIds?: string[];
 }
 
-/** A line without a SKU that carries its order's line keys: only the removed-line rule runs for it. */
+/**
+ * A line without a SKU that carries its order's line keys, or the item of an order version without lines:
+ * only the removed-line rule runs for it.
+ */
 export interface UntrackedLinePlan extends Common {
 	op: 'untrackedLine';
 	sku: null;
 	order: { platform: string; shop: string; orderId: string };
+	/** The line's key; '' for an empty order (no line of its own: '' is never a line key). */
 	lineKey: string;
+	/** Business identity of the order's lines without the line key: '<platform>:<shop>:order:<orderId>:line:'. */
+	lineBase: string;
 	lineIds: string[];
+	/** The item of an order version without any line (`lineIds: []`). */
+	emptyOrder?: true;
 	/** Why the line is not tracked (for the Skipped output). */
 	message: string;
 }
@@ -118,6 +129,13 @@ export function lineKeyOf(id: string, orderId: string | undefined): { orderId: s
 	}
 	const match = /:order:([^:]+):line:(.+)$/.exec(id);
 	return match ? { orderId: match[1], lineKey: match[2] } : undefined;
+}
+
+/** The order of an empty order item, from its identity '<platform>:<shop>:order:<orderId>' (no line part). */
+export function emptyOrderOf(id: string, orderId: string | undefined): string | undefined {
+	if (orderId && id.endsWith(`:order:${orderId}`)) return orderId;
+	const match = /:order:([^:]+)$/.exec(id);
+	return match ? match[1] : undefined;
 }
 
 function mapRefFor(platform: string, shop: string, refs: Obj): MapRef | undefined {
@@ -228,6 +246,23 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 		case 'orderLine': {
 			const line = lineKeyOf(id, text(refs.orderId));
 			if (sku === null) {
+				// An order version without any line: every stored line of the order draws 0 from this version on.
+				const emptyOrder = line ? undefined : emptyOrderOf(id, text(refs.orderId));
+				if (emptyOrder !== undefined && channel && Array.isArray(raw.lineIds) && raw.lineIds.length === 0) {
+					return {
+						plan: {
+							op: 'untrackedLine',
+							...common,
+							sku: null,
+							order: { platform, shop, orderId: emptyOrder },
+							lineKey: '',
+							lineBase: `${id}:line:`,
+							lineIds: [],
+							emptyOrder: true,
+							message: 'the order has no line at this version: every line it had draws 0',
+						},
+					};
+				}
 				// Untracked; still, its order's line keys may remove a stored (tracked) line of the order.
 				const keys = line ? lineIdsOf(raw.lineIds, line.lineKey) : undefined;
 				if (!line || !channel || keys === undefined || keys === 'bad') return { skipped: 'untracked', message: untracked };
@@ -238,6 +273,7 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 						sku: null,
 						order: { platform, shop, orderId: line.orderId },
 						lineKey: line.lineKey,
+						lineBase: id.slice(0, id.length - line.lineKey.length),
 						lineIds: keys,
 						message: untracked,
 					},

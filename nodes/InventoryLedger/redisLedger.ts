@@ -177,7 +177,7 @@ export type Outcome = 'applied' | 'skipped' | 'invalid';
 export interface ApplyResult {
 	index: number;
 	outcome: Outcome;
-	/** Skipped: stale | unchanged | tie | frozen | observed | untracked; Invalid: an InvalidReason. */
+	/** Skipped: stale | unchanged | tie | frozen | observed | untracked | emptyOrder; Invalid: an InvalidReason. */
 	reason?: string;
 	message?: string;
 	/** What happened: level, ledger (a sale at a ledger location), owner (audited only), forward, mapped, observed. */
@@ -414,7 +414,8 @@ function applyCall(prefix: string, loaded: LoadedProfile, plans: Plan[], reread:
 			field,
 			qty,
 			String(plan.version),
-			plan.id,
+			// The script names removed lines '<id without its line key><their line key>'.
+			plan.op === 'untrackedLine' ? plan.lineBase + plan.lineKey : plan.id,
 			plan.source,
 			mode,
 			owner,
@@ -445,7 +446,7 @@ const num = (v: unknown): number | null => (v === '' || v === null || v === unde
 function removedOf(plan: Plan, raw: unknown): RemovedLine[] | undefined {
 	if (!Array.isArray(raw) || raw.length === 0) return undefined;
 	if (raw.length % 9 !== 0 || (plan.op !== 'orderLine' && plan.op !== 'untrackedLine')) throw new UnexpectedReplyError('applyEvents', raw);
-	const base = plan.id.slice(0, plan.id.length - plan.lineKey.length);
+	const base = plan.op === 'untrackedLine' ? plan.lineBase : plan.id.slice(0, plan.id.length - plan.lineKey.length);
 	const out: RemovedLine[] = [];
 	for (let k = 0; k < raw.length; k += 9) {
 		const [lineKey, sku, location, previous, delta, rev, effect, owner, code] = raw.slice(k, k + 9) as unknown[];
@@ -470,7 +471,9 @@ function resultOf(plan: Plan, reply: unknown[], at: number): ApplyResult {
 	const code = toCode('applyEvents', reply[at]);
 	const removed = removedOf(plan, reply[at + 6]);
 	if (plan.op === 'untrackedLine') {
-		const r: ApplyResult = { index: plan.index, outcome: 'skipped', reason: 'untracked', message: plan.message, heldVersion: num(reply[at + 5]) };
+		// Its own outcome: no tracked line of its own (untracked, or an order version without any line).
+		const reason = plan.emptyOrder ? 'emptyOrder' : 'untracked';
+		const r: ApplyResult = { index: plan.index, outcome: 'skipped', reason, message: plan.message, heldVersion: num(reply[at + 5]) };
 		if (code === LedgerCode.Tie) Object.assign(r, { reason: 'tie', reread: true, message: `${plan.message}; the order's line keys differ from another state at the same version: re-read the order` });
 		else if (code !== LedgerCode.Unchanged) throw new UnexpectedReplyError('applyEvents', reply[at]);
 		if (removed) r.removed = removed;

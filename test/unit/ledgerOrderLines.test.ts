@@ -67,3 +67,62 @@ describe('lineIds', () => {
 		);
 	});
 });
+
+describe('an order version without any line', () => {
+	const empty = (over: Record<string, unknown> = {}) => line({ id: 'woocommerce:w.test:order:7', lineIds: [], sku: null, quantity: 0, ...over });
+
+	it('is planned as its order’s removed-line rule with no line of its own', () => {
+		expect(planEvent(3, empty(), index)).toEqual({
+			plan: {
+				op: 'untrackedLine',
+				index: 3,
+				id: 'woocommerce:w.test:order:7',
+				version: 1000,
+				source: 'woocommerce:w.test:order.updated:webhook',
+				sku: null,
+				order: { platform: 'woocommerce', shop: 'w.test', orderId: '7' },
+				lineKey: '',
+				lineBase: 'woocommerce:w.test:order:7:line:',
+				lineIds: [],
+				emptyOrder: true,
+				message: expect.stringMatching(/no line/),
+			},
+		});
+		// The order id comes from the identity when refs lack it.
+		expect(planEvent(0, empty({ refs: {} }), index)).toMatchObject({ plan: { order: { orderId: '7' }, emptyOrder: true } });
+	});
+
+	it('needs an empty lineIds, no SKU and a channel; otherwise it is what it was before', () => {
+		expect(planEvent(0, empty({ lineIds: undefined }), index)).toMatchObject({ skipped: 'untracked' });
+		expect(planEvent(0, empty({ lineIds: ['1'] }), index)).toMatchObject({ skipped: 'untracked' });
+		expect(planEvent(0, empty({ sku: 'A' }), index)).toMatchObject({ invalid: 'badId' });
+		expect(planEvent(0, empty({ source: { platform: 'woocommerce', shop: 'other.test', topic: 't', via: 'webhook' } }), index)).toMatchObject({ skipped: 'untracked' });
+		// A line's untracked plan keeps its own key and the same base.
+		expect(planEvent(0, line({ sku: null }), index)).toMatchObject({ plan: { lineKey: '71', lineBase: 'woocommerce:w.test:order:7:line:' } });
+	});
+});
+
+describe('location aliases', () => {
+	const aliased = indexProfile(
+		parseProfile({
+			locations: [{ id: 'ledger:wh', owner: 'ledger', aliases: ['shopify:s.test:9'] }],
+			channels: [
+				{ name: 'shopify', platform: 'shopify', shop: 's.test', salesLocation: 'ledger:wh', places: [{ id: 'shopify:s.test:9', shows: ['ledger:wh'] }] },
+			],
+		}),
+	);
+	const shopify = { platform: 'shopify', shop: 's.test', topic: 'orders/updated', via: 'webhook' };
+
+	it('an order line or restock naming the alias is planned at the location', () => {
+		const restock = line({ id: 'shopify:s.test:order:7:line:71:restock:9', source: shopify, locationId: 'shopify:s.test:9', quantity: -1, lineIds: undefined });
+		expect(planEvent(0, restock, aliased)).toMatchObject({ plan: { op: 'orderLine', location: 'ledger:wh', mode: 'ledger', owner: 'ledger' } });
+		expect(planEvent(0, line({ id: 'shopify:s.test:order:7:line:71', source: shopify }), aliased)).toMatchObject({ plan: { location: 'ledger:wh', mode: 'ledger' } });
+		expect(planEvent(0, line({ id: 'shopify:s.test:order:7:line:71', source: shopify, locationId: 'shopify:s.test:8' }), aliased)).toMatchObject({ invalid: 'unknownLocation' });
+	});
+
+	it('a channel’s level at the alias is its observation of the place; the owner’s feed naming it is a level', () => {
+		const level = (platform: string, shop: string) => ({ kind: 'level', id: 'x', version: 1, source: { platform, shop, topic: 't', via: 'webhook' }, sku: 'A', refs: {}, locationId: 'shopify:s.test:9', quantity: 5 });
+		expect(planEvent(0, level('shopify', 's.test'), aliased)).toMatchObject({ plan: { op: 'observation', observer: 'shopify:shopify:s.test:9' } });
+		expect(planEvent(0, level('manual', 'erp'), aliased)).toMatchObject({ plan: { op: 'level', location: 'ledger:wh' } });
+	});
+});

@@ -18,8 +18,9 @@
       ARGV[3]     order-line retention, milliseconds (PEXPIRE of the order's hash after each change)
       ARGV[4]     n, the number of items; then 19 fields per item, from ARGV[5]:
         1 op        'L' level (from the location's owner), 'O' order line, 'U' an untracked order line (no SKU)
-                    that carries its order's line keys (only the removed-line rule runs), 'B' observation (a
-                    mirror's own report: recorded in the pub hash, never applied), 'M' mapping
+                    that carries its order's line keys, or the item of an order version without any line (line
+                    key '', an empty list: every stored line is missing) — only the removed-line rule runs;
+                    'B' observation (a mirror's own report: recorded in the pub hash, never applied), 'M' mapping
         2 key       L, O: ledger hash; B: pub hash; M: map hash (KEYS index)
         3 key       L, O: audit stream (KEYS index)
         4 key       O, U: order-line hash (KEYS index), else 0
@@ -31,7 +32,8 @@
         10 field    O, U: line key within the order; L, B via the map: the map field the SKU came from
         11 qty      units ('' on an order line: the status leaves stock as it was)
         12 version  milliseconds (platform time of the order / level)
-        13 id       the event's business identity (O, U: it ends with the line key)
+        13 id       the event's business identity (O, U: it ends with the line key; U of an order version without
+                    any line: '<…>:order:<orderId>:line:' and line key '', so removed lines are named alike)
         14 source   '<platform>:<shop>:<topic>:<via>'
         15 mode     O: 'ledger' | 'owner' | 'forward'
         16 owner    O: the location's owner (the outbox's channel when forwarding)
@@ -55,7 +57,8 @@
                   Values written before routes were stored are '<drawn> <version>' (a route is added when
                   the next item of that line comes).
       ''        → '<version> <packed line keys>': the newest order version seen with a line-key list, and
-                  that list. (Line keys are never empty, so '' is no line's field.)
+                  that list ('<version> ' after an order version without lines). (Line keys are never empty,
+                  so '' is no line's field.)
       packed = each text as '<byte length>:<text>', concatenated.
 
     Removed lines: an O or U item at version v with a line-key list L, when v is newer than the order's ''
@@ -361,6 +364,7 @@ for i = 1, n do
     local list_index = tonumber(ARGV[b + 19])
     local o = order_of(ko)
     local rec = o.rec
+    local rec_before = rec
     -- The order's line keys: lines missing from a newer version draw 0; the same version with other keys is a tie.
     local tie = false
     if list_index > 0 then
@@ -378,7 +382,7 @@ for i = 1, n do
     end
     if op == 'U' then
       code = tie and -3 or -2
-      if rec then held = rec.ver end
+      if rec_before then held = rec_before.ver end
     else
       local kl = KEYS[tonumber(ARGV[b + 2])]
       local mode = ARGV[b + 15]

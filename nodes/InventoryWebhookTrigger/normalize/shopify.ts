@@ -1,4 +1,4 @@
-import type { InventoryEvent } from './types';
+import { EMPTY_ORDER_NOTE, type InventoryEvent } from './types';
 import {
 	ShapeError,
 	eventBase,
@@ -93,9 +93,26 @@ export interface ShopifyOrderState {
  * A restock that names a location other than the line's own returns its units there: it becomes a separate
  * item `…:line:<lineId>:restock:<locationId>` drawing a negative amount at that location, so the sum over
  * both items is exactly `quantity` − restocked, wherever the units went.
+ *
+ * An order without any line gives one item for the order (`lineIds: []`, types.ts): the lines it had draw 0.
  */
 export function shopifyOrderLines(order: ShopifyOrderState, ctx: ShopifyContext): InventoryEvent[] {
 	const common = base(ctx, order.updatedAtMs);
+	if (order.lines.length === 0) {
+		return [
+			{
+				kind: 'orderLine',
+				id: `shopify:${ctx.shop}:order:${order.orderId}`,
+				...common,
+				lineIds: [],
+				sku: null,
+				note: EMPTY_ORDER_NOTE,
+				refs: { orderId: order.orderId },
+				locationId: null,
+				quantity: 0,
+			},
+		];
+	}
 	const knownLines = new Set(order.lines.map((l) => l.lineId));
 	const restockedAtLine = new Map<string, number>();
 	const restockedElsewhere = new Map<string, Map<string, number>>();

@@ -1,19 +1,33 @@
 /**
  * The canonical event: one item per order line or level change, whatever the platform and topic
  * (design.md "Canonical item"). Every node after the trigger reads only this shape.
+ *
+ * An order version with no line at all gives one item for the order (an "empty order" item), so that the lines
+ * it had before stop drawing: kind 'orderLine', id '<platform>:<shop>:order:<orderId>' (no ':line:' part),
+ * `lineIds: []`, `sku: null`, `refs.orderId`, `locationId: null`, `quantity: 0`. See EMPTY_ORDER_NOTE.
  */
+
+/** The note of an empty order item (an order version without any line). */
+export const EMPTY_ORDER_NOTE = 'the order has no line at this version: every line it had draws 0';
+
 export type Platform = 'shopify' | 'woocommerce' | 'manual';
 export type EventKind = 'orderLine' | 'level' | 'observation' | 'mapping';
 export type EventVia = 'webhook' | 'poll' | 'reconciliation' | 'manual';
 
 export interface InventoryEvent {
 	kind: EventKind;
-	/** Business identity, e.g. 'shopify:x.myshopify.com:order:<orderId>:line:<lineId>'. Ids are exact strings. */
+	/**
+	 * Business identity, e.g. 'shopify:x.myshopify.com:order:<orderId>:line:<lineId>' ('…:order:<orderId>' for
+	 * the item of an order version without lines). Ids are exact strings.
+	 */
 	id: string;
 	/** Milliseconds since the epoch of the platform's time for this state (order / level / product). */
 	version: number;
 	source: { platform: Platform; shop: string; topic: string; via: EventVia };
-	/** orderLine only: every line key of the order at this version (a stored line missing from it draws 0). */
+	/**
+	 * orderLine only: every line key of the order at this version (a stored line missing from it draws 0);
+	 * `[]` on the item of an order version without lines.
+	 */
 	lineIds?: string[];
 	sku: string | null;
 	refs: { inventoryItemId?: string; variantId?: string; productId?: string; orderId?: string };

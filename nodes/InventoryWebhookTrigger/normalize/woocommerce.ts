@@ -1,4 +1,4 @@
-import type { InventoryEvent } from './types';
+import { EMPTY_ORDER_NOTE, type InventoryEvent } from './types';
 import {
 	ShapeError,
 	eventBase,
@@ -56,6 +56,9 @@ function modifiedAt(record: Record<string, unknown>): number {
  * answer for every line (absent → 0). Only when no line carries it (old stores, plugins) do we fall back to
  * the status rule: processing / on-hold / completed → quantity − `_restock_refunded_items`; cancelled /
  * pending → 0; any other status → null, "unchanged": the Ledger keeps the line's stored units.
+ *
+ * An order without any line (edited down to nothing) gives one item for the order (`lineIds: []`, types.ts):
+ * the lines it had draw 0, whatever the status.
  */
 export function wooOrderLines(body: unknown, ctx: WooContext): InventoryEvent[] {
 	const order = requireRecord(body, 'body');
@@ -67,6 +70,21 @@ export function wooOrderLines(body: unknown, ctx: WooContext): InventoryEvent[] 
 	const hasTally = lines.some((line) => metaValue(line, '_reduced_stock') !== undefined);
 
 	const lineIds = lines.map((line, i) => requireId(line.id, `line_items[${i}].id`));
+	if (lines.length === 0) {
+		return [
+			{
+				kind: 'orderLine',
+				id: `woocommerce:${ctx.shop}:order:${orderId}`,
+				...base(ctx, version),
+				lineIds: [],
+				sku: null,
+				note: EMPTY_ORDER_NOTE,
+				refs: { orderId },
+				locationId: null,
+				quantity: 0,
+			},
+		];
+	}
 	return lines.map((line, i) => {
 		const what = `line_items[${i}]`;
 		const quantity = requireQuantity(line.quantity, `${what}.quantity`);
