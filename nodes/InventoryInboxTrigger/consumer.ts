@@ -5,6 +5,7 @@ import type { Result } from 'ioredis';
 import type Redis from 'ioredis';
 import type { Delivery, NormalizeResult } from '../InventoryWebhookTrigger/normalize';
 import { loadScripts } from '../shared/scripts';
+import { isRedisError } from '../shared/redis';
 import {
 	deadLetterReason,
 	keepAliveIntervalMs,
@@ -333,7 +334,14 @@ export class InboxConsumer {
 			for (const entry of entries) {
 				const p = prepareEntry(entry);
 				if (p.rereadOrder && p.delivery && this.options.reread) {
-					const reread = await this.options.reread(p.delivery, p.rereadOrder.orderId);
+					let reread: Awaited<ReturnType<NonNullable<InboxConsumerOptions['reread']>>>;
+					try {
+						reread = await this.options.reread(p.delivery, p.rereadOrder.orderId);
+					} catch (error) {
+						// Our own failure, not Redis's: this entry stays pending with the reason; the others run.
+						this.rememberError(p.id, `the refunded order's re-read failed: ${errorMessage(error)}`);
+						continue;
+					}
 					if (reread === 'unavailable') {
 						// As the per-request trigger answers 503: not now. It stays pending and comes back.
 						this.rememberError(p.id, 'could not re-read the refunded order from Shopify');
@@ -348,7 +356,10 @@ export class InboxConsumer {
 			}
 			await settleBatch(prepared, async (part, depth) => await this.attempt(part, depth, releaseSlot));
 		} catch (error) {
-			this.options.logger.error(`Inventory Inbox Trigger: a batch could not be processed: ${this.describe(error)}`);
+			// Said as what it is: a Redis error names the server, anything else is ours and says so.
+			const message = isRedisError(error) ? this.describe(error) : `internal error: ${errorMessage(error)}`;
+			for (const e of entries) this.rememberError(e.id, message);
+			this.options.logger.error(`Inventory Inbox Trigger: a batch could not be processed: ${message}`);
 		} finally {
 			for (const e of entries) this.inFlight.delete(e.id);
 		}

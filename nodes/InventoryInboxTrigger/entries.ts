@@ -76,11 +76,16 @@ function field(fields: Buffer[], name: string): Buffer | undefined {
 	return undefined;
 }
 
-/** Normalises one entry. Never throws: what cannot be read becomes an Invalid item with the reason. */
+/**
+ * Normalises one entry. Never throws, whatever the entry holds (any fields, types or bytes): what cannot be
+ * read becomes an Invalid item with the reason, and the rest of the batch runs.
+ */
 export function prepareEntry(entry: InboxEntry): PreparedEntry {
 	let delivery: Delivery;
+	let result: NormalizeResult;
 	try {
 		delivery = { ...deliveryFromEntry(entry.fields), via: 'webhook' };
+		result = normalizeDelivery(delivery);
 	} catch (error) {
 		const reason = `unreadable inbox entry (${error instanceof Error ? error.message : String(error)})`;
 		return {
@@ -100,7 +105,6 @@ export function prepareEntry(entry: InboxEntry): PreparedEntry {
 			],
 		};
 	}
-	const result = normalizeDelivery(delivery);
 	return {
 		id: entry.id,
 		deliveries: entry.deliveries,

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { cachedCredentials } from '../shared/credentialCache';
 import { appendToInbox } from '../shared/inbox';
@@ -83,6 +84,7 @@ export async function receiveWebhook(ctx: IWebhookFunctions): Promise<IWebhookRe
 		rawBody: rawText,
 		receivedAt: new Date().toISOString(),
 		via: 'webhook',
+		...(isUtf8(raw) ? {} : { bodyNotUtf8: true as const }),
 	};
 
 	if (ctx.getNodeParameter('delivery', 'run') === 'inbox') return queueToInbox(ctx, delivery, raw);

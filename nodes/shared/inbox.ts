@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type Redis from 'ioredis';
 import type { Delivery } from '../InventoryWebhookTrigger/normalize/types';
 
@@ -26,16 +27,48 @@ export async function appendToInbox(redis: Redis, streamKey: string, delivery: D
 	return id;
 }
 
-/** An inbox entry's fields (as a flat [name, value, …] list of Buffers) back into a delivery. */
+/**
+ * An inbox entry's fields (as a flat [name, value, …] list of Buffers) back into a delivery. An entry is data
+ * anyone with write access to Redis could have written: anything that is not what appendToInbox writes
+ * throws an Error saying what (the Inbox Trigger turns it into an Invalid item for that entry alone).
+ */
 export function deliveryFromEntry(fields: Buffer[]): Delivery {
 	const map = new Map<string, Buffer>();
 	for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i].toString('utf8'), fields[i + 1]);
 	const platform = map.get('platform')?.toString('utf8');
-	if (platform !== 'shopify' && platform !== 'woocommerce') throw new Error(`unknown platform '${platform}'`);
+	if (platform !== 'shopify' && platform !== 'woocommerce') {
+		throw new Error(`unknown platform '${String(platform).slice(0, 40)}'`);
+	}
+	const body = map.get('body') ?? Buffer.alloc(0);
+	const receivedAt = map.get('receivedAt')?.toString('utf8') ?? new Date(0).toISOString();
 	return {
 		platform,
-		headers: JSON.parse(map.get('headers')?.toString('utf8') ?? '{}') as Record<string, string | undefined>,
-		rawBody: map.get('body')?.toString('utf8') ?? '',
-		receivedAt: map.get('receivedAt')?.toString('utf8') ?? new Date(0).toISOString(),
+		headers: headersOf(map.get('headers')),
+		rawBody: body.toString('utf8'),
+		receivedAt,
+		...(isUtf8(body) ? {} : { bodyNotUtf8: true as const }),
 	};
+}
+
+/** The stored headers: a JSON object of text values, as appendToInbox writes them; anything else throws. */
+function headersOf(stored: Buffer | undefined): Record<string, string | undefined> {
+	if (stored === undefined) return {};
+	const notJson = Symbol('not JSON');
+	let parsed: unknown = notJson;
+	try {
+		parsed = JSON.parse(stored.toString('utf8'));
+	} catch {
+		// said below, as the reason of the unreadable entry
+	}
+	if (parsed === notJson) throw new Error('headers are not JSON');
+	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+		throw new Error(`headers are ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}, not an object`);
+	}
+	const out: Record<string, string | undefined> = {};
+	for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+		if (value === null || value === undefined) continue;
+		if (typeof value !== 'string') throw new Error(`header '${name.slice(0, 60)}' is not text`);
+		out[name] = value;
+	}
+	return out;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis, { ReplyError, type RedisOptions } from 'ioredis';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentialTestFunctions,
@@ -112,6 +112,19 @@ export async function checkRedisPolicy(redis: Redis, target: string): Promise<{ 
 	const aof = /aof_enabled:1/.test(persistence);
 	const rdb = /rdb_last_save_time/.test(persistence) && !/rdb_saves:0\b/.test(persistence);
 	return { persistence: aof || rdb };
+}
+
+/**
+ * True for an error that came from Redis or the connection to it (a server reply, a lost or refused
+ * connection, retries spent, our policy check) — so a message may name the server. Anything else is ours.
+ */
+export function isRedisError(error: unknown): boolean {
+	if (error instanceof RedisPolicyError || error instanceof ReplyError) return true;
+	if (!(error instanceof Error)) return false;
+	if (error.name === 'MaxRetriesPerRequestError') return true;
+	const code = (error as NodeJS.ErrnoException).code;
+	if (typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_TLS|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO)/.test(code)) return true;
+	return /Connection is closed|Stream isn't writeable|enableOfflineQueue|max retries per request/i.test(error.message);
 }
 
 /** The last connection error each client reported (why it is reconnecting), for describeRedisError. */

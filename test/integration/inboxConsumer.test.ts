@@ -5,6 +5,7 @@ import { client, deleteByPrefix } from './guardHarness';
 import {
 	fill,
 	groupInfo,
+	levelDelivery,
 	makeConsumer,
 	pendingCount,
 	range,
@@ -88,6 +89,20 @@ describe('batches', () => {
 		await waitFor(() => c.consumer.snapshot().acknowledged, (n) => n >= 3, 10_000, 'the new entries acknowledged');
 		expect(await pendingCount(admin, c.keys.stream, c.settings.group)).toBe(8);
 		expect(c.consumer.snapshot()).toMatchObject({ failedRuns: 3, acknowledged: 3 });
+	});
+
+	it('a malformed entry (an array topic header) beside valid ones: one run, the valid events on Events, it on Invalid, all acknowledged', async () => {
+		const c = consumer({ settings: { maxWaitMs: 500 } });
+		await fill(admin, c.keys.stream, [1]);
+		const good = levelDelivery(3);
+		await admin.xadd(c.keys.stream, '*', 'platform', 'shopify', 'headers', JSON.stringify({ ...good.headers, 'x-shopify-topic': ['orders/create'] }), 'body', good.rawBody, 'receivedAt', good.receivedAt);
+		await fill(admin, c.keys.stream, [2]);
+		c.consumer.start();
+		await waitFor(() => c.consumer.snapshot().acknowledged, (n) => n >= 3, 10_000, 'all three acknowledged');
+		expect(c.runs).toEqual([expect.objectContaining({ items: [1, 2], invalid: 1, ok: true })]);
+		expect(await pendingCount(admin, c.keys.stream, c.settings.group)).toBe(0);
+		expect(await admin.exists(c.keys.dlq)).toBe(0);
+		expect(c.logs.filter((l) => l.startsWith('error'))).toEqual([]);
 	});
 
 	it('Parallel batches bounds the runs in flight', async () => {

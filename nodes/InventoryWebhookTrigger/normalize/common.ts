@@ -109,16 +109,24 @@ export function optionalTime(value: unknown): number | undefined {
 	return Number.isFinite(ms) ? ms : undefined;
 }
 
-/** A SKU as the platform spells it; blank → null (the caller adds a note, never a guess). */
+/** A UTF-16 code unit of a surrogate pair standing alone (only a JSON `\\uD800`-style escape can make one). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A SKU as the platform spells it; blank → null (the caller adds a note, never a guess). A SKU holding a lone
+ * surrogate is refused: no platform can store one (they keep UTF-8), and as text it cannot be told apart from
+ * U+FFFD once it reaches Redis (which stores UTF-8).
+ */
 export function skuOf(value: unknown): string | null {
 	if (typeof value !== 'string') return null;
 	const sku = value.trim();
+	if (LONE_SURROGATE.test(sku)) throw new ShapeError('sku is not valid Unicode (a lone surrogate escape)');
 	return sku.length > 0 ? sku : null;
 }
 
-/** Lower-case host of a URL or a bare domain ('https://Shop.Example/' → 'shop.example'). */
-export function hostOf(value: string | undefined): string | null {
-	if (!value) return null;
+/** Lower-case host of a URL or a bare domain ('https://Shop.Example/' → 'shop.example'); anything else → null. */
+export function hostOf(value: unknown): string | null {
+	if (typeof value !== 'string' || !value) return null;
 	const text = value.trim();
 	if (!text) return null;
 	try {

@@ -61,22 +61,26 @@ export function isWooCommercePing(headers: Record<string, string | undefined>, r
 	return !headers[SIGNATURE_HEADER.woocommerce] && /^webhook_id=[0-9]+$/.test(rawBody.trim());
 }
 
+/** The topic header, lower-case; '' when missing or not text (an inbox entry can hold anything). */
 export function topicOf(delivery: Pick<Delivery, 'platform' | 'headers'>): string {
 	const name = delivery.platform === 'shopify' ? 'x-shopify-topic' : 'x-wc-webhook-topic';
-	return (delivery.headers[name] ?? '').trim().toLowerCase();
+	const value: unknown = delivery.headers?.[name];
+	return typeof value === 'string' ? value.trim().toLowerCase() : '';
 }
 
 export function shopOf(delivery: Pick<Delivery, 'platform' | 'headers'>): string | null {
 	return delivery.platform === 'shopify'
-		? hostOf(delivery.headers['x-shopify-shop-domain'])
-		: hostOf(delivery.headers['x-wc-webhook-source']);
+		? hostOf(delivery.headers?.['x-shopify-shop-domain'])
+		: hostOf(delivery.headers?.['x-wc-webhook-source']);
 }
 
 export function correlationIdOf(delivery: Pick<Delivery, 'platform' | 'headers'>): string | undefined {
-	const h = delivery.headers;
-	return delivery.platform === 'shopify'
-		? (h['x-shopify-event-id'] ?? h['x-shopify-webhook-id'])
-		: h['x-wc-webhook-delivery-id'];
+	const h = delivery.headers ?? {};
+	const id: unknown =
+		delivery.platform === 'shopify'
+			? (h['x-shopify-event-id'] ?? h['x-shopify-webhook-id'])
+			: h['x-wc-webhook-delivery-id'];
+	return typeof id === 'string' ? id : undefined;
 }
 
 function invalid(delivery: Delivery, reason: string, topic: string, shop: string | null): InvalidEvent {
@@ -95,6 +99,7 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
 	const topic = topicOf(delivery);
 	const shop = shopOf(delivery);
 	try {
+		if (delivery.bodyNotUtf8) throw new ShapeError('the body is not valid UTF-8 (the platforms send UTF-8)');
 		if (delivery.platform === 'woocommerce' && isWooCommercePing(delivery.headers, delivery.rawBody)) {
 			return { events: [], invalid: [], ignored: 'WooCommerce ping' };
 		}

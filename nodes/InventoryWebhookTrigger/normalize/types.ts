@@ -72,6 +72,11 @@ export interface Delivery {
 	rawBody: string;
 	receivedAt: string;
 	via?: EventVia;
+	/**
+	 * Set when the received bytes were not valid UTF-8 (`rawBody` is then a lossy decoding): the platforms send
+	 * UTF-8, and a lossy decoding would merge different SKUs (raw `S\xff` and `S\xfe` both become `S\ufffd`).
+	 */
+	bodyNotUtf8?: true;
 }
 
 export interface NormalizeResult {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_SETTINGS } from '../../../nodes/InventoryInboxTrigger/batching';
@@ -72,6 +73,65 @@ describe('inbox entries → canonical items', () => {
 		]);
 		const broken = prepareEntry({ id: '4-0', fields: ['platform', 'shopify', 'headers', '{oops'].map((x) => Buffer.from(x)), deliveries: 1 });
 		expect(broken.invalid[0]).toMatchObject({ entryId: '4-0', reason: expect.stringMatching(/^unreadable inbox entry/) });
+	});
+
+	it('headers that are not an object of text (an array topic, null, an array, a number) → that entry alone is Invalid', () => {
+		const withHeaders = (headers: string) =>
+			['platform', 'shopify', 'headers', headers, 'body', level.rawBody, 'receivedAt', RECEIVED].map((x) => Buffer.from(x));
+		const arrayTopic = JSON.stringify({ ...level.headers, 'x-shopify-topic': ['orders/create'] });
+		const cases: Array<[string, RegExp]> = [
+			[arrayTopic, /header 'x-shopify-topic' is not text/],
+			['null', /headers are null/],
+			['[1,2]', /headers are an array/],
+			['7', /headers are number/],
+			[JSON.stringify({ 'x-shopify-shop-domain': { host: 'x' } }), /is not text/],
+		];
+		for (const [headers, reason] of cases) {
+			const p = prepareEntry({ id: '6-0', fields: withHeaders(headers), deliveries: 1 });
+			expect(p.events).toEqual([]);
+			expect(p.invalid).toEqual([expect.objectContaining({ entryId: '6-0', reason: expect.stringMatching(reason) })]);
+			expect(p.invalid[0].reason).toMatch(/^unreadable inbox entry/);
+		}
+		// Beside a valid entry the batch still has the valid one's items.
+		const ok = prepareEntry({ id: '6-1', fields: fieldsOf(level), deliveries: 1 });
+		const bad = prepareEntry({ id: '6-2', fields: withHeaders(arrayTopic), deliveries: 1 });
+		const { events, invalid } = itemsOf([bad, ok]);
+		expect(events).toHaveLength(1);
+		expect(invalid).toHaveLength(1);
+	});
+
+	it('a body that is not valid UTF-8 is Invalid ("not valid UTF-8"), so raw S\\xff and S\\xfe never merge into one SKU', () => {
+		const orderWith = (skuBytes: Buffer) =>
+			Buffer.concat([Buffer.from('{"id":5001,"status":"processing","date_modified_gmt":"2026-11-26T10:00:00","line_items":[{"id":77,"product_id":93,"sku":"'), skuBytes, Buffer.from('","quantity":1}]}')]);
+		for (const bytes of [Buffer.from([0x53, 0xff]), Buffer.from([0x53, 0xfe])]) {
+			const fields = ['platform', 'woocommerce', 'headers', JSON.stringify(wooOrder.headers), 'receivedAt', RECEIVED].map((x) => Buffer.from(x));
+			fields.push(Buffer.from('body'), orderWith(bytes));
+			const p = prepareEntry({ id: '7-0', fields, deliveries: 1 });
+			expect(p.events).toEqual([]);
+			expect(p.invalid).toEqual([expect.objectContaining({ reason: 'the body is not valid UTF-8 (the platforms send UTF-8)' })]);
+		}
+	});
+
+	it('property: any entry fields (any names, any bytes, any JSON in headers) → items or Invalid, never a throw', () => {
+		const bytes = fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a));
+		const text = (t: fc.Arbitrary<string>) => t.map((x) => Buffer.from(x, 'utf8'));
+		const name = fc.oneof(fc.constantFrom('platform', 'headers', 'body', 'receivedAt'), fc.string({ maxLength: 8 }));
+		const value = fc.oneof(
+			fc.constantFrom('shopify', 'woocommerce').map((x) => Buffer.from(x)),
+			text(fc.json({ maxDepth: 3 })),
+			text(fc.dictionary(fc.constantFrom(...Object.keys(level.headers), ...Object.keys(wooOrder.headers)), fc.jsonValue({ maxDepth: 2 })).map((h) => JSON.stringify(h))),
+			text(fc.constantFrom(level.rawBody, wooOrder.rawBody)),
+			bytes,
+		);
+		fc.assert(
+			fc.property(fc.array(fc.tuple(name, value), { maxLength: 6 }), (pairs) => {
+				const fields = pairs.flatMap(([n, v]) => [Buffer.from(n, 'utf8'), v]);
+				const p = prepareEntry({ id: '8-0', fields, deliveries: 1 });
+				const { events, invalid } = itemsOf([p]);
+				return Array.isArray(events) && Array.isArray(invalid) && invalid.every((i) => typeof i.reason === 'string');
+			}),
+			{ numRuns: 3_000 },
+		);
 	});
 
 	it('refunds/create asks for a re-read and emits nothing by itself', () => {

@@ -104,6 +104,26 @@ describe('Shopify inventory_levels/update', () => {
 		);
 	});
 
+	it('header values that are not text (an inbox entry can hold anything) give Invalid, never a throw', () => {
+		const odd = { ...shopify('inventory_levels/update', body), headers: { 'x-shopify-topic': ['orders/create'], 'x-shopify-shop-domain': 7 } } as unknown as Delivery;
+		const { events, invalid } = normalizeDelivery(odd);
+		expect(events).toEqual([]);
+		expect(invalid[0].reason).toBe('the topic header is missing');
+	});
+
+	it('a SKU holding a lone surrogate escape is Invalid (no platform stores one; it would merge with U+FFFD)', () => {
+		const order = (sku: string) =>
+			JSON.stringify({ id: 1, status: 'processing', date_modified_gmt: '2026-11-26T10:00:00', line_items: [{ id: 2, product_id: 3, sku, quantity: 1 }] });
+		for (const sku of ['\\ud800', 'S\\udfff']) {
+			const raw = order('X').replace('"X"', `"${sku}"`);
+			const { events, invalid } = normalizeDelivery(woo('order.updated', raw));
+			expect(events).toEqual([]);
+			expect(invalid[0].reason).toMatch(/lone surrogate/);
+		}
+		// A proper pair (an emoji written as an escape) is fine.
+		expect(normalizeDelivery(woo('order.updated', order('X').replace('"X"', '"S\\ud83d\\ude00"'))).events[0].sku).toBe('S😀');
+	});
+
 	it('sends a level without `available` (untracked item) to Invalid', () => {
 		const { events, invalid } = normalizeDelivery(
 			shopify('inventory_levels/update', '{"inventory_item_id":1,"location_id":2,"available":null,"updated_at":"2026-11-26T10:00:00Z"}'),
