@@ -2,8 +2,9 @@
  * The Inventory Webhook Trigger in a real n8n 2.41.1: signed deliveries from the local Shopify and WooCommerce
  * simulators, what n8n answers, which executions start, and what reaches the outputs.
  */
+import { createHmac } from 'node:crypto';
 import * as path from 'node:path';
-import { REPO_ROOT, startN8n, type Execution, type N8nInstance } from './harness';
+import { REPO_ROOT, postRaw, startN8n, type Execution, type N8nInstance } from './harness';
 import {
 	ShopifySimulator,
 	WooCommerceSimulator,
@@ -70,6 +71,8 @@ beforeAll(async () => {
 	await woo.start();
 	n8n = await startN8n({
 		extensions: [path.join(REPO_ROOT, 'dist')],
+		// 1 MiB instead of n8n's default 16, so the over-the-limit case below sends 1.5 MiB, not 17.
+		env: { N8N_PAYLOAD_SIZE_MAX: '1' },
 		credentials: [
 			{
 				id: 'shopifyCred',
@@ -241,6 +244,31 @@ describe('Shopify, one run per request', () => {
 		const { events, invalid } = await nextRun(WF, before);
 		expect(events).toEqual([]);
 		expect(invalid).toEqual([expect.objectContaining({ reason: 'line_items is not an array', platform: 'shopify', topic: 'orders/updated', rawBody: body })]);
+	});
+});
+
+describe('what n8n itself answers before our node runs (README "Before our node runs")', () => {
+	const WF = 'shopifyDirect01';
+	const signed = (body: string | Buffer, extra: Record<string, string> = {}) => ({
+		'content-type': 'application/json',
+		'x-shopify-topic': 'orders/updated',
+		'x-shopify-shop-domain': 'demo-shop.myshopify.com',
+		'x-shopify-hmac-sha256': createHmac('sha256', SHOPIFY_SECRET).update(body).digest('base64'),
+		...extra,
+	});
+
+	it('malformed JSON as application/json → 422, a body over the payload limit → 500 (not 413), a false gzip → 500; no run, even when signed', async () => {
+		const before = await count(WF);
+		const broken = '{"id": 1,';
+		const malformed = await postRaw(shopifyUrl, broken, signed(broken));
+		expect(malformed.status).toBe(422);
+		const big = `{"pad":"${'x'.repeat(1_600_000)}"}`;
+		const oversized = await postRaw(shopifyUrl, big, signed(big));
+		expect(oversized.status).toBe(500);
+		const notGzip = '{"id":1}';
+		const gzip = await postRaw(shopifyUrl, notGzip, signed(notGzip, { 'content-encoding': 'gzip' }));
+		expect(gzip.status).toBe(500);
+		await expectNoRun(WF, before);
 	});
 });
 
