@@ -20,7 +20,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
-import { normalizeDelivery, pickHeaders, type Delivery } from '../nodes/InventoryWebhookTrigger/normalize';
+import { normalizeDelivery, pickHeaders, type Delivery } from '../nodes/shared/events';
 import { computeSignature } from '../nodes/InventoryWebhookTrigger/signature';
 import { FLOOR_PACKAGE_DIR, REPO_ROOT, fixedRate, loadGenerator, startN8n, type N8nInstance } from '../test/e2e/harness';
 import {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import type { InventoryEvent } from '../nodes/InventoryWebhookTrigger/normalize/types';
+import type { InventoryEvent } from '../nodes/shared/events/types';
 import { applyEvents, saveProfile } from '../nodes/InventoryLedger/redisLedger';
 import { table, writeResults } from './_results';
 

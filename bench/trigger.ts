@@ -12,7 +12,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { computeSignature } from '../nodes/InventoryWebhookTrigger/signature';
-import { normalizeDelivery, pickHeaders } from '../nodes/InventoryWebhookTrigger/normalize';
+import { normalizeDelivery, pickHeaders } from '../nodes/shared/events';
 import { verifySignature } from '../nodes/InventoryWebhookTrigger/signature';
 import { FLOOR_PACKAGE_DIR, REPO_ROOT, fixedRate, loadGenerator, startN8n, type N8nInstance } from '../test/e2e/harness';
 import { shopifyOrder, toJson } from '../test/simulators/payloads';

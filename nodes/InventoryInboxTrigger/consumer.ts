@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from 'ioredis';
 import type Redis from 'ioredis';
-import type { Delivery, NormalizeResult } from '../InventoryWebhookTrigger/normalize';
+import type { Delivery, NormalizeResult } from '../shared/events';
 import { loadScripts } from '../shared/scripts';
 import { isRedisError } from '../shared/redis';
 import {

@@ -5,7 +5,7 @@ import {
 	type InvalidEvent,
 	type InventoryEvent,
 	type NormalizeResult,
-} from '../InventoryWebhookTrigger/normalize';
+} from '../shared/events';
 
 /**
  * Inbox entries (as Redis returns them, raw bytes) into the canonical items, with the Webhook Trigger's own

@@ -7,11 +7,8 @@ import {
 	type ITriggerFunctions,
 	type ITriggerResponse,
 } from 'n8n-workflow';
-import { normalizeShopifyGraphqlOrder } from '../InventoryWebhookTrigger/normalize';
-import { orderExceedsOnePage } from '../InventoryWebhookTrigger/receive';
-import { ORDER_FOR_STOCK } from '../InventoryWebhookTrigger/shopifyQueries';
 import { inboxKey, key } from '../shared/keys';
-import { shopifyGraphql } from '../shared/platformApi';
+import { rereadShopifyOrder } from '../shared/shopifyOrder';
 import {
 	RedisPolicyError,
 	credentialFromData,
@@ -58,15 +55,7 @@ function isConfigurationError(error: unknown): boolean {
 
 /** Shopify refunds/create → the order read back, as the Webhook Trigger does in per-request mode. */
 function shopifyReread(ctx: ITriggerFunctions): Reread {
-	return async (delivery, orderId) => {
-		try {
-			const data = await shopifyGraphql<{ order: unknown }>(ctx, ORDER_FOR_STOCK, { id: `gid://shopify/Order/${orderId}` });
-			if (data.order === null || orderExceedsOnePage(data.order)) return null;
-			return normalizeShopifyGraphqlOrder(data.order, delivery);
-		} catch {
-			return 'unavailable';
-		}
-	};
+	return async (delivery, orderId) => await rereadShopifyOrder(ctx, delivery, orderId);
 }
 
 function toItems(records: readonly object[]): INodeExecutionData[] {

@@ -1,4 +1,4 @@
-/** Plans items in the canonical shape of nodes/InventoryWebhookTrigger/normalize/types.ts (InventoryEvent). */
+/** Plans items in the canonical shape of nodes/shared/events/types.ts (InventoryEvent). */
 import type { InvalidReason } from './codes';
 import { LEDGER_OWNER, channelOf, placeOf, resolveLocation, type ProfileIndex } from './profile';
 

@@ -3,7 +3,6 @@ import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookRespon
 import { cachedCredentials } from '../shared/credentialCache';
 import { appendToInbox } from '../shared/inbox';
 import { inboxKey } from '../shared/keys';
-import { shopifyGraphql } from '../shared/platformApi';
 import {
 	credentialFromData,
 	describeRedisError,
@@ -15,12 +14,11 @@ import {
 	SIGNATURE_HEADER,
 	isWooCommercePing,
 	normalizeDelivery,
-	normalizeShopifyGraphqlOrder,
 	pickHeaders,
 	type Delivery,
 	type NormalizeResult,
-} from './normalize';
-import { ORDER_FOR_STOCK } from './shopifyQueries';
+} from '../shared/events';
+import { rereadShopifyOrder } from '../shared/shopifyOrder';
 import { verifySignature } from './signature';
 
 /**
@@ -102,11 +100,7 @@ export async function receiveWebhook(ctx: IWebhookFunctions): Promise<IWebhookRe
 	return { noWebhookResponse: true, workflowData: [toItems(result.events), toItems(result.invalid)] };
 }
 
-/**
- * refunds/create has no whole order, so the order is read back (when the credential can) and its lines are
- * emitted like an orders/updated. 'unavailable' asks Shopify to retry (503) rather than lose the refund;
- * null means "no re-read": the orders/updated Shopify sends after a refund carries the change.
- */
+/** refunds/create: the order read back when the option is on and the credential can (shared/shopifyOrder.ts). */
 async function rereadRefundedOrder(
 	ctx: IWebhookFunctions,
 	delivery: Delivery,
@@ -114,24 +108,7 @@ async function rereadRefundedOrder(
 ): Promise<NormalizeResult | 'unavailable' | null> {
 	const wanted = ctx.getNodeParameter('options.rereadRefundedOrders', true) as boolean;
 	if (!wanted || !(await canReadShopifyOrders(ctx))) return null;
-	try {
-		const data = await shopifyGraphql<{ order: unknown }>(ctx, ORDER_FOR_STOCK, { id: `gid://shopify/Order/${orderId}` });
-		if (data.order === null || orderExceedsOnePage(data.order)) return null;
-		return normalizeShopifyGraphqlOrder(data.order, delivery);
-	} catch {
-		return 'unavailable';
-	}
-}
-
-/** True when the re-read could not hold the whole order (more lines or refund lines than one page). */
-export function orderExceedsOnePage(order: unknown): boolean {
-	const o = order as {
-		lineItems?: { pageInfo?: { hasNextPage?: boolean } };
-		refunds?: Array<{ refundLineItems?: { pageInfo?: { hasNextPage?: boolean } } }>;
-	};
-	if (o?.lineItems?.pageInfo?.hasNextPage) return true;
-	if ((o?.refunds?.length ?? 0) >= 10) return true;
-	return (o?.refunds ?? []).some((r) => r?.refundLineItems?.pageInfo?.hasNextPage);
+	return await rereadShopifyOrder(ctx, delivery, orderId);
 }
 
 async function queueToInbox(ctx: IWebhookFunctions, delivery: Delivery, raw: Buffer): Promise<IWebhookResponseData> {

@@ -5,7 +5,7 @@ import {
 	DELETE_WEBHOOK_SUBSCRIPTION,
 	LIST_WEBHOOK_SUBSCRIPTIONS,
 	SHOPIFY_TOPIC_ENUM,
-} from './shopifyQueries';
+} from '../shared/shopifyQueries';
 
 /**
  * The platform subscriptions behind the trigger's URL (webhookMethods.default): found instead of duplicated,

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type Redis from 'ioredis';
-import type { Delivery } from '../InventoryWebhookTrigger/normalize/types';
+import type { Delivery } from './events/types';
 
 /**
  * The inbox stream's entry format (design "Receipt and processing"): what the webhook trigger stores after a

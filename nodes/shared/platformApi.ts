@@ -18,7 +18,7 @@ import { DEFAULT_SHOPIFY_API_VERSION, shopifyBaseUrl, wooBaseUrl } from './urls'
  * The channel issue adds pacing, retries and the breaker in shared/retry.ts around these.
  */
 
-type ApiContext = IExecuteFunctions | IHookFunctions | IWebhookFunctions | ITriggerFunctions;
+export type ApiContext = IExecuteFunctions | IHookFunctions | IWebhookFunctions | ITriggerFunctions;
 
 function platformError(ctx: ApiContext, platform: string, error: unknown): NodeApiError {
 	const e = error as { httpCode?: string; message?: string; description?: string; response?: { status?: number } };

@@ -6,7 +6,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type Redis from 'ioredis';
-import { normalizeDelivery, pickHeaders } from '../../nodes/InventoryWebhookTrigger/normalize';
+import { normalizeDelivery, pickHeaders } from '../../nodes/shared/events';
 import { REPO_ROOT, type Execution, type N8nInstance } from './harness';
 
 export const WEBHOOK_TRIGGER = 'Inventory Webhook Trigger';

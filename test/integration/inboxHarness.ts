@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import { inboxSettings, type InboxSettings, type RunOutcome } from '../../nodes/InventoryInboxTrigger/batching';
 import { InboxConsumer, type BatchItems, type ConsumerLogger } from '../../nodes/InventoryInboxTrigger/consumer';
-import type { Delivery } from '../../nodes/InventoryWebhookTrigger/normalize';
+import type { Delivery } from '../../nodes/shared/events';
 import { appendToInbox } from '../../nodes/shared/inbox';
 import { inboxKey, key } from '../../nodes/shared/keys';
 import { credentialFromData, describeRedisError, getRedis } from '../../nodes/shared/redis';

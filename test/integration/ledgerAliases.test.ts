@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { normalizeDelivery, normalizeShopifyGraphqlOrder, type Delivery, type InventoryEvent } from '../../nodes/InventoryWebhookTrigger/normalize';
+import { normalizeDelivery, normalizeShopifyGraphqlOrder, type Delivery, type InventoryEvent } from '../../nodes/shared/events';
 import { placeAvailability } from '../../nodes/InventoryLedger/aggregate';
 import { ledgerKeys } from '../../nodes/InventoryLedger/ledgerKeys';
 import { applyEvents, auditOf, getSkus, saveProfile, setCounts, type ApplyResult } from '../../nodes/InventoryLedger/redisLedger';

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { normalizeDelivery, type InventoryEvent } from '../../nodes/InventoryWebhookTrigger/normalize';
+import { normalizeDelivery, type InventoryEvent } from '../../nodes/shared/events';
 import { ledgerKeys } from '../../nodes/InventoryLedger/ledgerKeys';
 import { applyEvents, auditOf, saveProfile, type ApplyResult } from '../../nodes/InventoryLedger/redisLedger';
 import { shopifyOrder, toJson, wooOrder, type WooLineSpec } from '../simulators/payloads';

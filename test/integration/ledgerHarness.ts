@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
-import type { InventoryEvent } from '../../nodes/InventoryWebhookTrigger/normalize/types';
+import type { InventoryEvent } from '../../nodes/shared/events/types';
 
 /**
  * Test tools for the Inventory Ledger's integration tests: the local Redis (127.0.0.1:6379) under a key prefix

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { InventoryEvent } from '../../nodes/InventoryWebhookTrigger/normalize/types';
+import type { InventoryEvent } from '../../nodes/shared/events/types';
 import { ledgerKeys } from '../../nodes/InventoryLedger/ledgerKeys';
 import { applyEvents, saveProfile, type ApplyResult } from '../../nodes/InventoryLedger/redisLedger';
 import { L0, L1, L2, LOCAL, PROFILE, SHOP, WOO, WOO2, deleteByPrefix, levelEvent, lineEvent, uniquePrefix } from './ledgerHarness';

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { normalizeDelivery, type InventoryEvent } from '../../nodes/InventoryWebhookTrigger/normalize';
+import { normalizeDelivery, type InventoryEvent } from '../../nodes/shared/events';
 import { ledgerKeys } from '../../nodes/InventoryLedger/ledgerKeys';
 import { applyEvents, auditOf, saveProfile, type ApplyResult, type AuditEntry } from '../../nodes/InventoryLedger/redisLedger';
 import { shopifyOrder, toJson, wooOrder, type ShopifyLineSpec, type ShopifyOrderSpec, type WooLineSpec } from '../simulators/payloads';

@@ -11,7 +11,7 @@ import {
 	ORDER_FOR_STOCK,
 	SHOPIFY_TOPIC_ENUM,
 	SHOP_NAME_QUERY,
-} from '../../nodes/InventoryWebhookTrigger/shopifyQueries';
+} from '../../nodes/shared/shopifyQueries';
 import { ShopifySimulator } from '../simulators/shopify';
 import { LeakyCostBucket } from '../simulators/shopifyCost';
 import { WooCommerceSimulator } from '../simulators/woocommerce';

@@ -5,7 +5,7 @@ import { idString } from './json';
  * The slice of the Shopify Admin GraphQL API (shopify.dev/docs/api/admin-graphql, 2026-04+) the simulator
  * serves: `shop`, webhook subscriptions (list/create/update/delete, `uri` — the replacement of the deprecated
  * `callbackUrl`, shopify.dev/changelog/consolidate-webhook-graphql-surfaces) and `order(id:)` with line items and
- * refunds (what `ORDER_FOR_STOCK` in nodes/InventoryWebhookTrigger/shopifyQueries.ts asks). Names, nullability
+ * refunds (what `ORDER_FOR_STOCK` in nodes/shared/shopifyQueries.ts asks). Names, nullability
  * and enums follow the public schema; types and fields nobody here uses are left out.
  *
  * Platform rules kept:

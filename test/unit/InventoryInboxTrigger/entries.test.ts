@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DEFAULT_SETTINGS } from '../../../nodes/InventoryInboxTrigger/batching';
 import { InventoryInboxTrigger } from '../../../nodes/InventoryInboxTrigger/InventoryInboxTrigger.node';
 import { itemsOf, parseEntries, parseReadReply, prepareEntry } from '../../../nodes/InventoryInboxTrigger/entries';
-import { normalizeDelivery, type Delivery } from '../../../nodes/InventoryWebhookTrigger/normalize';
+import { normalizeDelivery, type Delivery } from '../../../nodes/shared/events';
 
 const RECEIVED = '2026-11-26T10:00:05.000Z';
 const BIG = '9007199254740993';

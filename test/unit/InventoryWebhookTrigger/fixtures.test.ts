@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { normalizeDelivery, type Delivery } from '../../../nodes/InventoryWebhookTrigger/normalize';
+import { normalizeDelivery, type Delivery } from '../../../nodes/shared/events';
 
 // Realistic payloads after Shopify's and WooCommerce's published webhook examples, read as text so that
 // the 64-bit ids in them reach the normaliser exactly as a platform sends them.

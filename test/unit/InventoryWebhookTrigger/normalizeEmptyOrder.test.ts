@@ -1,4 +1,4 @@
-import { normalizeDelivery, normalizeShopifyGraphqlOrder, type Delivery } from '../../../nodes/InventoryWebhookTrigger/normalize';
+import { normalizeDelivery, normalizeShopifyGraphqlOrder, type Delivery } from '../../../nodes/shared/events';
 import { shopifyOrder, toJson, wooOrder } from '../../simulators/payloads';
 
 // An order version with no line at all → one item for the order (`lineIds: []`, no SKU), so that the Ledger

@@ -1,4 +1,4 @@
-import { parseJsonExact } from '../../shared/json';
+import { parseJsonExact } from '../json';
 import { ShapeError, hostOf, optionalTime, requireRecord } from './common';
 import {
 	shopifyInventoryItemMapping,
