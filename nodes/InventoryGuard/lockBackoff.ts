@@ -1,8 +1,9 @@
+import { backoffDelay, type RandomSource } from '../shared/backoff';
+
 /**
- * Retry delays for a busy lock (style.md: BullMQ backoffs.ts, a pure `(attempt) => delayMs` with the random
- * source injectable). Exponential from `baseMs`, capped at `capMs`, with "equal jitter": the delay is drawn
- * from [ceiling/2, ceiling], so contenders spread out (no thundering herd when a lock is released) and never
- * spin with a zero delay.
+ * Retry delays for a busy lock: the package's backoff (shared/backoff.ts), exponential from `baseMs`, capped
+ * at `capMs`, with "equal jitter": the delay is drawn from [ceiling/2, ceiling], so contenders spread out (no
+ * thundering herd when a lock is released) and never spin with a zero delay.
  */
 
 export interface BackoffSettings {
@@ -10,18 +11,14 @@ export interface BackoffSettings {
 	readonly capMs: number;
 }
 
-/** Returns a number in [0, 1), like Math.random. */
-export type RandomSource = () => number;
+export type { RandomSource };
 
 export function lockRetryDelay(
 	attempt: number,
 	settings: BackoffSettings,
 	random: RandomSource = Math.random,
 ): number {
-	const exponent = Math.max(0, Math.min(Math.floor(attempt), 30));
-	const ceiling = Math.max(1, Math.min(settings.capMs, settings.baseMs * 2 ** exponent));
-	const r = Math.min(Math.max(random(), 0), 1);
-	return Math.max(1, Math.round(ceiling / 2 + (r * ceiling) / 2));
+	return backoffDelay(attempt, { baseMs: settings.baseMs, capMs: settings.capMs, jitter: 'equal' }, random);
 }
 
 /**

@@ -1,7 +1,9 @@
+import { backoffDelay, type Backoff, type RandomSource } from '../shared/backoff';
+
 /**
  * The Inventory Inbox Trigger's pure logic (no Redis, no timers): settings, how a failed batch is split until a
  * poison entry stands alone, how reclaimed entries are regrouped, stream-id arithmetic, the retry backoff, and
- * how a finished run is classified. consumer.ts does the I/O around these.
+ * how a finished run is classified. consumer.ts and stream.ts do the I/O around these.
  */
 
 // ---------------------------------------------------------------------------------------------------------
@@ -211,12 +213,6 @@ export function partitionByDeliveries<T extends { deliveries: number }>(
 	return { retry, dead };
 }
 
-/** The dead-letter reason of an entry that never had a successful run. */
-export function deadLetterReason(runs: number, lastError: string | undefined): string {
-	const base = `no successful run after ${runs} deliver${runs === 1 ? 'y' : 'ies'}`;
-	return lastError ? `${base}; last error: ${lastError.slice(0, 500)}` : base;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Stream ids
 
@@ -233,38 +229,9 @@ export function parseStreamId(id: string): StreamId {
 	return { ms: BigInt(m[1]), seq: BigInt(m[2]) };
 }
 
-export function compareStreamIds(a: string, b: string): number {
-	const x = parseStreamId(a);
-	const y = parseStreamId(b);
-	if (x.ms !== y.ms) return x.ms < y.ms ? -1 : 1;
-	if (x.seq !== y.seq) return x.seq < y.seq ? -1 : 1;
-	return 0;
-}
-
-/** The smallest id greater than `id` (XTRIM MINID keeps ids ≥ its argument). */
-export function nextStreamId(id: string): string {
-	const { ms, seq } = parseStreamId(id);
-	return seq === 2n ** 64n - 1n ? `${ms + 1n}-0` : `${ms}-${seq + 1n}`;
-}
-
 /** Milliseconds since the entry was added (its id's time part), never negative. */
 export function entryAgeMs(id: string, nowMs: number): number {
 	return Math.max(0, nowMs - Number(parseStreamId(id).ms));
-}
-
-/**
- * The lowest id any consumer group still needs: per group its oldest pending entry, else the first entry after
- * its last-delivered id. Everything below is acknowledged by every group and may be trimmed. No group: null
- * (nothing may be trimmed: nobody has read anything). trimAcknowledged-1.lua computes the same inside Redis;
- * this copy documents it and is unit-tested.
- */
-export function safeTrimId(groups: ReadonlyArray<{ lastDeliveredId: string; oldestPendingId: string | null }>): string | null {
-	let min: string | null = null;
-	for (const g of groups) {
-		const need = g.oldestPendingId ?? nextStreamId(g.lastDeliveredId);
-		if (min === null || compareStreamIds(need, min) < 0) min = need;
-	}
-	return min;
 }
 
 /** The run timeout in force: the setting, or 10 × Reclaim after and at least 10 minutes. */
@@ -280,12 +247,11 @@ export function keepAliveIntervalMs(reclaimAfterMs: number): number {
 // ---------------------------------------------------------------------------------------------------------
 // Retry of the loop when Redis fails
 
-/** Backoff with equal jitter: 100 ms doubling up to 5 s, each delay drawn from [ceiling/2, ceiling]. */
-export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
-	const exponent = Math.max(0, Math.min(Math.floor(attempt), 20));
-	const ceiling = Math.min(5_000, 100 * 2 ** exponent);
-	const r = Math.min(Math.max(random(), 0), 1);
-	return Math.max(1, Math.round(ceiling / 2 + (r * ceiling) / 2));
+/** The loop's backoff (shared/backoff.ts): 100 ms doubling up to 5 s, equal jitter (from [ceiling/2, ceiling]). */
+export const LOOP_BACKOFF: Backoff = Object.freeze({ baseMs: 100, capMs: 5_000, jitter: 'equal' });
+
+export function retryDelayMs(attempt: number, random: RandomSource = Math.random): number {
+	return backoffDelay(attempt, LOOP_BACKOFF, random);
 }
 
 // ---------------------------------------------------------------------------------------------------------
