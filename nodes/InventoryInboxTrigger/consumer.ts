@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import type { Result } from 'ioredis';
 import type Redis from 'ioredis';
 import type { Delivery, NormalizeResult } from '../shared/events';
-import { loadScripts } from '../shared/scripts';
-import { isRedisError } from '../shared/redis';
+import { classifyRedisError } from '../shared/redis';
 import {
-	deadLetterReason,
 	keepAliveIntervalMs,
 	partitionByDeliveries,
 	reclaimBatches,
@@ -18,8 +14,9 @@ import {
 	type InboxSettings,
 	type RunOutcome,
 } from './batching';
-import { itemsOf, parseEntries, parseReadReply, prepareEntry, type InboxEntry, type PreparedEntry } from './entries';
+import { itemsOf, parseReadReply, prepareEntry, type InboxEntry, type PreparedEntry } from './entries';
 import { readInboxHealth, type InboxHealth } from './health';
+import { InboxStream, isMissingGroup } from './stream';
 
 /**
  * The Inventory Inbox Trigger's loop: a consumer of one group on the inbox stream.
@@ -37,21 +34,9 @@ import { readInboxHealth, type InboxHealth } from './health';
  *
  * Redis failures never end the loop: it retries with backoff (100 ms doubling to 5 s) and logs once per
  * outage, so the trigger works again as soon as Redis is back, with no n8n restart and no reactivation.
- * A group that vanished (Redis restarted empty) is created again.
+ * A group that vanished (Redis restarted empty) is created again. The Redis commands themselves are in
+ * stream.ts; this file decides when each runs.
  */
-
-const LUA_DIR = join(__dirname, 'lua');
-
-declare module 'ioredis' {
-	interface RedisCommander<Context> {
-		inboxDeadLetterEntries(
-			streamKey: string,
-			dlqKey: string,
-			...args: Array<string | number>
-		): Result<number, Context>;
-		inboxTrimAcknowledged(streamKey: string): Result<number, Context>;
-	}
-}
 
 export interface ConsumerLogger {
 	debug(message: string): void;
@@ -121,7 +106,7 @@ export class InboxConsumer {
 	private readonly settings: InboxSettings;
 	private closing = false;
 	private loop: Promise<void> | undefined;
-	private blocking: Redis | undefined;
+	private readonly stream: InboxStream;
 	private busy = 0;
 	private slotWaiters: Array<() => void> = [];
 	private sleepers = new Set<() => void>();
@@ -155,6 +140,12 @@ export class InboxConsumer {
 	constructor(private readonly options: InboxConsumerOptions) {
 		this.settings = options.settings;
 		this.name = options.consumer ?? newConsumerName();
+		this.stream = new InboxStream({
+			keys: options.keys,
+			group: this.settings.group,
+			consumer: this.name,
+			blockingTimeoutMs: this.settings.blockMs + this.settings.maxWaitMs + 5_000,
+		});
 	}
 
 	// --- lifecycle ---------------------------------------------------------------------------------------
@@ -181,7 +172,7 @@ export class InboxConsumer {
 			if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
 			for (const wake of this.slotWaiters.splice(0)) wake();
 			for (const wake of [...this.sleepers]) wake();
-			this.closeBlocking();
+			this.stream.closeBlocking();
 		}
 		await this.loop?.catch(() => undefined);
 		if (this.tasks.size > 0) {
@@ -194,12 +185,7 @@ export class InboxConsumer {
 			]);
 			clearTimeout(grace);
 		}
-		this.closeBlocking();
-	}
-
-	/** Once only: ioredis arms a 2 s timer on every disconnect(), which a second call would leave behind. */
-	private closeBlocking(): void {
-		if (this.blocking && this.blocking.status !== 'end' && this.blocking.status !== 'close') this.blocking.disconnect();
+		this.stream.closeBlocking();
 	}
 
 	get closed(): boolean {
@@ -232,7 +218,7 @@ export class InboxConsumer {
 			} catch (error) {
 				this.releaseSlot();
 				if (this.closing) break;
-				if (/NOGROUP/.test(errorMessage(error))) {
+				if (isMissingGroup(error)) {
 					// The group (or the whole stream) is gone: Redis restarted empty, or someone deleted it.
 					this.groupReady = false;
 					this.options.logger.info(`Inventory Inbox Trigger: consumer group '${this.settings.group}' is missing; creating it again`);
@@ -274,34 +260,23 @@ export class InboxConsumer {
 	private async nextBatch(): Promise<InboxEntry[]> {
 		const redis = await this.options.connect();
 		if (!this.groupReady) {
-			await this.ensureGroup(redis);
+			await this.stream.ensureGroup(redis);
 			this.groupReady = true;
 		}
 		const now = Date.now();
 		if (now >= this.nextCleanupAt) {
 			this.nextCleanupAt = now + 60_000;
-			await this.removeStaleConsumers(redis).catch((e: unknown) =>
+			// Consumers of dead processes: nothing pending, idle for an hour (and 10× Reclaim after).
+			const idleMs = Math.max(STALE_CONSUMER_MS, 10 * this.settings.reclaimAfterMs);
+			await this.stream.removeStaleConsumers(redis, idleMs).catch((e: unknown) =>
 				this.options.logger.debug(`Inventory Inbox Trigger: consumer cleanup skipped (${errorMessage(e)})`),
 			);
 		}
 		if (this.reclaimQueue.length === 0 && now >= this.nextReclaimAt) await this.reclaim(redis);
 		const reclaimed = this.reclaimQueue.shift();
 		if (reclaimed) return reclaimed;
-		const conn = await this.blockingConnection(redis);
-		return await this.gather((count, blockMs) =>
-			conn.callBuffer(
-				'XREADGROUP',
-				'GROUP',
-				this.settings.group,
-				this.name,
-				'COUNT',
-				count,
-				...(blockMs > 0 ? ['BLOCK', blockMs] : []),
-				'STREAMS',
-				this.options.keys.stream,
-				'>',
-			),
-		);
+		const conn = await this.stream.blockingConnection(redis);
+		return await this.gather((count, blockMs) => this.stream.readNew(conn, count, blockMs));
 	}
 
 	/**
@@ -357,7 +332,7 @@ export class InboxConsumer {
 			await settleBatch(prepared, async (part, depth) => await this.attempt(part, depth, releaseSlot));
 		} catch (error) {
 			// Said as what it is: a Redis error names the server, anything else is ours and says so.
-			const message = isRedisError(error) ? this.describe(error) : `internal error: ${errorMessage(error)}`;
+			const message = classifyRedisError(error).fromRedis ? this.describe(error) : `internal error: ${errorMessage(error)}`;
 			for (const e of entries) this.rememberError(e.id, message);
 			this.options.logger.error(`Inventory Inbox Trigger: a batch could not be processed: ${message}`);
 		} finally {
@@ -456,66 +431,12 @@ export class InboxConsumer {
 		this.lastErrors.set(id, message);
 	}
 
-	// --- Redis steps -------------------------------------------------------------------------------------
-
-	private async ensureGroup(redis: Redis): Promise<void> {
-		const failure = await redis
-			.xgroup('CREATE', this.options.keys.stream, this.settings.group, '0', 'MKSTREAM')
-			.then(() => undefined, (error: unknown) => error);
-		// BUSYGROUP: it exists already, which is what we wanted.
-		if (failure !== undefined && !/BUSYGROUP/.test(errorMessage(failure))) throw failure;
-	}
-
-	/** A connection of our own for blocking reads, so closing never waits on one and the shared client never blocks. */
-	private async blockingConnection(shared: Redis): Promise<Redis> {
-		if (!this.blocking || this.blocking.status === 'end') {
-			const conn = shared.duplicate({
-				connectionName: 'n8n-nodes-inventory-sync:inbox',
-				commandTimeout: this.settings.blockMs + this.settings.maxWaitMs + 5_000,
-				lazyConnect: true,
-			});
-			conn.on('error', () => undefined); // failures surface through commands (and the loop's backoff)
-			this.blocking = conn;
-			if (this.closing) conn.disconnect();
-			else conn.connect().catch(() => undefined);
-		}
-		const conn = this.blocking;
-		if (conn.status !== 'ready') {
-			await new Promise<void>((resolve, reject) => {
-				const timer = setTimeout(() => {
-					cleanup();
-					reject(new Error('Connection is closed (the inbox connection is not ready)'));
-				}, 3_000);
-				const onReady = () => {
-					cleanup();
-					resolve();
-				};
-				const onEnd = () => {
-					cleanup();
-					reject(new Error('Connection is closed'));
-				};
-				const cleanup = () => {
-					clearTimeout(timer);
-					conn.off('ready', onReady);
-					conn.off('end', onEnd);
-				};
-				conn.once('ready', onReady);
-				conn.once('end', onEnd);
-			});
-		}
-		return conn;
-	}
+	// --- Redis steps (the commands are in stream.ts) -------------------------------------------------------
 
 	private async ack(ids: string[]): Promise<boolean> {
 		for (let attempt = 0; ; attempt++) {
 			try {
-				const redis = await this.options.connect();
-				const pipeline = redis.pipeline();
-				for (let i = 0; i < ids.length; i += 1_000) {
-					pipeline.xack(this.options.keys.stream, this.settings.group, ...ids.slice(i, i + 1_000));
-				}
-				const results = await pipeline.exec();
-				for (const [error] of results ?? []) if (error) throw error;
+				await this.stream.ack(await this.options.connect(), ids);
 				this.stats.acknowledged += ids.length;
 				for (const id of ids) this.lastErrors.delete(id);
 				void this.trimSoon();
@@ -542,12 +463,7 @@ export class InboxConsumer {
 		if (this.closing || this.inFlight.size === 0) return;
 		const ids = [...this.inFlight];
 		try {
-			const redis = await this.options.connect();
-			const pipeline = redis.pipeline();
-			for (let i = 0; i < ids.length; i += 1_000) {
-				pipeline.call('XCLAIM', this.options.keys.stream, this.settings.group, this.name, 0, ...ids.slice(i, i + 1_000), 'JUSTID');
-			}
-			await pipeline.exec();
+			await this.stream.keepAlive(await this.options.connect(), ids);
 		} catch (error) {
 			this.options.logger.debug(`Inventory Inbox Trigger: keep-alive skipped (${errorMessage(error)})`);
 		}
@@ -560,8 +476,7 @@ export class InboxConsumer {
 		this.trimRunning = true;
 		this.nextTrimAt = now + 1_000;
 		try {
-			const redis = loadScripts(await this.options.connect(), LUA_DIR, 'inbox');
-			await redis.inboxTrimAcknowledged(this.options.keys.stream);
+			await this.stream.trimAcknowledged(await this.options.connect());
 		} catch (error) {
 			this.options.logger.debug(`Inventory Inbox Trigger: trim skipped (${errorMessage(error)})`);
 		} finally {
@@ -575,32 +490,14 @@ export class InboxConsumer {
 	 * rest in batches that shrink with the deliveries (batching.ts reclaimBatches).
 	 */
 	private async reclaim(redis: Redis): Promise<void> {
-		const { stream } = this.options.keys;
-		const { group, reclaimAfterMs, batchSize, maxDeliveries } = this.settings;
-		const reply = (await redis.callBuffer(
-			'XAUTOCLAIM',
-			stream,
-			group,
-			this.name,
-			reclaimAfterMs,
-			this.reclaimCursor,
-			'COUNT',
-			batchSize,
-		)) as [Buffer, unknown, unknown?];
-		const cursor = reply[0].toString('latin1');
+		const { reclaimAfterMs, batchSize, maxDeliveries } = this.settings;
+		const { cursor, entries } = await this.stream.autoClaim(redis, reclaimAfterMs, this.reclaimCursor, batchSize);
 		this.reclaimCursor = cursor;
 		const interval = Math.min(Math.max(Math.floor(reclaimAfterMs / 4), 100), 5_000);
 		this.nextReclaimAt = cursor === '0-0' ? Date.now() + interval : Date.now();
-		const claimed = parseEntries(reply[1]).filter((e) => !this.inFlight.has(e.id));
+		const claimed = entries.filter((e) => !this.inFlight.has(e.id));
 		if (claimed.length === 0) return;
-		const pipeline = redis.pipeline();
-		for (const e of claimed) pipeline.xpending(stream, group, e.id, e.id, 1);
-		const counts = (await pipeline.exec()) ?? [];
-		claimed.forEach((e, i) => {
-			const [error, rows] = counts[i] ?? [null, []];
-			const row = !error && Array.isArray(rows) ? (rows[0] as unknown[] | undefined) : undefined;
-			e.deliveries = row ? Number(row[3]) : 2;
-		});
+		await this.stream.readDeliveries(redis, claimed);
 		const { retry, dead } = partitionByDeliveries(claimed, maxDeliveries);
 		if (dead.length > 0) await this.deadLetter(redis, dead);
 		this.stats.reclaimed += retry.length;
@@ -615,12 +512,8 @@ export class InboxConsumer {
 	}
 
 	private async deadLetter(redis: Redis, entries: InboxEntry[]): Promise<void> {
-		const args: Array<string | number> = [this.settings.group, new Date().toISOString(), this.name];
-		for (const e of entries) {
-			args.push(e.id, e.deliveries, deadLetterReason(e.deliveries - 1, this.lastErrors.get(e.id)));
-		}
-		const scripted = loadScripts(redis, LUA_DIR, 'inbox');
-		await scripted.inboxDeadLetterEntries(this.options.keys.stream, this.options.keys.dlq, ...args);
+		const letters = entries.map((e) => ({ id: e.id, deliveries: e.deliveries, lastError: this.lastErrors.get(e.id) }));
+		await this.stream.deadLetter(redis, letters, new Date().toISOString());
 		this.stats.deadLettered += entries.length;
 		for (const e of entries) this.lastErrors.delete(e.id);
 		this.options.logger.warn(
@@ -630,20 +523,6 @@ export class InboxConsumer {
 					.map((e) => e.id)
 					.join(', ')}${entries.length > 5 ? ', …' : ''})`,
 		);
-	}
-
-	/** Consumers of dead processes: nothing pending, idle for an hour (and 10× Reclaim after). */
-	private async removeStaleConsumers(redis: Redis): Promise<void> {
-		const list = (await redis.xinfo('CONSUMERS', this.options.keys.stream, this.settings.group)) as unknown[][];
-		const limit = Math.max(STALE_CONSUMER_MS, 10 * this.settings.reclaimAfterMs);
-		for (const raw of list) {
-			const c: Record<string, unknown> = {};
-			for (let i = 0; i + 1 < raw.length; i += 2) c[String(raw[i])] = raw[i + 1];
-			if (String(c.name) === this.name) continue;
-			if (Number(c.pending) === 0 && Number(c.idle) > limit) {
-				await redis.xgroup('DELCONSUMER', this.options.keys.stream, this.settings.group, String(c.name));
-			}
-		}
 	}
 
 	// --- manual mode -------------------------------------------------------------------------------------
@@ -656,27 +535,13 @@ export class InboxConsumer {
 	 */
 	async peekBatch(): Promise<PreparedEntry[]> {
 		const redis = await this.options.connect();
-		await this.ensureGroup(redis);
-		const groups = (await redis.xinfo('GROUPS', this.options.keys.stream)) as unknown[][];
-		let after = '0-0';
-		for (const raw of groups) {
-			const g: Record<string, unknown> = {};
-			for (let i = 0; i + 1 < raw.length; i += 2) g[String(raw[i])] = raw[i + 1];
-			if (String(g.name) === this.settings.group) after = String(g['last-delivered-id']);
-		}
-		const conn = await this.blockingConnection(redis);
+		await this.stream.ensureGroup(redis);
+		let after = await this.stream.lastDeliveredId(redis);
+		const conn = await this.stream.blockingConnection(redis);
 		let entries: InboxEntry[] = [];
 		while (!this.closing && entries.length === 0) {
 			entries = await this.gather(async (count, blockMs) => {
-				const reply = await conn.callBuffer(
-					'XREAD',
-					'COUNT',
-					count,
-					...(blockMs > 0 ? ['BLOCK', blockMs] : []),
-					'STREAMS',
-					this.options.keys.stream,
-					after,
-				);
+				const reply = await this.stream.peek(conn, after, count, blockMs);
 				const got = parseReadReply(reply);
 				if (got.length > 0) after = got[got.length - 1].id;
 				return reply;
@@ -718,7 +583,7 @@ export class InboxConsumer {
 
 	private describe(error: unknown): string {
 		// A command cut by a lost connection fails with ioredis' "max retries per request": say what happened.
-		const plain = /max retries per request/i.test(errorMessage(error)) ? new Error('Connection is closed') : error;
+		const plain = classifyRedisError(error).kind === 'retriesSpent' ? new Error('Connection is closed') : error;
 		return this.options.describeError ? this.options.describeError(plain) : errorMessage(plain);
 	}
 

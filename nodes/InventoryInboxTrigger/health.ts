@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { classifyRedisError } from '../shared/redis';
 import { entryAgeMs } from './batching';
 
 /**
@@ -59,8 +60,8 @@ export async function readInboxHealth(
 	const groupInfo = groupsErr
 		? undefined
 		: (groups as unknown[]).map(pairsToRecord).find((g) => String(g.name) === group);
-	if (groupsErr && !/no such key/i.test(groupsErr.message)) throw groupsErr;
-	if (pendingErr && !/NOGROUP|no such key/i.test(pendingErr.message)) throw pendingErr;
+	if (groupsErr && !isMissing(groupsErr)) throw groupsErr;
+	if (pendingErr && !isMissing(pendingErr)) throw pendingErr;
 	const summary = (pendingErr ? [0, null] : pendingReply) as [number, string | null];
 	const pending = Number(summary[0] ?? 0);
 	const oldest = summary[1] ? String(summary[1]) : null;
@@ -80,4 +81,10 @@ export async function readInboxHealth(
 		groupExists: groupInfo !== undefined,
 		checkedAt: new Date(nowMs).toISOString(),
 	};
+}
+
+/** A missing stream or group: the figures are zeros, not an error. */
+function isMissing(error: unknown): boolean {
+	const { kind } = classifyRedisError(error);
+	return kind === 'noSuchKey' || kind === 'noGroup';
 }

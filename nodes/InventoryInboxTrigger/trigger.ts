@@ -10,7 +10,7 @@ import {
 import { inboxKey, key } from '../shared/keys';
 import { rereadShopifyOrder } from '../shared/shopifyOrder';
 import {
-	RedisPolicyError,
+	classifyRedisError,
 	credentialFromData,
 	describeRedisError,
 	getRedis,
@@ -46,13 +46,6 @@ function settingsOf(ctx: ITriggerFunctions): InboxSettings {
 	}
 }
 
-/** Errors a user must fix (refusing to start says so at once); anything else is an outage to wait out. */
-function isConfigurationError(error: unknown): boolean {
-	if (error instanceof RedisPolicyError) return true;
-	const message = error instanceof Error ? error.message : String(error);
-	return /WRONGPASS|invalid username-password|NOAUTH|NOPERM|WRONGTYPE/i.test(message);
-}
-
 /** Shopify refunds/create → the order read back, as the Webhook Trigger does in per-request mode. */
 function shopifyReread(ctx: ITriggerFunctions): Reread {
 	return async (delivery, orderId) => await rereadShopifyOrder(ctx, delivery, orderId);
@@ -82,7 +75,8 @@ export async function startInboxTrigger(ctx: ITriggerFunctions): Promise<ITrigge
 		await getRedis(cred);
 	} catch (error) {
 		const message = describeRedisError(error, cred);
-		if (manual || isConfigurationError(error)) throw new NodeOperationError(node, message);
+		// Errors a user must fix refuse to start at once; anything else is an outage to wait out.
+		if (manual || classifyRedisError(error).configuration) throw new NodeOperationError(node, message);
 		// Redis away at activation (n8n started first, a restart): start anyway and keep trying.
 		ctx.logger.warn(`Inventory Inbox Trigger: ${message}; started, reading as soon as Redis answers`);
 	}

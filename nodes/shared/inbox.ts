@@ -7,8 +7,6 @@ import type { Delivery } from './events/types';
  * verified receipt and the Inbox Trigger reads back. The body is stored as the exact bytes received.
  */
 
-export const INBOX_FIELDS = ['platform', 'headers', 'body', 'receivedAt'] as const;
-
 /** XADD one verified delivery; resolves with the entry id only once Redis has stored it. */
 export async function appendToInbox(redis: Redis, streamKey: string, delivery: Delivery, rawBody: Buffer): Promise<string> {
 	const id = await redis.xadd(

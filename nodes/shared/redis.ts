@@ -115,16 +115,98 @@ export async function checkRedisPolicy(redis: Redis, target: string): Promise<{ 
 }
 
 /**
- * True for an error that came from Redis or the connection to it (a server reply, a lost or refused
- * connection, retries spent, our policy check) — so a message may name the server. Anything else is ours.
+ * What went wrong with Redis, once for every node (no message regexes elsewhere):
+ * - `policy`: our maxmemory-policy check refused the server;
+ * - `auth`, `permission`, `wrongType`, `noGroup`, `busyGroup`: the server's reply codes WRONGPASS/NOAUTH,
+ *   NOPERM, WRONGTYPE, NOGROUP (the consumer group or its stream is gone), BUSYGROUP (the group exists);
+ *   `noSuchKey`: a command that needs the key found none (XINFO on a missing stream);
+ * - `refused`, `timeout`, `notFound` (host), `tls`, `disconnected` (connection lost, no offline queue),
+ *   `retriesSpent` (a command cut by a lost connection after ioredis' retries): the connection;
+ * - `reply`: any other server reply; `other`: anything else (ours, or an unknown connection error).
  */
-export function isRedisError(error: unknown): boolean {
-	if (error instanceof RedisPolicyError || error instanceof ReplyError) return true;
+export type RedisErrorKind =
+	| 'policy'
+	| 'auth'
+	| 'permission'
+	| 'wrongType'
+	| 'noGroup'
+	| 'busyGroup'
+	| 'noSuchKey'
+	| 'refused'
+	| 'timeout'
+	| 'notFound'
+	| 'tls'
+	| 'disconnected'
+	| 'retriesSpent'
+	| 'reply'
+	| 'other';
+
+export interface RedisErrorClass {
+	readonly kind: RedisErrorKind;
+	/**
+	 * From Redis or the connection to it (a server reply, a lost or refused connection, retries spent, our policy
+	 * check), so a message may name the server. False: ours.
+	 */
+	readonly fromRedis: boolean;
+	/** A user must fix it (credential, ACL, policy, a key of another type); anything else is an outage to wait out. */
+	readonly configuration: boolean;
+	/** The error's own message. */
+	readonly message: string;
+}
+
+/** Reply codes that say what they are, whatever the rest of the reply mentions (a key name, a command). */
+const REPLY_CODES: ReadonlyArray<[RegExp, RedisErrorKind]> = [
+	[/^(WRONGPASS|NOAUTH)\b/, 'auth'],
+	[/^NOPERM\b/, 'permission'],
+	[/^WRONGTYPE\b/, 'wrongType'],
+	[/^NOGROUP\b/, 'noGroup'],
+	[/^BUSYGROUP\b/, 'busyGroup'],
+];
+
+/** The rest, first match wins (connection errors come as node or ioredis messages, not reply codes). */
+const MESSAGES: ReadonlyArray<[RegExp, RedisErrorKind]> = [
+	[/WRONGPASS|invalid username-password|NOAUTH/i, 'auth'],
+	[/ECONNREFUSED/, 'refused'],
+	[/ETIMEDOUT|timed? ?out/i, 'timeout'],
+	[/ENOTFOUND|EAI_AGAIN/, 'notFound'],
+	[/certificate|SSL|TLS|self.signed/i, 'tls'],
+	[/enableOfflineQueue|Stream isn't writeable|Connection is closed/i, 'disconnected'],
+	[/max retries per request/i, 'retriesSpent'],
+	[/NOPERM/, 'permission'],
+	[/WRONGTYPE/, 'wrongType'],
+	[/NOGROUP/, 'noGroup'],
+	[/BUSYGROUP/, 'busyGroup'],
+	[/no such key/i, 'noSuchKey'],
+];
+
+const CONNECTION_CODES = /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_TLS|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO)/;
+const CONFIGURATION = /WRONGPASS|invalid username-password|NOAUTH|NOPERM|WRONGTYPE/i;
+
+export function classifyRedisError(error: unknown): RedisErrorClass {
+	const message = error instanceof Error ? error.message : String(error);
+	if (error instanceof RedisPolicyError) return { kind: 'policy', fromRedis: true, configuration: true, message };
+	const kind =
+		REPLY_CODES.find(([shape]) => shape.test(message))?.[1] ??
+		MESSAGES.find(([shape]) => shape.test(message))?.[1] ??
+		(error instanceof ReplyError ? 'reply' : 'other');
+	return { kind, fromRedis: isFromRedis(error, kind), configuration: CONFIGURATION.test(message), message };
+}
+
+function isFromRedis(error: unknown, kind: RedisErrorKind): boolean {
+	if (error instanceof ReplyError) return true;
 	if (!(error instanceof Error)) return false;
 	if (error.name === 'MaxRetriesPerRequestError') return true;
 	const code = (error as NodeJS.ErrnoException).code;
-	if (typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_TLS|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO)/.test(code)) return true;
-	return /Connection is closed|Stream isn't writeable|enableOfflineQueue|max retries per request/i.test(error.message);
+	if (typeof code === 'string' && CONNECTION_CODES.test(code)) return true;
+	return kind === 'disconnected' || kind === 'retriesSpent';
+}
+
+/**
+ * True for an error that came from Redis or the connection to it (classifyRedisError's `fromRedis`) — so a
+ * message may name the server. Anything else is ours.
+ */
+export function isRedisError(error: unknown): boolean {
+	return classifyRedisError(error).fromRedis;
 }
 
 /** The last connection error each client reported (why it is reconnecting), for describeRedisError. */
@@ -136,17 +218,18 @@ const lastErrors = new WeakMap<Redis, Error>();
  */
 export function describeRedisError(error: unknown, cred: InventoryRedisCredential, redis?: Redis): string {
 	if (error instanceof RedisPolicyError) return error.message;
-	let raw = error instanceof Error ? error.message : String(error);
+	let what = classifyRedisError(error);
 	const cause = redis && redis.status !== 'ready' ? lastErrors.get(redis) : undefined;
-	if (cause && /enableOfflineQueue|Stream isn't writeable|Connection is closed/i.test(raw)) raw = cause.message;
+	if (cause && what.kind === 'disconnected') what = classifyRedisError(cause);
+	const raw = what.message;
 	let message = raw;
-	if (/WRONGPASS|invalid username-password|NOAUTH/i.test(raw)) message = 'authentication failed (wrong user or password)';
-	else if (/ECONNREFUSED/.test(raw)) message = 'connection refused';
-	else if (/ETIMEDOUT|timed? ?out/i.test(raw)) message = 'timed out';
-	else if (/ENOTFOUND|EAI_AGAIN/.test(raw)) message = 'host not found';
-	else if (/certificate|SSL|TLS|self.signed/i.test(raw)) message = `TLS failed (${raw.split('\n')[0].slice(0, 120)})`;
-	else if (/enableOfflineQueue|Stream isn't writeable|Connection is closed/i.test(raw)) message = 'not connected (connection lost; reconnecting)';
-	else if (/NOPERM/.test(raw)) message = `permission denied for this ACL user (${raw.slice(0, 160)})`;
+	if (what.kind === 'auth') message = 'authentication failed (wrong user or password)';
+	else if (what.kind === 'refused') message = 'connection refused';
+	else if (what.kind === 'timeout') message = 'timed out';
+	else if (what.kind === 'notFound') message = 'host not found';
+	else if (what.kind === 'tls') message = `TLS failed (${raw.split('\n')[0].slice(0, 120)})`;
+	else if (what.kind === 'disconnected') message = 'not connected (connection lost; reconnecting)';
+	else if (what.kind === 'permission') message = `permission denied for this ACL user (${raw.slice(0, 160)})`;
 	for (const secret of [cred.password, cred.user && cred.password ? `${cred.user}:${cred.password}` : undefined]) {
 		if (secret) message = message.split(secret).join('***');
 	}

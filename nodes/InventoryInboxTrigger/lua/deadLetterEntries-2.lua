@@ -1,7 +1,8 @@
 --[[
   Moves inbox entries to the dead-letter stream and acknowledges them, in one atomic step (Inventory Inbox
   Trigger, after an entry was delivered more than Max deliveries times). The dead letter keeps the entry's own
-  fields (platform, headers, body, receivedAt: all a replay needs) after the fields that say why.
+  fields (platform, headers, body, receivedAt: all a replay needs) after the fields that say why. The record
+  format (field names and order) is nodes/shared/deadLetters.ts, read there by readDeadLetter.
 
     Input:
       KEYS[1]  inbox stream, '<prefix>:<stream>'

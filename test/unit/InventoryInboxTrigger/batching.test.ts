@@ -2,12 +2,9 @@ import fc from 'fast-check';
 import {
 	DEFAULT_SETTINGS,
 	SettingsError,
-	compareStreamIds,
-	deadLetterReason,
 	entryAgeMs,
 	halves,
 	inboxSettings,
-	nextStreamId,
 	partitionByDeliveries,
 	reclaimBatchLimit,
 	reclaimBatches,
@@ -16,7 +13,6 @@ import {
 	runBudget,
 	runTimeoutOf,
 	runOutcome,
-	safeTrimId,
 	settleBatch,
 	type AttemptResult,
 } from '../../../nodes/InventoryInboxTrigger/batching';
@@ -176,35 +172,14 @@ describe('reclaimed entries come back in batches that shrink with their deliveri
 		);
 		expect(retry.map((e) => e.i)).toEqual([0, 2]);
 		expect(dead.map((e) => e.i)).toEqual([1]);
-		expect(deadLetterReason(5, 'boom')).toBe('no successful run after 5 deliveries; last error: boom');
-		expect(deadLetterReason(1, undefined)).toBe('no successful run after 1 delivery');
 	});
 });
 
-describe('stream ids and the trim point', () => {
-	it('compares by time then sequence, exactly beyond 2^53', () => {
-		expect(compareStreamIds('1-0', '1-1')).toBe(-1);
-		expect(compareStreamIds('10-0', '9-99')).toBe(1);
-		expect(compareStreamIds('1764122400000-18446744073709551614', '1764122400000-18446744073709551615')).toBe(-1);
-		expect(nextStreamId('1764122400000-4')).toBe('1764122400000-5');
-		expect(nextStreamId('5-18446744073709551615')).toBe('6-0');
-		expect(() => nextStreamId('$')).toThrow(/not a stream id/);
+describe('stream ids', () => {
+	it('an entry\'s age is its id\'s time part, never negative', () => {
 		expect(entryAgeMs('1000-0', 1500)).toBe(500);
 		expect(entryAgeMs('2000-0', 1500)).toBe(0);
-	});
-
-	it('trims below the oldest pending entry, or after the last delivered one, of the slowest group', () => {
-		expect(safeTrimId([])).toBeNull();
-		expect(safeTrimId([{ lastDeliveredId: '50-0', oldestPendingId: '20-3' }])).toBe('20-3');
-		expect(safeTrimId([{ lastDeliveredId: '50-0', oldestPendingId: null }])).toBe('50-1');
-		expect(
-			safeTrimId([
-				{ lastDeliveredId: '50-0', oldestPendingId: null },
-				{ lastDeliveredId: '10-2', oldestPendingId: null },
-				{ lastDeliveredId: '70-0', oldestPendingId: '30-0' },
-			]),
-		).toBe('10-3');
-		expect(safeTrimId([{ lastDeliveredId: '0-0', oldestPendingId: null }])).toBe('0-1');
+		expect(() => entryAgeMs('$', 0)).toThrow(/not a stream id/);
 	});
 });
 
