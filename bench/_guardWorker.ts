@@ -5,7 +5,7 @@ import type {
 	INode,
 	INodeExecutionData,
 } from 'n8n-workflow';
-import { executeGuard, type GuardContext } from '../nodes/InventoryGuard/execute';
+import { executeGuard, type GuardContext } from '../nodes/InventoryGuard/actions/router';
 import { closeAllRedis } from '../nodes/shared/redis';
 
 /**

@@ -7,7 +7,7 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { GuardCode } from '../nodes/InventoryGuard/codes';
 import { guardKey } from '../nodes/InventoryGuard/guard';
 import { claimKeys } from '../nodes/InventoryGuard/redisGuard';
-import { executeGuard, type GuardContext } from '../nodes/InventoryGuard/execute';
+import { executeGuard, type GuardContext } from '../nodes/InventoryGuard/actions/router';
 import { closeAllRedis, credentialFromData, getRedis } from '../nodes/shared/redis';
 import { table, writeResults } from './_results';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import type { InventoryEvent } from '../nodes/shared/events/types';
-import { applyEvents, saveProfile } from '../nodes/InventoryLedger/redisLedger';
+import { applyEvents, saveProfile } from '../nodes/InventoryLedger/ledger';
 import { table, writeResults } from './_results';
 
 /**

@@ -7,7 +7,7 @@ import {
 } from 'n8n-workflow';
 import { inventoryRedisCredentialTest } from '../shared/redis';
 import { guardProperties } from './descriptions';
-import { executeGuard } from './execute';
+import { executeGuard } from './actions/router';
 import { configuredOutputs } from './guard';
 
 export class InventoryGuard implements INodeType {

@@ -1,3 +1,5 @@
+import { codeMapper } from '../shared/redisBatch';
+
 /**
  * The codes the Guard's Lua scripts return (lua/*.lua headers), mirrored here. Positive: the step happened;
  * negative: it did not, and why. A negative code is a result, not a crash: a lost lock or a duplicate is an
@@ -31,25 +33,8 @@ export enum GuardCode {
 	LockMissing = -7,
 }
 
-const KNOWN = new Set<number>(
-	Object.values(GuardCode).filter((v): v is number => typeof v === 'number'),
-);
-
-/** A reply Redis gave that no script of ours returns: a bug or a foreign script under our command name. */
-export class UnexpectedReplyError extends Error {
-	constructor(
-		readonly script: string,
-		readonly reply: unknown,
-	) {
-		super(`Unexpected reply from the ${script} script: ${JSON.stringify(reply)?.slice(0, 200)}`);
-	}
-}
-
-export function toCode(script: string, value: unknown): GuardCode {
-	const n = Number(value);
-	if (!KNOWN.has(n)) throw new UnexpectedReplyError(script, value);
-	return n as GuardCode;
-}
+/** Reads a Guard script's reply code (nodes/shared/redisBatch.ts: anything else is an UnexpectedReplyError). */
+export const toCode = codeMapper<GuardCode>(GuardCode);
 
 /** Names used on items, so a workflow can branch on text rather than numbers. */
 export const CLAIM_STATUS: Partial<Record<GuardCode, 'new' | 'reclaimed' | 'inFlight' | 'committed'>> = {

@@ -1,6 +1,16 @@
 import type { INodeProperties } from 'n8n-workflow';
+import * as commit from './actions/commit.operation';
+import * as deduplicate from './actions/deduplicate.operation';
+import * as extend from './actions/extend.operation';
+import * as lock from './actions/lock.operation';
+import * as release from './actions/release.operation';
+import * as unlock from './actions/unlock.operation';
 
-/** The Inventory Guard's parameters (the node file only wires them). Times are in seconds, fractions allowed. */
+/**
+ * The Inventory Guard's parameters (the node file only wires them). Times are in seconds, fractions allowed.
+ * A parameter shown for one operation only is that operation's `description` (actions/<op>.operation.ts);
+ * the ones several operations share are here. The order below is the order the editor shows.
+ */
 
 const DEDUPE = ['deduplicate', 'claim', 'commit', 'release'];
 const LOCKS = ['lock', 'unlock', 'extend'];
@@ -85,26 +95,8 @@ export const guardProperties: INodeProperties[] = [
 		description:
 			'The token the Lock operation put on the item; only its holder can unlock or extend',
 	},
-	{
-		displayName: 'Claim TTL (Seconds)',
-		name: 'claimTtl',
-		type: 'number',
-		typeOptions: { minValue: 0.001, numberPrecision: 3 },
-		default: 300,
-		displayOptions: { show: { operation: ['deduplicate', 'claim'] } },
-		description:
-			'How long a claim holds without Commit or Release. Items from the Inventory Inbox Trigger: the claim belongs to their inbox entry, whose redelivery takes it back at once. Other items: a run that dies lets it expire, so a retry can process the event.',
-	},
-	{
-		displayName: 'Commit TTL (Seconds)',
-		name: 'commitTtl',
-		type: 'number',
-		typeOptions: { minValue: 0.001, numberPrecision: 3 },
-		default: 259200,
-		displayOptions: { show: { operation: ['commit'] } },
-		description:
-			"How long a committed key stays a duplicate. Default 72 hours: longer than Shopify's 4 hours of webhook retries.",
-	},
+	...deduplicate.description,
+	...commit.description,
 	{
 		displayName: 'Lock TTL (Seconds)',
 		name: 'lockTtl',
@@ -115,16 +107,10 @@ export const guardProperties: INodeProperties[] = [
 		description:
 			'How long the lock holds unless unlocked or extended. Extend sets it to this much from now.',
 	},
-	{
-		displayName: 'Max Wait (Seconds)',
-		name: 'maxWait',
-		type: 'number',
-		typeOptions: { minValue: 0, numberPrecision: 3 },
-		default: 5,
-		displayOptions: { show: { operation: ['lock'] } },
-		description:
-			'How long to wait for a busy key, retrying with jitter, before the item goes to Busy. 0: try once.',
-	},
+	...lock.description,
+	...release.description,
+	...unlock.description,
+	...extend.description,
 	{
 		displayName: 'Options',
 		name: 'options',

@@ -115,16 +115,8 @@ export function claimOwnerOf(json: Record<string, unknown> | undefined, runOwner
 // ---------------------------------------------------------------------------------------------------------
 // Batching
 
-/** Keys per claim/commit/release script call: larger batches become several calls in one pipeline. */
+/** Keys per claim/commit/release script call: larger batches become several calls in one pipeline (shared/redisBatch.ts callPerChunk). */
 export const MAX_KEYS_PER_SCRIPT = 1000;
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-	if (!Number.isInteger(size) || size < 1)
-		throw new RangeError('chunk size must be a positive integer');
-	const out: T[][] = [];
-	for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-	return out;
-}
 
 /** Groups item indexes by a string id, in first-seen order (one lock call per distinct key or key+token). */
 export function groupBy<T>(

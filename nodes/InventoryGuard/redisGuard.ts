@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import type { ChainableCommander, Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import type Redis from 'ioredis';
 import { sleep as n8nSleep } from 'n8n-workflow';
+import { UnexpectedReplyError, callPerChunk, execAll } from '../shared/redisBatch';
 import { loadScripts } from '../shared/scripts';
-import { GuardCode, UnexpectedReplyError, toCode } from './codes';
-import { MAX_KEYS_PER_SCRIPT, chunk, newToken } from './guard';
+import { GuardCode, toCode } from './codes';
+import { MAX_KEYS_PER_SCRIPT, newToken } from './guard';
 import { nextLockWait, type BackoffSettings, type RandomSource } from './lockBackoff';
 
 /**
@@ -45,33 +46,6 @@ declare module 'ioredis' {
 /** Registers the Guard's scripts on a client (once per client) and returns it. */
 export function withGuardScripts(redis: Redis): Redis {
 	return loadScripts(redis, LUA_DIR, 'guard');
-}
-
-/** Runs a pipeline and returns its replies, throwing the first error (a connection error fails the batch). */
-async function execAll(pipeline: ChainableCommander): Promise<unknown[]> {
-	const results = await pipeline.exec();
-	if (!results) throw new Error('Redis discarded the pipeline');
-	return results.map(([error, reply]) => {
-		if (error) throw error;
-		return reply;
-	});
-}
-
-/**
- * One script call per chunk of keys: a direct call for one chunk, a pipeline (one round trip) for more.
- * `call` gets the chunk and the index of its first key (to pick the matching per-key arguments).
- */
-async function perKeyScript(
-	redis: Redis,
-	keys: readonly string[],
-	call: (target: Redis | ChainableCommander, part: string[], start: number) => unknown,
-): Promise<unknown[][]> {
-	if (keys.length === 0) return [];
-	const parts = chunk(keys, MAX_KEYS_PER_SCRIPT);
-	if (parts.length === 1) return [(await call(redis, parts[0], 0)) as unknown[]];
-	const pipeline = redis.pipeline();
-	parts.forEach((part, n) => call(pipeline, part, n * MAX_KEYS_PER_SCRIPT));
-	return (await execAll(pipeline)) as unknown[][];
 }
 
 function flatReply(script: string, replies: unknown[][], expected: number): unknown[] {
@@ -124,7 +98,7 @@ export async function claimKeys(
 		unique.push(k);
 		uniqueOwners.push(ownerOfKey[i]);
 	});
-	const replies = await perKeyScript(redis, unique, (target, part, start) =>
+	const replies = await callPerChunk(redis, unique, MAX_KEYS_PER_SCRIPT, (target, part, start) =>
 		target.guardClaimKeys(part.length, ...part, ttlMs, ...uniqueOwners.slice(start, start + part.length)),
 	);
 	const flat = flatReply('claimKeys', replies, unique.length * 2);
@@ -163,7 +137,7 @@ export async function commitKeys(
 ): Promise<GuardCode[]> {
 	withGuardScripts(redis);
 	const ownerOfKey = ownersFor(owners, keys.length);
-	const replies = await perKeyScript(redis, keys, (target, part, start) =>
+	const replies = await callPerChunk(redis, keys, MAX_KEYS_PER_SCRIPT, (target, part, start) =>
 		target.guardCommitKeys(part.length, ...part, ttlMs, ...ownerOfKey.slice(start, start + part.length)),
 	);
 	return flatReply('commitKeys', replies, keys.length).map((v) => toCode('commitKeys', v));
@@ -178,7 +152,7 @@ export async function releaseKeys(
 ): Promise<GuardCode[]> {
 	withGuardScripts(redis);
 	const ownerOfKey = ownersFor(owners, keys.length);
-	const replies = await perKeyScript(redis, keys, (target, part, start) =>
+	const replies = await callPerChunk(redis, keys, MAX_KEYS_PER_SCRIPT, (target, part, start) =>
 		target.guardReleaseKeys(
 			part.length,
 			...part,

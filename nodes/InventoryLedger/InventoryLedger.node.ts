@@ -7,7 +7,7 @@ import {
 } from 'n8n-workflow';
 import { inventoryRedisCredentialTest } from '../shared/redis';
 import { configuredOutputs, ledgerProperties } from './descriptions';
-import { executeLedger } from './execute';
+import { executeLedger } from './actions/router';
 
 export class InventoryLedger implements INodeType {
 	description: INodeTypeDescription = {

@@ -1,3 +1,5 @@
+import { codeMapper } from '../shared/redisBatch';
+
 /**
  * The codes the Ledger's Lua scripts return (lua/*.lua headers), mirrored here. Positive: the change happened;
  * negative: it did not (or, for Frozen, it was recorded but will not be published), and why. A negative code is
@@ -27,24 +29,12 @@ export enum LedgerCode {
 	DuplicateSku = -8,
 	/** As-of count older than the audit stream still holds: the sales after it cannot be re-applied. */
 	AsOfBeyondAudit = -9,
+	/** Profile save: the stored version is not the expected one (compare-and-set lost; nothing written). */
+	VersionConflict = -10,
 }
 
-const KNOWN = new Set<number>(Object.values(LedgerCode).filter((v): v is number => typeof v === 'number'));
-
-export class UnexpectedReplyError extends Error {
-	constructor(
-		readonly script: string,
-		readonly reply: unknown,
-	) {
-		super(`Unexpected reply from the ${script} script: ${JSON.stringify(reply)?.slice(0, 200)}`);
-	}
-}
-
-export function toCode(script: string, value: unknown): LedgerCode {
-	const n = Number(value);
-	if (!KNOWN.has(n)) throw new UnexpectedReplyError(script, value);
-	return n as LedgerCode;
-}
+/** Reads a Ledger script's reply code (nodes/shared/redisBatch.ts: anything else is an UnexpectedReplyError). */
+export const toCode = codeMapper<LedgerCode>(LedgerCode);
 
 /** Reasons on Skipped items. */
 export const SKIP_REASON: Partial<Record<LedgerCode, string>> = {

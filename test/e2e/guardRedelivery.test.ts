@@ -20,8 +20,8 @@ import * as path from 'node:path';
 import Redis from 'ioredis';
 import { startN8n, type Execution, type N8nInstance } from './harness';
 import { ShopifySimulator, shopifyOrder } from '../simulators';
-import { ledgerKeys } from '../../nodes/InventoryLedger/ledgerKeys';
-import { applyEvents, saveProfile } from '../../nodes/InventoryLedger/redisLedger';
+import { ledgerKeys } from '../../nodes/shared/keys';
+import { applyEvents, saveProfile } from '../../nodes/InventoryLedger/ledger';
 import {
 	INBOX_TRIGGER,
 	deleteByPrefix,

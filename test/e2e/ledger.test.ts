@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import Redis from 'ioredis';
 import { REPO_ROOT, startN8n, type N8nInstance } from './harness';
 import { ShopifySimulator, WooCommerceSimulator, shopifyInventoryItem, shopifyInventoryLevel, shopifyOrder, wooOrder } from '../simulators';
-import { ledgerKeys } from '../../nodes/InventoryLedger/ledgerKeys';
-import { applyEvents, saveProfile } from '../../nodes/InventoryLedger/redisLedger';
+import { ledgerKeys } from '../../nodes/shared/keys';
+import { applyEvents, saveProfile } from '../../nodes/InventoryLedger/ledger';
 
 jest.setTimeout(300_000);
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import type { IDataObject } from 'n8n-workflow';
-import { executeGuard } from '../../nodes/InventoryGuard/execute';
+import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import {
 	client,

@@ -4,7 +4,7 @@
  * Argument: JSON { mode, prefix, ids, claimTtl, commitTtl }.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { executeGuard } from '../../nodes/InventoryGuard/execute';
+import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { credential, guardContext } from './guardHarness';
 
 async function main() {

@@ -8,7 +8,7 @@ import type {
 	INode,
 	INodeExecutionData,
 } from 'n8n-workflow';
-import type { GuardContext } from '../../nodes/InventoryGuard/execute';
+import type { GuardContext } from '../../nodes/InventoryGuard/actions/router';
 
 /**
  * Test tools for the Inventory Guard's integration tests: a real Redis always (the shared one on 6379 with a

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { executeGuard } from '../../nodes/InventoryGuard/execute';
+import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { closeAllRedis, credentialFromData, getRedis } from '../../nodes/shared/redis';
 import { OwnRedis, credential, freePort, guardContext, sleep, uniquePrefix } from './guardHarness';
 import { errorsOf } from './guardSuite';

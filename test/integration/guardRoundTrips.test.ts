@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 import Redis from 'ioredis';
-import { executeGuard } from '../../nodes/InventoryGuard/execute';
+import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { closeAllRedis, credentialFromData, getRedis } from '../../nodes/shared/redis';
 import { OwnRedis, credential, guardContext, sleep, uniquePrefix } from './guardHarness';
 

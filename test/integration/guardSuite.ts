@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { GuardCode } from '../../nodes/InventoryGuard/codes';
-import { executeGuard } from '../../nodes/InventoryGuard/execute';
+import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { fenceKey, guardKey, lockKey } from '../../nodes/InventoryGuard/guard';
 import {
 	acquireLocks,

@@ -8,7 +8,7 @@ import type {
 	ICredentialTestFunctions,
 	IDataObject,
 } from 'n8n-workflow';
-import { executeGuard } from '../../nodes/InventoryGuard/execute';
+import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { closeAllRedis, testRedisCredential } from '../../nodes/shared/redis';
 import { GuardCode } from '../../nodes/InventoryGuard/codes';
 import { OwnRedis, guardContext, sleep, uniquePrefix } from './guardHarness';

@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import { normalizeDelivery, normalizeShopifyGraphqlOrder, type Delivery, type InventoryEvent } from '../../nodes/shared/events';
 import { placeAvailability } from '../../nodes/InventoryLedger/aggregate';
-import { ledgerKeys } from '../../nodes/InventoryLedger/ledgerKeys';
-import { applyEvents, auditOf, getSkus, saveProfile, setCounts, type ApplyResult } from '../../nodes/InventoryLedger/redisLedger';
+import { ledgerKeys } from '../../nodes/shared/keys';
+import { applyEvents, auditOf, getSkus, saveProfile, setCounts, type ApplyResult } from '../../nodes/InventoryLedger/ledger';
 import { shopifyOrder, toJson } from '../simulators/payloads';
 import { LOCAL, WOO, deleteByPrefix, levelEvent, uniquePrefix } from './ledgerHarness';
 

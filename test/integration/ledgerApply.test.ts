@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { ledgerKeys } from '../../nodes/InventoryLedger/ledgerKeys';
+import { ledgerKeys } from '../../nodes/shared/keys';
 import {
 	applyEvents,
 	auditOf,
@@ -7,7 +7,7 @@ import {
 	markSkus,
 	saveProfile,
 	type ApplyResult,
-} from '../../nodes/InventoryLedger/redisLedger';
+} from '../../nodes/InventoryLedger/ledger';
 import { L0, L1, L2, LOCAL, PROFILE, SHOP, WOO, WOO2, deleteByPrefix, levelEvent, lineEvent, roundTrips, uniquePrefix } from './ledgerHarness';
 
 // Apply against the local Redis, under a prefix of this file: level last-writer-wins, order-line new − old,

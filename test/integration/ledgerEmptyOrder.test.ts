@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { normalizeDelivery, type InventoryEvent } from '../../nodes/shared/events';
-import { ledgerKeys } from '../../nodes/InventoryLedger/ledgerKeys';
-import { applyEvents, auditOf, saveProfile, type ApplyResult } from '../../nodes/InventoryLedger/redisLedger';
+import { ledgerKeys } from '../../nodes/shared/keys';
+import { applyEvents, auditOf, saveProfile, type ApplyResult } from '../../nodes/InventoryLedger/ledger';
 import { shopifyOrder, toJson, wooOrder, type WooLineSpec } from '../simulators/payloads';
 import { L0, L1, L2, LOCAL, PROFILE, SHOP, WOO, WOO2, deleteByPrefix, levelEvent, uniquePrefix } from './ledgerHarness';
 

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import type { InventoryEvent } from '../../nodes/shared/events/types';
-import { ledgerKeys } from '../../nodes/InventoryLedger/ledgerKeys';
-import { applyEvents, saveProfile, type ApplyResult } from '../../nodes/InventoryLedger/redisLedger';
+import { ledgerKeys } from '../../nodes/shared/keys';
+import { applyEvents, saveProfile, type ApplyResult } from '../../nodes/InventoryLedger/ledger';
 import { L0, L1, L2, LOCAL, PROFILE, SHOP, WOO, WOO2, deleteByPrefix, levelEvent, lineEvent, uniquePrefix } from './ledgerHarness';
 
 /**

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 import Redis from 'ioredis';
-import { executeLedger, type LedgerContext } from '../../nodes/InventoryLedger/execute';
+import { executeLedger, type LedgerContext } from '../../nodes/InventoryLedger/actions/router';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import { credential, guardContext, type Param } from './guardHarness';
 import { L1, L2, LOCAL, PROFILE, WOO2, deleteByPrefix, levelEvent, lineEvent, uniquePrefix } from './ledgerHarness';
@@ -98,4 +98,28 @@ it('a Redis outage fails the batch clearly, or with Continue On Fail every item 
 	const out = await executeLedger(ctx(true));
 	expect(out[0]).toHaveLength(2);
 	expect(out[0][0].json.error).toMatch(/Redis at 127.0.0.1:1/);
+});
+
+it('an item with a blank SKU fails alone (Get, Availability, Audit, Freeze, Unfreeze, Resync), as in the Guard', async () => {
+	const items = [{ sku: 'N-1' }, { sku: '  ' }, { sku: 'N-1' }];
+	const sku = (j: IDataObject) => j.sku;
+	for (const operation of ['get', 'availability', 'audit', 'freeze', 'unfreeze', 'resync']) {
+		// Without Continue On Fail the run fails, naming the item (nothing was written: the SKUs are read first).
+		const thrown = await run(items, { operation, sku }).then(
+			() => undefined,
+			(error: unknown) => error,
+		);
+		expect(thrown).toMatchObject({ message: 'SKU is empty', context: { itemIndex: 1 } });
+		// With it, only that item carries the error; the others have their results, in input order.
+		const [done] = await run(items, { operation, sku }, true);
+		expect(done.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(done[1].json).toEqual({ error: 'SKU is empty' });
+		expect(done[1].error?.message).toBe('SKU is empty');
+		for (const i of [0, 2]) {
+			expect(done[i].error).toBeUndefined();
+			expect(done[i].json.ledger).toMatchObject({ sku: 'N-1' });
+		}
+	}
+	const [all] = await run([{ sku: '' }], { operation: 'get', sku }, true);
+	expect(all).toEqual([expect.objectContaining({ json: { error: 'SKU is empty' }, pairedItem: { item: 0 } })]);
 });

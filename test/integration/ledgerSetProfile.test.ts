@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
-import { ledgerKeys } from '../../nodes/InventoryLedger/ledgerKeys';
-import { applyEvents, auditOf, loadProfile, saveProfile, setCounts } from '../../nodes/InventoryLedger/redisLedger';
+import { ledgerKeys } from '../../nodes/shared/keys';
+import { applyEvents, auditOf, loadProfile, saveProfile, setCounts } from '../../nodes/InventoryLedger/ledger';
 import { L1, L2, LOCAL, PROFILE, WOO2, deleteByPrefix, levelEvent, lineEvent, uniquePrefix } from './ledgerHarness';
 
 // As-of counts (Set) and the stored profile: versions, validation, dirty re-marking after a change.

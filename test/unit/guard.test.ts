@@ -1,12 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { GuardCode, UnexpectedReplyError, toCode } from '../../nodes/InventoryGuard/codes';
+import { GuardCode, toCode } from '../../nodes/InventoryGuard/codes';
 import {
 	DEFAULT_SETTINGS,
 	GuardInputError,
 	MAX_KEYS_PER_SCRIPT,
-	chunk,
 	configuredOutputs,
 	fenceKey,
 	groupBy,
@@ -19,6 +18,7 @@ import {
 	secondsParam,
 	tokenText,
 } from '../../nodes/InventoryGuard/guard';
+import { UnexpectedReplyError, chunk } from '../../nodes/shared/redisBatch';
 import { commandName, parseScriptFileName } from '../../nodes/shared/scripts';
 
 const LUA = join(__dirname, '../../nodes/InventoryGuard/lua');

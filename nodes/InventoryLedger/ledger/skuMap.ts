@@ -1,0 +1,72 @@
+import type Redis from 'ioredis';
+import { ledgerKeys } from '../../shared/keys';
+import { execAll } from '../../shared/redisBatch';
+import type { MapRef, Plan } from '../orderLines';
+
+/** Per client: platform id → SKU lookups (verified by the script, so a stale entry costs a retry, never a wrong SKU). */
+const mapCaches = new WeakMap<Redis, Map<string, string>>();
+const MAP_CACHE_LIMIT = 100_000;
+
+function mapCache(redis: Redis): Map<string, string> {
+	let cache = mapCaches.get(redis);
+	if (!cache) {
+		cache = new Map();
+		mapCaches.set(redis, cache);
+	}
+	if (cache.size > MAP_CACHE_LIMIT) cache.clear();
+	return cache;
+}
+
+const mapCacheKey = (prefix: string, m: MapRef) => `${prefix}\u0000${m.platform}\u0000${m.shop}\u0000${m.field}`;
+
+/**
+ * What to do about a platform id without a SKU (Invalid `unmapped`): the map is filled by mapping items, from
+ * the trigger (Shopify inventory_items/update and products/update, WooCommerce product.updated) or from any
+ * source through Apply.
+ */
+export function unmappedMessage(plan: Plan): string {
+	const map = plan.op === 'level' || plan.op === 'observation' ? plan.map : undefined;
+	if (!map) return 'no SKU is mapped for this item';
+	const topics = map.platform === 'shopify' ? 'inventory_items/update or products/update' : map.platform === 'woocommerce' ? 'product.updated' : 'mapping';
+	return (
+		`no SKU is mapped for ${map.field} (${map.platform} ${map.shop}): fill the map first — let the trigger receive the ${topics} ` +
+		`webhook of that item (e.g. save the product once), or Apply a 'mapping' item (kind 'mapping', the SKU, refs with the ` +
+		`same id, source platform '${map.platform}' and shop '${map.shop}') — then send this item again`
+	);
+}
+
+/** Resolves SKUs of map-dependent plans: cache first, one pipeline of HGETs for the misses. */
+export async function resolveSkus(redis: Redis, prefix: string, plans: Plan[], fresh: Set<number>): Promise<Set<number>> {
+	const cache = mapCache(redis);
+	const unmapped = new Set<number>();
+	const misses: Array<{ plan: Plan & { map: MapRef } }> = [];
+	// A mapping earlier in the same batch is applied first by the script: later items may rely on it.
+	const inBatch = new Map<string, string>();
+	for (const plan of plans) {
+		if (plan.op === 'mapping') inBatch.set(mapCacheKey(prefix, plan.map), plan.sku);
+		if ((plan.op !== 'level' && plan.op !== 'observation') || plan.sku !== null || !plan.map) continue;
+		const id = mapCacheKey(prefix, plan.map);
+		const hit = inBatch.get(id) ?? (fresh.has(plan.index) ? undefined : cache.get(id));
+		if (hit !== undefined) plan.sku = hit;
+		else misses.push({ plan: plan as Plan & { map: MapRef } });
+	}
+	if (misses.length) {
+		const replies = await execAll(
+			misses.reduce(
+				(p, m) => p.hget(ledgerKeys.map(prefix, m.plan.map.platform, m.plan.map.shop), m.plan.map.field),
+				redis.pipeline(),
+			),
+		);
+		misses.forEach((m, i) => {
+			const sku = replies[i];
+			if (typeof sku === 'string' && sku !== '') {
+				cache.set(mapCacheKey(prefix, m.plan.map), sku);
+				(m.plan as { sku: string | null }).sku = sku;
+			} else {
+				cache.delete(mapCacheKey(prefix, m.plan.map));
+				unmapped.add(m.plan.index);
+			}
+		});
+	}
+	return unmapped;
+}
