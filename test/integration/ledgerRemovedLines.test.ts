@@ -272,23 +272,6 @@ describe('exactly once, stored routes, costs', () => {
 		}
 	});
 
-	it('a line stored before routes were kept gets its route from its next item, then can be removed', async () => {
-		const s = sku('legacy');
-		await applyEvents(redis, prefix, [levelEvent(s, L2, 8, 1, { platform: 'manual' })]);
-		const orderId = String(id());
-		const key = ledgerKeys.orderLines(prefix, 'woocommerce', WOO2, orderId);
-		await redis.hset(key, '1', '2 10', '3', '4 10');
-		const line = (lineKey: string, q: number, version: number, lineIds: string[]) =>
-			lineEvent({ platform: 'woocommerce', shop: WOO2, orderId, lineKey, sku: s, quantity: q, version, lineIds });
-		expect(outcomes(await applyEvents(redis, prefix, [line('1', 2, 5, ['1', '3'])]))).toEqual(['skipped:stale']);
-		expect(await redis.hget(key, '1')).toMatch(/^2 10 \d+:/);
-		const [removal] = await applyEvents(redis, prefix, [line('2', 1, 20, ['2'])]);
-		// Line 1 is reversed; line 3 (no route: never seen since) is left as it is.
-		expect(removal.removed).toEqual([expect.objectContaining({ lineKey: '1', delta: 2 })]);
-		expect(await redis.hget(key, '3')).toBe('4 10');
-		expect(await qty(s, L2)).toBe(8 + 2 - 1);
-	});
-
 	it("SKU texts with '{', '}', ':', spaces, unicode, and long ones (digested key part) are reversed in their own keys", async () => {
 		const texts = [`{x}: ü ${sku('esc')}`, `${sku('long')}-${'ÿ'.repeat(150)}`, sku('plain')];
 		await applyEvents(redis, prefix, texts.map((t) => levelEvent(t, L1, 10, 1)));

@@ -54,8 +54,6 @@
                   itself; trailing '' texts left out): how the line drew, so that a removed line is reversed
                   there, in '<prefix>:sku:<part>:ledger' / ':audit' and '<prefix>:outbox:<part>'. Short, so
                   that small orders keep Redis's compact hash encoding (values of at most 64 bytes).
-                  Values written before routes were stored are '<drawn> <version>' (a route is added when
-                  the next item of that line comes).
       ''        → '<version> <packed line keys>': the newest order version seen with a line-key list, and
                   that list ('<version> ' after an order version without lines). (Line keys are never empty,
                   so '' is no line's field.)
@@ -184,12 +182,11 @@ local function unpack_texts(s)
   return texts
 end
 
--- A line's stored value: drawn units, version text, packed route (nil in values from before routes).
+-- A line's stored value: drawn units, version text, packed route (the rest: a route's texts may hold spaces).
 local function parse_line(st)
   local a = string.find(st, ' ', 1, true)
   local b = string.find(st, ' ', a + 1, true)
-  if b then return tonumber(string.sub(st, 1, a - 1)), string.sub(st, a + 1, b - 1), string.sub(st, b + 1) end
-  return tonumber(string.sub(st, 1, a - 1)), string.sub(st, a + 1), nil
+  return tonumber(string.sub(st, 1, a - 1)), string.sub(st, a + 1, b - 1), string.sub(st, b + 1)
 end
 
 -- Line-key lists of this call: the set and the packed text, built once per list.
@@ -284,7 +281,7 @@ local function remove_missing(ko, o, set, vnum, ver, reread, id_base, src)
     if line ~= '' and not set[line] then
       local d, held, route = parse_line(value)
       local s = tonumber(held)
-      if route and (s < vnum or (reread and s == vnum)) then
+      if s < vnum or (reread and s == vnum) then
         put(ko, o, line, '0 ' .. ver .. ' ' .. route)
         if d ~= 0 then
           local r = unpack_texts(route)
@@ -319,159 +316,192 @@ local function remove_missing(ko, o, set, vnum, ver, reread, id_base, src)
   return removed
 end
 
-for i = 1, n do
+-- One item's fields (the 19 above), read once; b is the ARGV index before its first field.
+local function item_at(i)
   local b = 4 + (i - 1) * F
-  local op = ARGV[b + 1]
-  local sku = ARGV[b + 8]
-  local where = ARGV[b + 9]
-  local qty = ARGV[b + 11]
   local ver = ARGV[b + 12]
-  local vnum = tonumber(ver)
-  local id = ARGV[b + 13]
-  local src = ARGV[b + 14]
-  local reread = ARGV[b + 18] == '1'
-  local code, rev, prev, new, delta, held = 0, '', '', '', '', ''
-  local removed = NONE
+  return {
+    b = b, op = ARGV[b + 1], sku = ARGV[b + 8], where = ARGV[b + 9], qty = ARGV[b + 11], ver = ver,
+    vnum = tonumber(ver), id = ARGV[b + 13], src = ARGV[b + 14], reread = ARGV[b + 18] == '1',
+  }
+end
 
-  local map_index = tonumber(ARGV[b + 6])
-  if map_index > 0 and redis.call('HGET', KEYS[map_index], ARGV[b + 10]) ~= sku then
-    code = -5
-  elseif op == 'L' then
-    local kl = KEYS[tonumber(ARGV[b + 2])]
-    local fq, fv = 'q:' .. where, 'v:' .. where
-    local cur = redis.call('HMGET', kl, fq, fv, 'rev', 'frozen')
-    local frozen = cur[4] == '1' or ARGV[b + 17] == '1'
-    local stored = tonumber(cur[2])
-    local outcome = 'applied'
-    prev, new, rev, held = cur[1] or '', qty, cur[3] or 0, cur[2] or ''
-    if stored and vnum < stored then
+-- Each kind below returns the item's 7 reply entries: code, rev, prev, new, delta, held, removed.
+
+-- L: a level from the location's owner; the newer version wins, an equal one with another quantity is a tie.
+local function level(it)
+  local b, qty, ver, vnum, where = it.b, it.qty, it.ver, it.vnum, it.where
+  local kl = KEYS[tonumber(ARGV[b + 2])]
+  local fq, fv = 'q:' .. where, 'v:' .. where
+  local cur = redis.call('HMGET', kl, fq, fv, 'rev', 'frozen')
+  local frozen = cur[4] == '1' or ARGV[b + 17] == '1'
+  local stored = tonumber(cur[2])
+  local code, outcome, delta = 0, 'applied', ''
+  local prev, rev, held = cur[1] or '', cur[3] or 0, cur[2] or ''
+  if stored and vnum < stored then
+    code, outcome = -1, 'stale'
+  elseif stored and vnum == stored and not it.reread then
+    if tonumber(cur[1]) == tonumber(qty) then code, outcome = -2, 'unchanged' else code, outcome = -3, 'tie' end
+  elseif cur[1] and tonumber(cur[1]) == tonumber(qty) then
+    redis.call('HSET', kl, fv, ver)
+    code, outcome = -2, 'unchanged'
+  else
+    redis.call('HSET', kl, fq, qty, fv, ver)
+    rev = bump(kl, it.sku)
+    delta = tonumber(qty) - (tonumber(cur[1]) or 0)
+    if frozen then code = -4 else code = 1; mark(ARGV[b + 7], it.sku, rev) end
+  end
+  audit(KEYS[tonumber(ARGV[b + 3])], it.id, it.src, 'level', where, prev, qty, delta, ver, rev, outcome, 'level', frozen)
+  return code, rev, prev, qty, delta, held, NONE
+end
+
+-- O and U, first: the order's line keys. Lines missing from a newer version draw 0 (remove_missing); the same
+-- version with other keys is a tie. Returns the order hash's key, its copy, the item's line key, the removed
+-- lines' reply entries, the tie, and the order's '' record as it was before this item.
+local function order_item(it)
+  local ko = KEYS[tonumber(ARGV[it.b + 4])]
+  local line = ARGV[it.b + 10]
+  local list_index = tonumber(ARGV[it.b + 19])
+  local o = order_of(ko)
+  local rec = o.rec
+  local removed, tie = NONE, false
+  if list_index > 0 then
+    local l = line_list(list_index)
+    if (not rec) or it.vnum > rec.ver or (it.reread and it.vnum == rec.ver) then
+      if not (rec and rec.ver == it.vnum and rec.packed == l.packed and rec.scanned) then
+        removed = remove_missing(ko, o, l.set, it.vnum, it.ver, it.reread, string.sub(it.id, 1, #it.id - #line), it.src)
+        put(ko, o, '', it.ver .. ' ' .. l.packed)
+        o.rec = { ver = it.vnum, packed = l.packed, set = l.set, count = l.count, scanned = true }
+      end
+    elseif it.vnum == rec.ver and not same_lines(rec, l) then
+      tie = true
+    end
+  end
+  return ko, o, line, removed, tie, rec
+end
+
+-- U: an untracked line that carries its order's line keys, or the item of an order version without any line
+-- (line key '', an empty list: an empty order). Only the removed-line rule runs; nothing of its own changes.
+local function untracked_line(it)
+  local _, _, _, removed, tie, rec_before = order_item(it)
+  local held = ''
+  if rec_before then held = rec_before.ver end
+  return tie and -3 or -2, '', '', '', '', held, removed
+end
+
+-- O: an order line draws new − old units at its location: the ledger's level moves ('ledger'), only the audit
+-- records it ('owner'), or the owner's outbox gets it as pending ('forward').
+local function order_line(it)
+  local ko, o, line, removed, tie = order_item(it)
+  local rec = o.rec
+  local b, qty, ver, vnum, where, sku = it.b, it.qty, it.ver, it.vnum, it.where, it.sku
+  local kl = KEYS[tonumber(ARGV[b + 2])]
+  local mode = ARGV[b + 15]
+  local k5 = tonumber(ARGV[b + 5])
+  local st = o.f[line]
+  local code, prev, new, delta, held = 0, '', '', '', ''
+  local old, stored = 0, nil
+  if st then
+    local s
+    old, s = parse_line(st)
+    stored = tonumber(s)
+    prev, held = old, s
+  end
+  local meta = redis.call('HMGET', kl, 'rev', 'frozen')
+  local frozen = meta[2] == '1' or ARGV[b + 17] == '1'
+  local outcome = 'applied'
+  local rev = meta[1] or 0
+  local removed_by_newer = rec and vnum < rec.ver and not record_set(rec)[line]
+  if qty == '' then
+    -- The status leaves stock as it was. The version is not recorded: the units this state carries are
+    -- those of the previous state, so an older state arriving later must still apply.
+    code, outcome, new = -2, 'unchanged', prev
+    if tie then code, outcome = -3, 'tie' end
+  else
+    local q = tonumber(qty)
+    new = q
+    if removed_by_newer then
+      -- A newer version of the order no longer has this line: it draws 0 from that version on.
+      code, outcome, held = -1, 'stale', rec.ver
+    elseif stored and vnum < stored then
       code, outcome = -1, 'stale'
-    elseif stored and vnum == stored and not reread then
-      if tonumber(cur[1]) == tonumber(qty) then code, outcome = -2, 'unchanged' else code, outcome = -3, 'tie' end
-    elseif cur[1] and tonumber(cur[1]) == tonumber(qty) then
-      redis.call('HSET', kl, fv, ver)
-      code, outcome = -2, 'unchanged'
+    elseif tie or (stored and vnum == stored and not it.reread) then
+      if q == old and not tie then code, outcome = -2, 'unchanged' else code, outcome = -3, 'tie' end
     else
-      redis.call('HSET', kl, fq, qty, fv, ver)
-      rev = bump(kl, sku)
-      delta = tonumber(qty) - (tonumber(cur[1]) or 0)
-      if frozen then code = -4 else code = 1; mark(ARGV[b + 7], sku, rev) end
-    end
-    audit(KEYS[tonumber(ARGV[b + 3])], id, src, 'level', where, prev, qty, delta, ver, rev, outcome, 'level', frozen)
-  elseif op == 'O' or op == 'U' then
-    local ko = KEYS[tonumber(ARGV[b + 4])]
-    local line = ARGV[b + 10]
-    local list_index = tonumber(ARGV[b + 19])
-    local o = order_of(ko)
-    local rec = o.rec
-    local rec_before = rec
-    -- The order's line keys: lines missing from a newer version draw 0; the same version with other keys is a tie.
-    local tie = false
-    if list_index > 0 then
-      local l = line_list(list_index)
-      if (not rec) or vnum > rec.ver or (reread and vnum == rec.ver) then
-        if not (rec and rec.ver == vnum and rec.packed == l.packed and rec.scanned) then
-          removed = remove_missing(ko, o, l.set, vnum, ver, reread, string.sub(id, 1, #id - #line), src)
-          put(ko, o, '', ver .. ' ' .. l.packed)
-          rec = { ver = vnum, packed = l.packed, set = l.set, count = l.count, scanned = true }
-          o.rec = rec
-        end
-      elseif vnum == rec.ver and not same_lines(rec, l) then
-        tie = true
-      end
-    end
-    if op == 'U' then
-      code = tie and -3 or -2
-      if rec_before then held = rec_before.ver end
-    else
-      local kl = KEYS[tonumber(ARGV[b + 2])]
-      local mode = ARGV[b + 15]
-      local k5 = tonumber(ARGV[b + 5])
-      local st = o.f[line]
-      local old, stored, route = 0, nil, nil
-      if st then
-        local s
-        old, s, route = parse_line(st)
-        stored = tonumber(s)
-        prev, held = old, s
-      end
-      local meta = redis.call('HMGET', kl, 'rev', 'frozen')
-      local frozen = meta[2] == '1' or ARGV[b + 17] == '1'
-      local outcome = 'applied'
-      rev = meta[1] or 0
-      local removed_by_newer = rec and vnum < rec.ver and not record_set(rec)[line]
-      if qty == '' then
-        -- The status leaves stock as it was. The version is not recorded: the units this state carries are
-        -- those of the previous state, so an older state arriving later must still apply.
-        code, outcome, new = -2, 'unchanged', prev
-        if tie then code, outcome = -3, 'tie' end
+      put(ko, o, line, qty .. ' ' .. ver .. ' ' .. route_of(sku, where, mode, ARGV[b + 16], kl, KEYS[k5]))
+      local d = q - old
+      if d == 0 then
+        code, outcome = -2, 'unchanged'
       else
-        local q = tonumber(qty)
-        new = q
-        if removed_by_newer then
-          -- A newer version of the order no longer has this line: it draws 0 from that version on.
-          code, outcome, held = -1, 'stale', rec.ver
-        elseif stored and vnum < stored then
-          code, outcome = -1, 'stale'
-        elseif tie or (stored and vnum == stored and not reread) then
-          if q == old and not tie then code, outcome = -2, 'unchanged' else code, outcome = -3, 'tie' end
-        else
-          put(ko, o, line, qty .. ' ' .. ver .. ' ' .. route_of(sku, where, mode, ARGV[b + 16], kl, KEYS[k5]))
-          route = true
-          local d = q - old
-          if d == 0 then
-            code, outcome = -2, 'unchanged'
-          else
-            delta = -d
-            if mode == 'ledger' then
-              redis.call('HINCRBY', kl, 'q:' .. where, -d)
-            elseif mode == 'forward' then
-              redis.call('HINCRBY', kl, 'p:' .. where, d)
-            end
-            if mode ~= 'owner' then
-              rev = bump(kl, sku)
-              if mode == 'forward' then
-                redis.call('XADD', KEYS[k5], '*', 'sku', sku, 'loc', where, 'delta', -d,
-                  'id', id, 'ver', ver, 'rev', rev, 'src', src, 'owner', ARGV[b + 16])
-              end
-              if not frozen then mark(ARGV[b + 7], sku, rev) end
-            end
-            if frozen then code = -4 else code = 1 end
-          end
+        delta = -d
+        if mode == 'ledger' then
+          redis.call('HINCRBY', kl, 'q:' .. where, -d)
+        elseif mode == 'forward' then
+          redis.call('HINCRBY', kl, 'p:' .. where, d)
         end
+        if mode ~= 'owner' then
+          rev = bump(kl, sku)
+          if mode == 'forward' then
+            redis.call('XADD', KEYS[k5], '*', 'sku', sku, 'loc', where, 'delta', -d,
+              'id', it.id, 'ver', ver, 'rev', rev, 'src', it.src, 'owner', ARGV[b + 16])
+          end
+          if not frozen then mark(ARGV[b + 7], sku, rev) end
+        end
+        if frozen then code = -4 else code = 1 end
       end
-      if st and not route then
-        -- A value from before routes were stored: add this line's route, keep its units and version.
-        put(ko, o, line, st .. ' ' .. route_of(sku, where, mode, ARGV[b + 16], kl, KEYS[k5]))
-      end
-      audit(KEYS[tonumber(ARGV[b + 3])], id, src, 'orderLine', where, prev, new, delta, ver, rev, outcome, mode, frozen)
     end
-  elseif op == 'B' then
-    local kp = KEYS[tonumber(ARGV[b + 2])]
-    local cur = redis.call('HGET', kp, 'obsv:' .. where)
-    held = cur or ''
-    if (not cur) or vnum >= tonumber(cur) then
-      redis.call('HSET', kp, 'obs:' .. where, qty, 'obsv:' .. where, ver)
+  end
+  audit(KEYS[tonumber(ARGV[b + 3])], it.id, it.src, 'orderLine', where, prev, new, delta, ver, rev, outcome, mode, frozen)
+  return code, rev, prev, new, delta, held, removed
+end
+
+-- B: a mirror's own report, recorded in the pub hash (the newer or equal version wins), never applied.
+local function observation(it)
+  local kp = KEYS[tonumber(ARGV[it.b + 2])]
+  local cur = redis.call('HGET', kp, 'obsv:' .. it.where)
+  if (not cur) or it.vnum >= tonumber(cur) then
+    redis.call('HSET', kp, 'obs:' .. it.where, it.qty, 'obsv:' .. it.where, it.ver)
+  end
+  return -7, '', '', it.qty, '', cur or '', NONE
+end
+
+-- M: a platform id → SKU mapping (and SKU → id back); another id already holding the SKU is reported, never
+-- guessed.
+local function mapping(it)
+  local where, sku = it.where, it.sku
+  local km = KEYS[tonumber(ARGV[it.b + 2])]
+  local cur = redis.call('HMGET', km, where, 'v|' .. where, 'sku:' .. sku)
+  local code
+  if cur[2] and it.vnum < tonumber(cur[2]) then
+    code = -1
+  elseif cur[3] and cur[3] ~= where then
+    code = -8
+  elseif cur[1] == sku then
+    redis.call('HSET', km, 'v|' .. where, it.ver)
+    code = -2
+  else
+    if cur[1] and redis.call('HGET', km, 'sku:' .. cur[1]) == where then
+      redis.call('HDEL', km, 'sku:' .. cur[1])
     end
-    code, new = -7, qty
-  elseif op == 'M' then
-    local km = KEYS[tonumber(ARGV[b + 2])]
-    local cur = redis.call('HMGET', km, where, 'v|' .. where, 'sku:' .. sku)
-    prev, new, held = cur[1] or '', sku, cur[2] or ''
-    if cur[2] and vnum < tonumber(cur[2]) then
-      code = -1
-    elseif cur[3] and cur[3] ~= where then
-      code = -8
-    elseif cur[1] == sku then
-      redis.call('HSET', km, 'v|' .. where, ver)
-      code = -2
-    else
-      if cur[1] and redis.call('HGET', km, 'sku:' .. cur[1]) == where then
-        redis.call('HDEL', km, 'sku:' .. cur[1])
-      end
-      redis.call('HSET', km, where, sku, 'sku:' .. sku, where, 'v|' .. where, ver)
-      code = 1
-    end
+    redis.call('HSET', km, where, sku, 'sku:' .. sku, where, 'v|' .. where, it.ver)
+    code = 1
+  end
+  return code, '', cur[1] or '', sku, '', cur[2] or '', NONE
+end
+
+local KIND = { L = level, O = order_line, U = untracked_line, B = observation, M = mapping }
+
+-- The items, in order. One resolved through the SKU map is first checked against the map: -5 when the map no
+-- longer gives its SKU (nothing done; the caller looks it up again).
+for i = 1, n do
+  local it = item_at(i)
+  local code, rev, prev, new, delta, held, removed = 0, '', '', '', '', '', NONE
+  local map_index = tonumber(ARGV[it.b + 6])
+  local kind = KIND[it.op]
+  if map_index > 0 and redis.call('HGET', KEYS[map_index], ARGV[it.b + 10]) ~= it.sku then
+    code = -5
+  elseif kind then
+    code, rev, prev, new, delta, held, removed = kind(it)
   end
   out[#out + 1] = code
   out[#out + 1] = rev
