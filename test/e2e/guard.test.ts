@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import Redis from 'ioredis';
 import { REPO_ROOT, startN8n, type N8nInstance } from './harness';
 import { ShopifySimulator, shopifyOrder } from '../simulators';
+import { TEST_REDIS } from '../support';
 
 jest.setTimeout(240_000);
 
@@ -14,7 +15,7 @@ const SECRET = 'guard-e2e-secret';
 const PREFIX = `e2eguard${process.pid}`;
 let n8n: N8nInstance;
 let shopify: ShopifySimulator;
-const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+const redis = new Redis({ host: TEST_REDIS.host, port: TEST_REDIS.port, lazyConnect: true });
 
 beforeAll(async () => {
 	await redis.connect();
@@ -24,7 +25,7 @@ beforeAll(async () => {
 		extensions: [path.join(REPO_ROOT, 'dist')],
 		credentials: [
 			{ id: 'shopifyG', name: 'shopifyG', type: 'shopifyInventoryApi', data: { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_test', webhookSecret: SECRET } },
-			{ id: 'redisG', name: 'redisG', type: 'inventoryRedisApi', data: { host: '127.0.0.1', port: 6379, database: 0, keyPrefix: PREFIX } },
+			{ id: 'redisG', name: 'redisG', type: 'inventoryRedisApi', data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX } },
 		],
 		workflows: [
 			{

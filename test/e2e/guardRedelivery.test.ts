@@ -24,8 +24,6 @@ import { ledgerKeys } from '../../nodes/shared/keys';
 import { applyEvents, saveProfile } from '../../nodes/InventoryLedger/ledger';
 import {
 	INBOX_TRIGGER,
-	deleteByPrefix,
-	eventually,
 	groupState,
 	inboxTriggerNode,
 	noOp,
@@ -35,6 +33,7 @@ import {
 	wire,
 	workflow,
 } from './inboxSupport';
+import { deleteByPrefix, TEST_REDIS, waitFor } from '../support';
 
 jest.setTimeout(300_000);
 
@@ -112,7 +111,7 @@ const SKUS = ['HALF-A', 'HALF-B', 'FAIL-1', 'KILL-1'];
 
 beforeAll(async () => {
 	snapshot = snapshotDist();
-	redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+	redis = new Redis({ host: TEST_REDIS.host, port: TEST_REDIS.port, lazyConnect: true });
 	await redis.connect();
 	// Shopify web orders draw from the channel's sales location, a ledger-owned warehouse with STOCK of each SKU.
 	await saveProfile(redis, PREFIX, {
@@ -144,7 +143,7 @@ beforeAll(async () => {
 		activateVia: 'api',
 		credentials: [
 			{ id: 'shopifyR', name: 'shopifyR', type: 'shopifyInventoryApi', data: { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_r', webhookSecret: SECRET } },
-			{ id: 'redisR', name: 'redisR', type: 'inventoryRedisApi', data: { host: '127.0.0.1', port: 6379, database: 0, keyPrefix: PREFIX } },
+			{ id: 'redisR', name: 'redisR', type: 'inventoryRedisApi', data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX } },
 		],
 		workflows: workflows(),
 	});
@@ -170,7 +169,7 @@ async function sell(sku: string, quantity: number): Promise<void> {
 }
 
 async function drained(): Promise<void> {
-	await eventually(async () => await groupState(redis, `${PREFIX}:inbox`, 'inbox-trigger'), (s) => s.pending === 0 && s.lag === 0, 120_000, 'inbox drained');
+	await waitFor(async () => await groupState(redis, `${PREFIX}:inbox`, 'inbox-trigger'), (s) => s.pending === 0 && s.lag === 0, 120_000, 'inbox drained', 250);
 }
 
 /** Guard statuses (Deduplicate's New output) per SKU over the given executions. */
@@ -199,7 +198,7 @@ it('one half of a batch fails: the other half is re-run at once and applied; the
 it('the run fails after the claim: the entry comes back after Reclaim After and the sale is applied once', async () => {
 	const before = (await n8n.executions({ workflowId: PROCESSING })).length;
 	await sell('FAIL-1', 4);
-	await eventually(async () => await qty('FAIL-1'), (q) => q !== STOCK, 60_000, 'FAIL-1 applied');
+	await waitFor(async () => await qty('FAIL-1'), (q) => q !== STOCK, 60_000, 'FAIL-1 applied', 250);
 	await drained();
 	expect(await qty('FAIL-1')).toBe(STOCK - 4);
 	const runs = (await n8n.executions({ workflowId: PROCESSING, includeData: true })).slice(before);
@@ -211,14 +210,14 @@ it('n8n SIGKILLed right after the claim: the restarted n8n takes the entry over 
 	const before = (await n8n.executions({ workflowId: PROCESSING })).length;
 	await sell('KILL-1', 5);
 	const claimed = path.join(STATE_DIR, 'claimed');
-	await eventually(async () => fs.existsSync(claimed), (v) => v, 60_000, 'the run claimed KILL-1 and reached the gate');
+	await waitFor(async () => fs.existsSync(claimed), (v) => v, 60_000, 'the run claimed KILL-1 and reached the gate', 250);
 	// The run is inside the gate: claimed, not applied, not finished.
 	expect(await qty('KILL-1')).toBe(STOCK);
 	expect((await n8n.executions({ workflowId: PROCESSING })).length).toBe(before);
 	await n8n.kill();
 	fs.writeFileSync(path.join(STATE_DIR, 'killed'), '1');
 	await n8n.restart();
-	await eventually(async () => await qty('KILL-1'), (q) => q !== STOCK, 90_000, 'KILL-1 applied after the restart');
+	await waitFor(async () => await qty('KILL-1'), (q) => q !== STOCK, 90_000, 'KILL-1 applied after the restart', 250);
 	await drained();
 	expect(await qty('KILL-1')).toBe(STOCK - 5);
 	const after = (await n8n.executions({ workflowId: PROCESSING, includeData: true, status: 'success' })).filter((e) =>

@@ -11,6 +11,7 @@ import {
 	postRaw,
 	startN8n,
 } from './harness';
+import { TEST_REDIS } from '../support';
 
 const FLOOR_WF = 'benchFloorWf0001';
 const ACK_WF = 'benchAckWf000001';
@@ -242,7 +243,7 @@ describe('e2e harness in queue mode (main + 1 worker, Postgres, Redis/Bull)', ()
 		n8n = await startN8n({
 			extensions: [FLOOR_PACKAGE_DIR],
 			workflows: [floorWorkflow],
-			queue: { redisPort: 6379, redisDb: 11, workers: 1, postgresDb: PG_DB, workerConcurrency: 5 },
+			queue: { redisHost: TEST_REDIS.host, redisPort: TEST_REDIS.port, redisDb: 11, workers: 1, postgresDb: PG_DB, workerConcurrency: 5 },
 			activateVia: 'api',
 		});
 		// eslint-disable-next-line no-console
@@ -299,7 +300,7 @@ describe('e2e harness in queue mode (main + 1 worker, Postgres, Redis/Bull)', ()
 
 	it('stop() drops the database and deletes the Redis keys of the instance', async () => {
 		const prefix = n8n.redisPrefix!;
-		const redis = new Redis({ host: '127.0.0.1', port: 6379, db: 11 });
+		const redis = new Redis({ host: TEST_REDIS.host, port: TEST_REDIS.port, db: 11 });
 		try {
 			expect((await redis.keys(`${prefix}*`)).length).toBeGreaterThan(0);
 			await n8n.stop();

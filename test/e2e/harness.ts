@@ -90,9 +90,10 @@ import { ChildProcess, execFile, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { freePort } from '../support/redisServer';
+import { sleep } from '../support/wait';
 
 // ---------------------------------------------------------------------------------------------------------
 // Paths of the cached install (same layout as install-n8n.sh)
@@ -178,6 +179,8 @@ export interface Execution {
 }
 
 export interface QueueOptions {
+	/** Bull's Redis (the tests' Redis, test/support TEST_REDIS); host default 127.0.0.1. */
+	redisHost?: string;
 	redisPort: number;
 	redisDb: number;
 	workers: number;
@@ -303,7 +306,6 @@ export interface N8nInstance {
 // ---------------------------------------------------------------------------------------------------------
 // Small utilities
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** For Promise.race deadlines: an unref'd timer that does not keep the process (jest) alive. */
 const sleepUnref = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
@@ -320,26 +322,6 @@ function readFileSafe(file: string): string {
 	}
 }
 
-/** A free TCP port on 127.0.0.1 (ports handed out in this process are not handed out twice). */
-const handedOut = new Set<number>();
-export async function freePort(): Promise<number> {
-	for (let attempt = 0; attempt < 50; attempt++) {
-		const port = await new Promise<number>((resolve, reject) => {
-			const srv = net.createServer();
-			srv.unref();
-			srv.once('error', reject);
-			srv.listen(0, '127.0.0.1', () => {
-				const addr = srv.address() as net.AddressInfo;
-				srv.close(() => resolve(addr.port));
-			});
-		});
-		if (!handedOut.has(port)) {
-			handedOut.add(port);
-			return port;
-		}
-	}
-	throw new Error('freePort: no free port found');
-}
 
 function n8nId(): string {
 	// n8n's ids: 16 alphanumeric characters.
@@ -1246,7 +1228,7 @@ class Instance implements N8nInstance {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const Redis = require('ioredis') as typeof import('ioredis').default;
 		const redis = new Redis({
-			host: '127.0.0.1',
+			host: this.queue.redisHost ?? '127.0.0.1',
 			port: this.queue.redisPort,
 			db: this.queue.redisDb,
 			lazyConnect: true,
@@ -1398,7 +1380,7 @@ export async function startN8n(opts: StartOptions = {}): Promise<N8nInstance> {
 	if (queue) {
 		Object.assign(common, {
 			EXECUTIONS_MODE: 'queue',
-			QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+			QUEUE_BULL_REDIS_HOST: queue.redisHost ?? '127.0.0.1',
 			QUEUE_BULL_REDIS_PORT: String(queue.redisPort),
 			QUEUE_BULL_REDIS_DB: String(queue.redisDb),
 			QUEUE_BULL_PREFIX: `${redisPrefix}-bull`,

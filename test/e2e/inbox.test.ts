@@ -32,27 +32,24 @@ import {
 	wooOrder,
 	wooProduct,
 } from '../simulators';
-import { OwnRedis } from '../integration/guardHarness';
 import {
 	INBOX_TRIGGER,
 	WEBHOOK_TRIGGER,
 	canonical,
-	deleteByPrefix,
 	eventsByCorrelation,
-	eventually,
 	expectedEvents,
 	groupState,
 	inboxTriggerNode,
 	noOp,
 	plainNode,
 	pool,
-	sleep,
 	snapshotDist,
 	webhookTriggerNode,
 	wire,
 	workflow,
 	type Sent,
 } from './inboxSupport';
+import { deleteByPrefix, OwnRedis, sleep, TEST_REDIS, waitFor } from '../support';
 
 jest.setTimeout(300_000);
 
@@ -180,7 +177,7 @@ function workflows(): object[] {
 
 beforeAll(async () => {
 	snapshot = snapshotDist();
-	redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+	redis = new Redis({ host: TEST_REDIS.host, port: TEST_REDIS.port, lazyConnect: true });
 	await redis.connect();
 	own = await OwnRedis.start();
 	shopify = new ShopifySimulator({ webhookSecret: SHOPIFY_SECRET, accessToken: 'shpat_inbox' });
@@ -200,7 +197,7 @@ beforeAll(async () => {
 				data: { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_inbox', apiVersion: '2026-10', webhookSecret: SHOPIFY_SECRET },
 			},
 			{ id: 'wooCred', name: 'wooCred', type: 'wooCommerceInventoryApi', data: { siteUrl: woo.baseUrl, consumerKey: 'ck', consumerSecret: 'cs', webhookSecret: WOO_SECRET } },
-			{ id: 'redisMain', name: 'redisMain', type: 'inventoryRedisApi', data: { host: '127.0.0.1', port: 6379, database: 0, keyPrefix: PREFIX } },
+			{ id: 'redisMain', name: 'redisMain', type: 'inventoryRedisApi', data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX } },
 			{ id: 'redisOwn', name: 'redisOwn', type: 'inventoryRedisApi', data: { host: '127.0.0.1', port: own.port, database: 0, keyPrefix: PREFIX } },
 		],
 		workflows: workflows(),
@@ -237,7 +234,7 @@ async function successful(workflowId: string): Promise<Execution[]> {
 }
 
 async function drained(streamName: string, timeoutMs: number, client: Redis = redis): Promise<void> {
-	await eventually(async () => await groupState(client, stream(streamName), GROUP), (s) => s.pending === 0 && s.lag === 0, timeoutMs, `stream ${streamName} drained`);
+	await waitFor(async () => await groupState(client, stream(streamName), GROUP), (s) => s.pending === 0 && s.lag === 0, timeoutMs, `stream ${streamName} drained`, 250);
 }
 
 interface Planned {
@@ -325,11 +322,11 @@ describe('2,000 signed webhooks in inbox mode', () => {
 		expect(sampleSent.every((s) => s.status === 200)).toBe(true);
 
 		await drained('main', 180_000);
-		const directRuns = await eventually(
+		const directRuns = await waitFor(
 			async () => [...(await successful('directShop0001')), ...(await successful('directWoo00001'))],
 			(runs) => runs.length >= sample.length,
 			60_000,
-			'per-request runs',
+			'per-request runs', 250,
 		);
 		const direct = eventsByCorrelation(n8n, directRuns, WEBHOOK_TRIGGER);
 
@@ -353,11 +350,11 @@ describe('2,000 signed webhooks in inbox mode', () => {
 			expectedTotal += all.length;
 		}
 
-		const runs = await eventually(
+		const runs = await waitFor(
 			async () => await n8n.executions({ workflowId: 'inboxGuard0001', includeData: true }),
 			(list) => list.reduce((sum, e) => sum + (n8n.nodeOutput(e, INBOX_TRIGGER)[0]?.length ?? 0), 0) >= expectedTotal,
 			60_000,
-			'inbox runs saved',
+			'inbox runs saved', 250,
 		);
 		expect(runs.filter((r) => r.status !== 'success').map((r) => r.status)).toEqual([]);
 		const actual = eventsByCorrelation(n8n, runs, INBOX_TRIGGER);
@@ -395,7 +392,7 @@ describe('2,000 signed webhooks in inbox mode', () => {
 		expect(s.status).toBe(200);
 		expect(JSON.parse((await shopify.sendWebhook(url('inShop00000001'), 'orders/updated', body, { eventId: 'wrong-shape-2' })).body)).toEqual({ queued: true });
 		await drained('main', 30_000);
-		const runs = (await eventually(async () => await successful('inboxGuard0001'), (l) => l.length > before, 30_000, 'run')).slice(before);
+		const runs = (await waitFor(async () => await successful('inboxGuard0001'), (l) => l.length > before, 30_000, 'run', 250)).slice(before);
 		const invalid = runs.flatMap((r) => n8n.nodeOutput(r, INBOX_TRIGGER)[1] ?? []);
 		expect(invalid).toEqual([
 			expect.objectContaining({ reason: 'line_items is not an array', platform: 'shopify', topic: 'orders/updated', rawBody: body, correlationId: 'wrong-shape-1' }),
@@ -415,11 +412,11 @@ describe('failing runs', () => {
 		const skus = Array.from({ length: 6 }, (_, i) => `OUTAGE-${i}`);
 		const sent = await Promise.all(skus.map(async (sku) => await sendShopify('failIn00000001', 'orders/create', shopifyOrder({ lines: [{ sku, quantity: 1 }] }), `fail-${sku}`)));
 		expect(sent.map((s) => s.status)).toEqual(skus.map(() => 200));
-		await eventually(
+		await waitFor(
 			async () => await successful('failInbox00001'),
 			(list) => skus.every((sku) => list.some((e) => skusOf(e).includes(sku))),
 			60_000,
-			'processed after the outage',
+			'processed after the outage', 250,
 		);
 		await drained('fail', 30_000);
 		const all = await n8n.executions({ workflowId: 'failInbox00001', includeData: true });
@@ -442,7 +439,7 @@ describe('failing runs', () => {
 		expect(sent.map((s) => s.status)).toEqual(skus.map(() => 200));
 
 		const dlq = stream('dlq');
-		await eventually(async () => await redis.xlen(dlq), (n) => n >= 1, 60_000, 'dead letter');
+		await waitFor(async () => await redis.xlen(dlq), (n) => n >= 1, 60_000, 'dead letter', 250);
 		await drained('fail', 30_000);
 		await sleep(3_500); // one more Reclaim after: nothing else may follow
 		const letters = await redis.xrange(dlq, '-', '+');
@@ -480,18 +477,18 @@ describe('Redis outage (a Redis of the test\'s own)', () => {
 
 			await own.restart();
 			// As Shopify does: retry until it is accepted (the shared client reconnects within ~2 s).
-			const accepted = await eventually(
+			const accepted = await waitFor(
 				async () => await sendShopify('ownIn000000001', 'inventory_levels/update', level(6), 'own-6'),
 				(s) => s.status === 200,
 				30_000,
-				'accepted after Redis came back',
+				'accepted after Redis came back', 250,
 			);
 			expect(accepted.status).toBe(200);
-			const runs = await eventually(
+			const runs = await waitFor(
 				async () => await successful('ownInbox000001'),
 				(list) => list.some((e) => (n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).some((ev) => ev.correlationId === 'own-6')),
 				60_000,
-				'processed after the outage',
+				'processed after the outage', 250,
 			);
 			const seen = runs.flatMap((e) => (n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((ev) => ev.correlationId));
 			expect(seen).toEqual(expect.arrayContaining(['own-1', 'own-6']));
@@ -510,7 +507,7 @@ describe('n8n killed mid-batch', () => {
 			const r = await shopify.sendWebhook(url('killIn00000001'), 'orders/create', order, { eventId: `kill-${i}`, timeoutMs: 5_000 });
 			return { i, status: r.status, at: Date.now() };
 		});
-		await eventually(async () => await groupState(redis, stream('kill'), GROUP), (s) => s.pending >= 50, 30_000, 'batches in flight');
+		await waitFor(async () => await groupState(redis, stream('kill'), GROUP), (s) => s.pending >= 50, 30_000, 'batches in flight', 250);
 		await n8n.kill();
 		killedAt = Date.now();
 		const inFlightAtKill = await groupState(redis, stream('kill'), GROUP);
@@ -521,14 +518,14 @@ describe('n8n killed mid-batch', () => {
 
 		await n8n.restart();
 		await drained('kill', 120_000);
-		const runs = await eventually(
+		const runs = await waitFor(
 			async () => await successful('killInbox00001'),
 			(list) => {
 				const seen = new Set(list.flatMap((e) => (n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((ev) => String(ev.correlationId))));
 				return acknowledged.every((id) => seen.has(id));
 			},
 			60_000,
-			'every acknowledged webhook in a successful run',
+			'every acknowledged webhook in a successful run', 250,
 		);
 		const after = runs.filter((e) => Date.parse(e.startedAt) > killedAt);
 		expect(after.length).toBeGreaterThan(0); // reclaimed by the restarted n8n

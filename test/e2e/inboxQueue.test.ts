@@ -15,19 +15,17 @@ import { startN8n, type Execution, type N8nInstance } from './harness';
 import { ShopifySimulator, shopifyInventoryLevel, shopifyOrder } from '../simulators';
 import {
 	INBOX_TRIGGER,
-	deleteByPrefix,
-	eventually,
 	groupState,
 	inboxTriggerNode,
 	noOp,
 	plainNode,
 	pool,
-	sleep,
 	snapshotDist,
 	webhookTriggerNode,
 	wire,
 	workflow,
 } from './inboxSupport';
+import { deleteByPrefix, sleep, TEST_REDIS, waitFor } from '../support';
 
 jest.setTimeout(300_000);
 
@@ -43,7 +41,7 @@ let snapshot: ReturnType<typeof snapshotDist>;
 
 beforeAll(async () => {
 	snapshot = snapshotDist();
-	redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+	redis = new Redis({ host: TEST_REDIS.host, port: TEST_REDIS.port, lazyConnect: true });
 	await redis.connect();
 	shopify = new ShopifySimulator({ webhookSecret: SECRET });
 	await shopify.start();
@@ -60,10 +58,10 @@ beforeAll(async () => {
 			...(process.env.INBOX_E2E_LOG ? { N8N_LOG_LEVEL: 'debug' } : {}),
 		},
 		...(process.env.INBOX_E2E_LOG ? { logFile: process.env.INBOX_E2E_LOG } : {}),
-		queue: { redisPort: 6379, redisDb: 12, workers: 1, postgresDb: `invsync_e2e_inbox_${process.pid}`, workerConcurrency: 5 },
+		queue: { redisHost: TEST_REDIS.host, redisPort: TEST_REDIS.port, redisDb: 12, workers: 1, postgresDb: `invsync_e2e_inbox_${process.pid}`, workerConcurrency: 5 },
 		credentials: [
 			{ id: 'shopQ', name: 'shopQ', type: 'shopifyInventoryApi', data: { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'x', webhookSecret: SECRET } },
-			{ id: 'redisQ', name: 'redisQ', type: 'inventoryRedisApi', data: { host: '127.0.0.1', port: 6379, database: 0, keyPrefix: PREFIX } },
+			{ id: 'redisQ', name: 'redisQ', type: 'inventoryRedisApi', data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX } },
 		],
 		workflows: [
 			workflow('queueIn0000001', [webhookTriggerNode({ platform: 'shopify', webhookId: 'queue-in', delivery: 'inbox', stream: 'queue', platformCredential: 'shopQ', redisCredential: 'redisQ' })], {}),
@@ -100,12 +98,12 @@ it('runs execute on the worker; main acknowledges each batch when the worker fin
 		return await shopify.sendWebhook(url(), i % 2 ? 'orders/create' : 'inventory_levels/update', payload, { eventId: `q-${i}` });
 	});
 	expect(sent.filter((s) => s.status !== 200)).toEqual([]);
-	await eventually(async () => await groupState(redis, STREAM, GROUP), (s) => s.pending === 0 && s.lag === 0, 120_000, 'acknowledged');
-	const runs = await eventually(
+	await waitFor(async () => await groupState(redis, STREAM, GROUP), (s) => s.pending === 0 && s.lag === 0, 120_000, 'acknowledged', 250);
+	const runs = await waitFor(
 		async () => await n8n.executions({ workflowId: 'queueInbox0001', includeData: true }),
 		(list) => new Set(list.filter((e) => e.status === 'success').flatMap(correlations)).size >= 120,
 		60_000,
-		'runs saved',
+		'runs saved', 250,
 	);
 	expect(runs.map((r) => r.status).filter((s) => s !== 'success')).toEqual([]);
 	expect(runs.length).toBeLessThan(120);
@@ -118,8 +116,8 @@ it('a run that fails on the worker is not acknowledged: the poison entry ends in
 	const skus = ['A', 'B', 'POISON', 'C', 'D', 'E'];
 	const sent = await Promise.all(skus.map(async (sku) => await shopify.sendWebhook(url(), 'orders/create', shopifyOrder({ lines: [{ sku, quantity: 1 }] }), { eventId: `qp-${sku}` })));
 	expect(sent.map((s) => s.status)).toEqual(skus.map(() => 200));
-	await eventually(async () => await redis.xlen(`${PREFIX}:dlq`), (n) => n >= 1, 90_000, 'dead letter');
-	await eventually(async () => await groupState(redis, STREAM, GROUP), (s) => s.pending === 0 && s.lag === 0, 30_000, 'nothing pending');
+	await waitFor(async () => await redis.xlen(`${PREFIX}:dlq`), (n) => n >= 1, 90_000, 'dead letter', 250);
+	await waitFor(async () => await groupState(redis, STREAM, GROUP), (s) => s.pending === 0 && s.lag === 0, 30_000, 'nothing pending', 250);
 	await sleep(8_500);
 	const letters = await redis.xrange(`${PREFIX}:dlq`, '-', '+');
 	expect(letters).toHaveLength(1);

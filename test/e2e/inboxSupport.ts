@@ -169,25 +169,3 @@ export async function groupState(redis: Redis, stream: string, group: string): P
 	}
 	return { pending: -1, lag: -1 };
 }
-
-export const sleep = async (ms: number) => await new Promise((r) => setTimeout(r, ms));
-
-export async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const v = await read();
-		if (done(v)) return v;
-		if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs} ms (last: ${JSON.stringify(v)?.slice(0, 300)})`);
-		await sleep(250);
-	}
-}
-
-/** Deletes every key under `<prefix>:` (SCAN, never FLUSHALL). */
-export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
-	let cursor = '0';
-	do {
-		const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-		cursor = next;
-		if (keys.length) await redis.unlink(...keys);
-	} while (cursor !== '0');
-}

@@ -11,6 +11,7 @@ import { REPO_ROOT, startN8n, type N8nInstance } from './harness';
 import { ShopifySimulator, WooCommerceSimulator, shopifyInventoryItem, shopifyInventoryLevel, shopifyOrder, wooOrder } from '../simulators';
 import { ledgerKeys } from '../../nodes/shared/keys';
 import { applyEvents, saveProfile } from '../../nodes/InventoryLedger/ledger';
+import { TEST_REDIS } from '../support';
 
 jest.setTimeout(300_000);
 
@@ -23,7 +24,7 @@ const WH = 'ledger:wh';
 let n8n: N8nInstance;
 let shopify: ShopifySimulator;
 let woo: WooCommerceSimulator;
-const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+const redis = new Redis({ host: TEST_REDIS.host, port: TEST_REDIS.port, lazyConnect: true });
 
 function pipeline(id: string, platform: 'shopify' | 'woocommerce', webhookId: string) {
 	const credentialType = platform === 'shopify' ? 'shopifyInventoryApi' : 'wooCommerceInventoryApi';
@@ -92,7 +93,7 @@ beforeAll(async () => {
 		credentials: [
 			{ id: 'shopifyL', name: 'shopifyL', type: 'shopifyInventoryApi', data: { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_l', webhookSecret: SHOPIFY_SECRET } },
 			{ id: 'wooL', name: 'wooL', type: 'wooCommerceInventoryApi', data: { siteUrl: woo.baseUrl, consumerKey: 'ck_l', consumerSecret: 'cs_l', webhookSecret: WOO_SECRET } },
-			{ id: 'redisL', name: 'redisL', type: 'inventoryRedisApi', data: { host: '127.0.0.1', port: 6379, database: 0, keyPrefix: PREFIX } },
+			{ id: 'redisL', name: 'redisL', type: 'inventoryRedisApi', data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX } },
 		],
 		workflows: [pipeline('ledgerShopify01', 'shopify', 'ledger-shopify'), pipeline('ledgerWoo000001', 'woocommerce', 'ledger-woo')],
 	});

@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import * as path from 'node:path';
 import { REPO_ROOT, postRaw, startN8n, type Execution, type N8nInstance } from './harness';
+import { waitFor } from '../support/wait';
 import {
 	ShopifySimulator,
 	WooCommerceSimulator,
@@ -131,19 +132,8 @@ async function expectNoRun(workflowId: string, before: number): Promise<void> {
 	expect(await count(workflowId)).toBe(before);
 }
 
-/**
- * n8n stores a webhook before it runs the node's checkExists/create, so "the URL answers" comes a little
- * before the platform subscription exists: wait for what the simulator holds instead.
- */
-async function eventually<T>(read: () => T, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	let value = read();
-	while (!done(value) && Date.now() < deadline) {
-		await new Promise((r) => setTimeout(r, 100));
-		value = read();
-	}
-	return value;
-}
+// n8n stores a webhook before it runs the node's checkExists/create, so "the URL answers" comes a little
+// before the platform subscription exists: wait for what the simulator holds instead (waitFor).
 
 const strip = (e: any) => ({ id: e.id, version: e.version, quantity: e.quantity, locationId: e.locationId });
 
@@ -320,7 +310,7 @@ describe('subscriptions on activation', () => {
 		const uri = n8n.webhookUrl('shopify-subs', 'webhook');
 		expect(shopify.subscriptions.filter((s) => s.uri === uri)).toHaveLength(0);
 		await n8n.activate('shopifySubs001');
-		const created = await eventually(() => shopify.subscriptions.filter((s) => s.uri === uri), (l) => l.length >= 7);
+		const created = await waitFor(() => shopify.subscriptions.filter((s) => s.uri === uri), (l) => l.length >= 7);
 		expect(created.map((s) => s.restTopic).sort()).toEqual(
 			['inventory_items/update', 'inventory_levels/update', 'orders/cancelled', 'orders/create', 'orders/updated', 'products/update', 'refunds/create'],
 		);
@@ -330,13 +320,13 @@ describe('subscriptions on activation', () => {
 		await nextRun('shopifySubs001', before);
 
 		await n8n.deactivate('shopifySubs001');
-		expect(await eventually(() => shopify.subscriptions.filter((s) => s.uri === uri), (l) => l.length === 0)).toHaveLength(0);
+		expect(await waitFor(() => shopify.subscriptions.filter((s) => s.uri === uri), (l) => l.length === 0)).toHaveLength(0);
 	});
 
 	it('WooCommerce: activation creates the webhooks (answering the ping), deactivation deletes them', async () => {
 		const uri = n8n.webhookUrl('woo-subs', 'webhook');
 		await n8n.activate('wooSubs0000001');
-		const hooks = await eventually(() => [...woo.webhooks.values()].filter((w) => w.deliveryUrl === uri), (l) => l.length >= 3);
+		const hooks = await waitFor(() => [...woo.webhooks.values()].filter((w) => w.deliveryUrl === uri), (l) => l.length >= 3);
 		expect(hooks.map((w) => w.topic).sort()).toEqual(['order.created', 'order.updated', 'product.updated']);
 		expect(hooks.every((w) => w.status === 'active' && w.secret === WOO_SECRET)).toBe(true);
 		const pings = woo.log.filter((e: any) => e.op === 'ping' || /ping/i.test(String(e.name ?? '')));
@@ -349,7 +339,7 @@ describe('subscriptions on activation', () => {
 		await nextRun('wooSubs0000001', before);
 
 		await n8n.deactivate('wooSubs0000001');
-		expect(await eventually(() => [...woo.webhooks.values()].filter((w) => w.deliveryUrl === uri), (l) => l.length === 0)).toHaveLength(0);
+		expect(await waitFor(() => [...woo.webhooks.values()].filter((w) => w.deliveryUrl === uri), (l) => l.length === 0)).toHaveLength(0);
 	});
 });
 

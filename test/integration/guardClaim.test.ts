@@ -6,16 +6,14 @@ import { guardKey } from '../../nodes/InventoryGuard/guard';
 import { claimKeys, commitKeys, releaseKeys } from '../../nodes/InventoryGuard/redisGuard';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import {
-	client,
 	credential,
-	deleteByPrefix,
 	guardContext,
 	routeOf,
-	uniquePrefix,
 } from './guardHarness';
 import { concurrentClaims, nodeDedupeFlow } from './guardSuite';
+import { deleteByPrefix, testClient, uniquePrefix } from '../support';
 
-// Deduplicate / Commit / Release against the local Redis (127.0.0.1:6379), under a key prefix of this file.
+// Deduplicate / Commit / Release against the test Redis (test/support), under a key prefix of this file.
 jest.setTimeout(120_000);
 
 const prefix = uniquePrefix('claim');
@@ -23,7 +21,7 @@ const cred = credential({ keyPrefix: prefix });
 let admin: Redis;
 
 beforeAll(() => {
-	admin = client();
+	admin = testClient();
 });
 afterEach(async () => {
 	await deleteByPrefix(admin, prefix);
@@ -79,7 +77,7 @@ describe('node flow', () => {
 	});
 
 	it('a large batch (2,500 items) is handled in chunks with the same answers', async () => {
-		const redis = client();
+		const redis = testClient();
 		try {
 			const keys = Array.from({ length: 2_500 }, (_, i) => guardKey(prefix, `big-${i % 2_000}`));
 			const replies = await claimKeys(redis, keys, 60_000, 'o/1');

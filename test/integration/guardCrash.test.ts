@@ -5,13 +5,10 @@ import type { IDataObject } from 'n8n-workflow';
 import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import {
-	client,
 	credential,
-	deleteByPrefix,
 	guardContext,
-	sleep,
-	uniquePrefix,
 } from './guardHarness';
+import { deleteByPrefix, sleep, testClient, uniquePrefix } from '../support';
 
 // A run that dies between claim and commit: its claim expires and the event can be processed again.
 // The dying run is a real child process killed with SIGKILL. Short TTLs.
@@ -23,7 +20,7 @@ const ROOT = join(__dirname, '../..');
 let admin: Redis;
 
 beforeAll(() => {
-	admin = client();
+	admin = testClient();
 });
 afterAll(async () => {
 	await deleteByPrefix(admin, prefix);

@@ -1,10 +1,11 @@
 import type Redis from 'ioredis';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import { GuardCode } from '../../nodes/InventoryGuard/codes';
-import { client, credential, deleteByPrefix, uniquePrefix } from './guardHarness';
+import { credential } from './guardHarness';
 import { fencingAfterExpiry, lockedCounter, nodeLockFlow, wrongTokenChecks } from './guardSuite';
+import { deleteByPrefix, testClient, uniquePrefix } from '../support';
 
-// Lock / Unlock / Extend against the local Redis (127.0.0.1:6379), under a key prefix of this file.
+// Lock / Unlock / Extend against the test Redis (test/support), under a key prefix of this file.
 jest.setTimeout(120_000);
 
 const prefix = uniquePrefix('lock');
@@ -12,7 +13,7 @@ const cred = credential({ keyPrefix: prefix });
 let admin: Redis;
 
 beforeAll(() => {
-	admin = client();
+	admin = testClient();
 });
 afterEach(async () => {
 	await deleteByPrefix(admin, prefix);

@@ -3,8 +3,9 @@ import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { closeAllRedis, credentialFromData, getRedis } from '../../nodes/shared/redis';
-import { OwnRedis, credential, freePort, guardContext, sleep, uniquePrefix } from './guardHarness';
+import { credential, guardContext } from './guardHarness';
 import { errorsOf } from './guardSuite';
+import { freePort, OwnRedis, sleep, uniquePrefix } from '../support';
 
 // A Redis of this test's own (password set) is killed mid-run and started again on the same port: the node
 // fails with a clear error naming host:port (never the password) during the outage, and works again after,

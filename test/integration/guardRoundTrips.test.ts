@@ -2,7 +2,8 @@ import type { IDataObject } from 'n8n-workflow';
 import Redis from 'ioredis';
 import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { closeAllRedis, credentialFromData, getRedis } from '../../nodes/shared/redis';
-import { OwnRedis, credential, guardContext, sleep, uniquePrefix } from './guardHarness';
+import { credential, guardContext } from './guardHarness';
+import { OwnRedis, sleep, uniquePrefix } from '../support';
 
 // Cost per execution, on a Redis of this test's own (so nothing else moves its counters): the commands Redis
 // ran (INFO commandstats deltas) and the round trips the client made (writes to its socket).

@@ -10,10 +10,11 @@ import {
 	releaseLocks,
 } from '../../nodes/InventoryGuard/redisGuard';
 import { credentialFromData, redisOptions } from '../../nodes/shared/redis';
-import { guardContext, routeOf, shuffle, sleep } from './guardHarness';
+import { guardContext, routeOf, shuffle } from './guardHarness';
+import { sleep } from '../support';
 
 /**
- * The Guard's correctness checks, written once and run against the local Redis (guardClaim / guardLock) and
+ * The Guard's correctness checks, written once and run against the test Redis (guardClaim / guardLock) and
  * again against a TLS + ACL Redis of the test's own (guardTls). Every check uses real connections.
  */
 

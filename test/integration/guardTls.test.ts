@@ -11,7 +11,7 @@ import type {
 import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { closeAllRedis, testRedisCredential } from '../../nodes/shared/redis';
 import { GuardCode } from '../../nodes/InventoryGuard/codes';
-import { OwnRedis, guardContext, sleep, uniquePrefix } from './guardHarness';
+import { guardContext } from './guardHarness';
 import {
 	concurrentClaims,
 	connectionFor,
@@ -22,6 +22,7 @@ import {
 	nodeLockFlow,
 	wrongTokenChecks,
 } from './guardSuite';
+import { OwnRedis, sleep, uniquePrefix } from '../support';
 
 // The Guard suite once more, against a Redis of this test's own that speaks only TLS (a self-signed
 // certificate made here with openssl) and an ACL user limited to this file's key prefix. Then the two

@@ -1,21 +1,19 @@
 import type Redis from 'ioredis';
 import { readInboxHealth } from '../../nodes/InventoryInboxTrigger/health';
 import { closeAllRedis } from '../../nodes/shared/redis';
-import { client, deleteByPrefix } from './guardHarness';
 import {
 	fill,
 	groupInfo,
+	isReading,
 	levelDelivery,
 	makeConsumer,
 	pendingCount,
 	range,
-	sleep,
-	uniquePrefix,
-	waitFor,
 	type TestConsumer,
 } from './inboxHarness';
+import { deleteByPrefix, sleep, testClient, uniquePrefix, waitFor } from '../support';
 
-// The Inbox Trigger's consumer against the local Redis (127.0.0.1:6379): batching, acknowledgement on success,
+// The Inbox Trigger's consumer against the test Redis (test/support): batching, acknowledgement on success,
 // pending on failure, parallel runs, clean close, a vanished group, manual peeks, health figures.
 jest.setTimeout(60_000);
 
@@ -30,7 +28,7 @@ function consumer(options: Omit<Parameters<typeof makeConsumer>[0], 'prefix'>): 
 }
 
 beforeAll(() => {
-	admin = client();
+	admin = testClient();
 });
 beforeEach(() => {
 	prefix = uniquePrefix('consumer');
@@ -59,7 +57,8 @@ describe('batches', () => {
 	it('entries trickling in are gathered for at most Max wait after the first one, then the run starts', async () => {
 		const c = consumer({ settings: { batchSize: 500, maxWaitMs: 300 } });
 		c.consumer.start();
-		await sleep(300); // the group exists and the loop blocks
+		// The group exists and the loop blocks in its first XREADGROUP.
+		await waitFor(() => isReading(admin, c.keys.stream, c.settings.group), (v) => v, 5_000, 'reading');
 		const sentAt = Date.now();
 		for (const n of range(1, 10)) {
 			await fill(admin, c.keys.stream, [n]);
@@ -78,7 +77,6 @@ describe('batches', () => {
 		await fill(admin, c.keys.stream, range(1, 8));
 		c.consumer.start();
 		await waitFor(() => c.runs.length, (n) => n >= 3, 10_000, 'the batch and its halves ran');
-		await sleep(300);
 		// The batch and its two halves failed: an outage, not a poison entry. Nothing acknowledged.
 		expect(c.runs.map((r) => r.items.length)).toEqual([8, 4, 4]);
 		expect(await pendingCount(admin, c.keys.stream, c.settings.group)).toBe(8);
@@ -89,6 +87,8 @@ describe('batches', () => {
 		await waitFor(() => c.consumer.snapshot().acknowledged, (n) => n >= 3, 10_000, 'the new entries acknowledged');
 		expect(await pendingCount(admin, c.keys.stream, c.settings.group)).toBe(8);
 		expect(c.consumer.snapshot()).toMatchObject({ failedRuns: 3, acknowledged: 3 });
+		// Nothing ran between the three failed runs and the new entries' run (which came after all of them).
+		expect(c.runs.map((r) => r.items.length)).toEqual([8, 4, 4, 3]);
 	});
 
 	it('a malformed entry (an array topic header) beside valid ones: one run, the valid events on Events, it on Invalid, all acknowledged', async () => {
@@ -118,13 +118,16 @@ describe('close and restarts', () => {
 	it('close() returns at once while the loop blocks in XREADGROUP (its own connection), and can be called twice', async () => {
 		const c = consumer({ settings: { blockMs: 10_000 } });
 		c.consumer.start();
-		await sleep(400);
+		await waitFor(() => isReading(admin, c.keys.stream, c.settings.group), (v) => v, 5_000, 'blocking in XREADGROUP');
 		const t0 = Date.now();
 		await c.consumer.close();
 		expect(Date.now() - t0).toBeLessThan(500);
 		await c.consumer.close();
-		// The shared client still works (only the blocking connection was closed).
-		await fill(admin, c.keys.stream, [1]);
+		// The package's shared client still works (only the blocking connection was closed).
+		const shared = await c.shared();
+		expect(shared.status).toBe('ready');
+		await fill(shared, c.keys.stream, [1]);
+		expect(await admin.xlen(c.keys.stream)).toBe(1);
 	});
 
 	it('a run still in flight at close keeps its entries pending for the next start; a new consumer reclaims them', async () => {
@@ -149,7 +152,8 @@ describe('close and restarts', () => {
 		await fill(admin, c.keys.stream, [1]);
 		await waitFor(() => c.processed().length, (n) => n === 1, 5_000, 'first');
 		await admin.del(c.keys.stream);
-		await sleep(300);
+		// Redis ends the blocked XREADGROUP with NOGROUP; the consumer says so and creates the group again.
+		await waitFor(() => c.logs.some((l) => /is missing; creating it again/.test(l)), (v) => v, 5_000, 'the missing group noticed');
 		await fill(admin, c.keys.stream, [2]);
 		await waitFor(() => c.processed().length, (n) => n === 2, 10_000, 'after the group was recreated');
 		expect(c.logs.some((l) => /consumer group 'inbox-trigger' is missing; creating it again/.test(l))).toBe(true);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import { inboxSettings, type InboxSettings, type RunOutcome } from '../../nodes/InventoryInboxTrigger/batching';
 import { InboxConsumer, type BatchItems, type ConsumerLogger } from '../../nodes/InventoryInboxTrigger/consumer';
@@ -6,17 +5,13 @@ import type { Delivery } from '../../nodes/shared/events';
 import { appendToInbox } from '../../nodes/shared/inbox';
 import { inboxKey, key } from '../../nodes/shared/keys';
 import { credentialFromData, describeRedisError, getRedis } from '../../nodes/shared/redis';
-import { LOCAL } from './guardHarness';
+import { TEST_REDIS, sleep } from '../support';
 
 /**
  * Test tools for the Inbox Trigger's consumer against a real Redis: entries written exactly as the Webhook
  * Trigger writes them (shared/inbox.ts), a consumer on the package's shared client, and a `run` that plays the
  * workflow: it records every batch and succeeds or fails by what the batch holds (a poison item fails it).
  */
-
-export function uniquePrefix(name: string): string {
-	return `t-inbox-${name}-${randomBytes(4).toString('hex')}`;
-}
 
 /** A Shopify inventory_levels/update whose single event carries `n` as its inventory item id. */
 export function levelDelivery(n: number, receivedAt = new Date().toISOString()): Delivery {
@@ -47,18 +42,6 @@ export async function fill(redis: Redis, stream: string, numbers: number[]): Pro
 	return ids;
 }
 
-export const sleep = async (ms: number) => await new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor<T>(read: () => Promise<T> | T, done: (v: T) => boolean, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await read();
-		if (done(value)) return value;
-		if (Date.now() > deadline) throw new Error(`waitFor(${what}): not reached in ${timeoutMs} ms; last value ${JSON.stringify(value)?.slice(0, 400)}`);
-		await sleep(25);
-	}
-}
-
 export interface RecordedRun {
 	items: number[];
 	invalid: number;
@@ -77,6 +60,8 @@ export interface TestConsumer {
 	processed(): number[];
 	/** Most runs that were in flight at the same time. */
 	maxConcurrent(): number;
+	/** The package's shared client of this consumer's credential (getRedis), the one the consumer uses. */
+	shared(): Promise<Redis>;
 }
 
 export function makeConsumer(options: {
@@ -93,7 +78,7 @@ export function makeConsumer(options: {
 	hang?: boolean;
 	consumerName?: string;
 }): TestConsumer {
-	const cred = credentialFromData({ host: LOCAL.host, port: options.port ?? LOCAL.port, database: 0, keyPrefix: options.prefix });
+	const cred = credentialFromData({ host: TEST_REDIS.host, port: options.port ?? TEST_REDIS.port, database: 0, keyPrefix: options.prefix });
 	const settings = inboxSettings({ blockMs: 200, ...options.settings });
 	const keys = { stream: inboxKey(options.prefix, settings.stream), dlq: key(options.prefix, 'dlq') };
 	const runs: RecordedRun[] = [];
@@ -138,6 +123,7 @@ export function makeConsumer(options: {
 		settings,
 		processed: () => runs.filter((r) => r.ok).flatMap((r) => r.items),
 		maxConcurrent: () => maxInFlight,
+		shared: async () => await getRedis(cred),
 	};
 }
 
@@ -160,6 +146,18 @@ export async function groupInfo(redis: Redis, stream: string, group: string): Pr
 		if (g.name === group) return g;
 	}
 	return undefined;
+}
+
+/**
+ * True once the group exists and at least `readers` inbox connections are blocked in XREADGROUP (CLIENT LIST:
+ * the consumer's own connection, named 'n8n-nodes-inventory-sync:inbox'). Redis 7.0 registers a consumer only
+ * when a read returns something, so XINFO CONSUMERS cannot say it.
+ */
+export async function isReading(redis: Redis, stream: string, group: string, readers = 1): Promise<boolean> {
+	if (!(await groupInfo(redis, stream, group).catch(() => undefined))) return false;
+	const clients = String(await redis.client('LIST')).split('\n');
+	const blocked = clients.filter((c) => /\bname=n8n-nodes-inventory-sync:inbox\b/.test(c) && /\bcmd=xreadgroup\b/.test(c) && /\bflags=\S*b/.test(c));
+	return blocked.length >= readers;
 }
 
 export function range(from: number, count: number): number[] {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { closeAllRedis } from '../../nodes/shared/redis';
-import { OwnRedis } from './guardHarness';
-import { fill, makeConsumer, range, sleep, uniquePrefix, waitFor, type TestConsumer } from './inboxHarness';
+import { fill, makeConsumer, range, type TestConsumer } from './inboxHarness';
+import { OwnRedis, sleep, uniquePrefix, waitFor } from '../support';
 
 // A Redis of the test's own, killed under a running consumer and started again — with AOF and fsync on every
 // write, as the README asks of production: the loop keeps retrying and goes on where it was. (A Redis restarted
@@ -39,7 +39,8 @@ it('Redis killed and back: the consumer logs the outage once, retries with backo
 	await waitFor(async () => Number(((await admin.xpending(c!.keys.stream, c!.settings.group)) as [number])[0]), (n) => n === 0, 5_000, 'acknowledged');
 
 	await server.kill();
-	await sleep(2_000);
+	await waitFor(() => c!.consumer.snapshot().redisConnected, (v) => !v, 5_000, 'the outage noticed');
+	await sleep(1_000); // a second of retries (100 ms doubling): still one warning for the outage
 	expect(c.consumer.snapshot().redisConnected).toBe(false);
 	const warnings = c.logs.filter((l) => l.startsWith('warn') && /retrying with backoff/.test(l));
 	expect(warnings).toHaveLength(1);

@@ -1,9 +1,9 @@
 import type Redis from 'ioredis';
 import { closeAllRedis } from '../../nodes/shared/redis';
-import { client, deleteByPrefix } from './guardHarness';
-import { fill, makeConsumer, pendingCount, range, sleep, uniquePrefix, waitFor, type TestConsumer } from './inboxHarness';
+import { fill, isReading, makeConsumer, pendingCount, range, type TestConsumer } from './inboxHarness';
+import { deleteByPrefix, sleep, testClient, uniquePrefix, waitFor } from '../support';
 
-// Reclaim and dead letters against the local Redis: entries of failed runs come back after Reclaim after;
+// Reclaim and dead letters against the test Redis: entries of failed runs come back after Reclaim after;
 // a poison entry is isolated by halving, dead-lettered alone after Max deliveries, its neighbours processed.
 jest.setTimeout(90_000);
 
@@ -28,7 +28,7 @@ async function deadLetters(redis: Redis, key: string): Promise<Array<Record<stri
 }
 
 beforeAll(() => {
-	admin = client();
+	admin = testClient();
 });
 beforeEach(() => {
 	prefix = uniquePrefix('reclaim');
@@ -80,9 +80,13 @@ it('one poison entry among 40: halved until it stands alone, dead-lettered alone
 	const ids = await fill(admin, c.keys.stream, range(1, 40));
 	c.consumer.start();
 	await waitFor(() => admin.xlen(c.keys.dlq), (n) => n >= 1, 20_000, 'dead letter');
-	await sleep(700); // nothing else may follow it
+	// Nothing else may follow it: a valid marker entry after it runs, and then nothing but the marker has.
+	const MARKER = 1_000;
+	await fill(admin, c.keys.stream, [MARKER]);
+	await waitFor(() => c.processed().includes(MARKER), (v) => v, 10_000, 'the marker processed');
+	expect(c.runs.filter((r) => r.items.includes(MARKER))).toEqual([expect.objectContaining({ items: [MARKER], ok: true })]);
 
-	const processed = c.processed().sort((a, b) => a - b);
+	const processed = c.processed().filter((n) => n !== MARKER).sort((a, b) => a - b);
 	expect(processed).toEqual(range(1, 40).filter((n) => n !== POISON));
 	const letters = await deadLetters(admin, c.keys.dlq);
 	expect(letters).toHaveLength(1);
@@ -113,8 +117,11 @@ it('two poison entries in different halves: the batch waits one Reclaim after, t
 	await fill(admin, c.keys.stream, range(1, 64));
 	c.consumer.start();
 	await waitFor(() => admin.xlen(c.keys.dlq), (n) => n >= 2, 20_000, 'two dead letters');
-	await sleep(700);
-	expect(c.processed().sort((a, b) => a - b)).toEqual(range(1, 64).filter((n) => !poison.has(n)));
+	const MARKER = 1_000;
+	await fill(admin, c.keys.stream, [MARKER]);
+	await waitFor(() => c.processed().includes(MARKER), (v) => v, 10_000, 'the marker processed');
+	expect(c.runs.filter((r) => r.items.includes(MARKER))).toEqual([expect.objectContaining({ items: [MARKER], ok: true })]);
+	expect(c.processed().filter((n) => n !== MARKER).sort((a, b) => a - b)).toEqual(range(1, 64).filter((n) => !poison.has(n)));
 	const letters = await deadLetters(admin, c.keys.dlq);
 	expect(letters.map((l) => JSON.parse(l.body).inventory_item_id).sort((a: number, b: number) => a - b)).toEqual([5, 40]);
 	expect(await pendingCount(admin, c.keys.stream, c.settings.group)).toBe(0);
@@ -125,11 +132,14 @@ it('a run longer than Reclaim after is kept alive: no consumer takes its entries
 	const b = consumer({ settings: { reclaimAfterMs: 300 }, runMs: 1_500, consumerName: 'b' });
 	a.consumer.start();
 	b.consumer.start();
-	await sleep(300);
+	await waitFor(() => isReading(admin, a.keys.stream, a.settings.group, 2), (v) => v, 5_000, 'both reading');
 	await fill(admin, a.keys.stream, range(1, 5));
 	await waitFor(() => a.processed().length + b.processed().length, (n) => n >= 5, 10_000, 'processed');
-	await sleep(1_000);
-	expect([...a.processed(), ...b.processed()].sort((x, y) => x - y)).toEqual(range(1, 5)); // once each
+	// A marker after them: once its run (as slow as theirs) has ended, a second run of theirs would have too.
+	const MARKER = 1_000;
+	await fill(admin, a.keys.stream, [MARKER]);
+	await waitFor(() => [...a.processed(), ...b.processed()].includes(MARKER), (v) => v, 10_000, 'the marker processed');
+	expect([...a.processed(), ...b.processed()].filter((n) => n !== MARKER).sort((x, y) => x - y)).toEqual(range(1, 5)); // once each
 	expect(a.consumer.snapshot().reclaimed + b.consumer.snapshot().reclaimed).toBe(0);
 	await waitFor(() => pendingCount(admin, a.keys.stream, a.settings.group), (n) => n === 0, 5_000, 'acknowledged');
 });
@@ -170,7 +180,7 @@ it('a run whose end never comes (n8n lost it) stops holding its slot after Recla
 	};
 	await fill(admin, c.keys.stream, range(1, 3));
 	c.consumer.start();
-	await sleep(200);
+	await waitFor(() => c.consumer.snapshot().runs, (n) => n >= 1, 5_000, 'the first run started');
 	await fill(admin, c.keys.stream, range(10, 3));
 	// With one slot, the next batch could only start because the stuck run gave its slot up.
 	await waitFor(() => c.processed(), (p) => p.length >= 3, 5_000, 'next batch processed');

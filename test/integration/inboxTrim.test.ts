@@ -3,8 +3,8 @@ import type Redis from 'ioredis';
 import { loadScripts } from '../../nodes/shared/scripts';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import '../../nodes/InventoryInboxTrigger/consumer'; // the script's command typing
-import { client, deleteByPrefix } from './guardHarness';
-import { fill, groupInfo, makeConsumer, pendingCount, range, sleep, uniquePrefix, waitFor, type TestConsumer } from './inboxHarness';
+import { fill, groupInfo, makeConsumer, pendingCount, range, type TestConsumer } from './inboxHarness';
+import { deleteByPrefix, sleep, testClient, uniquePrefix, waitFor } from '../support';
 
 // Trimming the inbox (trimAcknowledged-1.lua): only what every consumer group acknowledged goes, never an
 // entry that is pending or not yet read by some group.
@@ -17,7 +17,7 @@ let stream: string;
 const started: TestConsumer[] = [];
 
 beforeAll(() => {
-	admin = client();
+	admin = testClient();
 });
 beforeEach(() => {
 	prefix = uniquePrefix('trim');

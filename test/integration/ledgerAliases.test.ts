@@ -4,7 +4,8 @@ import { placeAvailability } from '../../nodes/InventoryLedger/aggregate';
 import { ledgerKeys } from '../../nodes/shared/keys';
 import { applyEvents, auditOf, getSkus, saveProfile, setCounts, type ApplyResult } from '../../nodes/InventoryLedger/ledger';
 import { shopifyOrder, toJson } from '../simulators/payloads';
-import { LOCAL, WOO, deleteByPrefix, levelEvent, uniquePrefix } from './ledgerHarness';
+import { WOO, levelEvent } from './ledgerHarness';
+import { deleteByPrefix, TEST_REDIS, uniquePrefix } from '../support';
 
 /**
  * Location aliases (design.md "Location names"): a ledger-owned warehouse that Shopify also lists as one of its
@@ -45,7 +46,7 @@ const prefix = uniquePrefix('alias');
 let redis: Redis;
 
 beforeAll(async () => {
-	redis = new Redis(LOCAL);
+	redis = new Redis(TEST_REDIS);
 	await saveProfile(redis, prefix, PROFILE);
 });
 afterAll(async () => {

@@ -8,9 +8,10 @@ import {
 	saveProfile,
 	type ApplyResult,
 } from '../../nodes/InventoryLedger/ledger';
-import { L0, L1, L2, LOCAL, PROFILE, SHOP, WOO, WOO2, deleteByPrefix, levelEvent, lineEvent, roundTrips, uniquePrefix } from './ledgerHarness';
+import { L0, L1, L2, PROFILE, SHOP, WOO, WOO2, levelEvent, lineEvent, roundTrips } from './ledgerHarness';
+import { deleteByPrefix, TEST_REDIS, uniquePrefix } from '../support';
 
-// Apply against the local Redis, under a prefix of this file: level last-writer-wins, order-line new − old,
+// Apply against the test Redis, under a prefix of this file: level last-writer-wins, order-line new − old,
 // owner-only audit, forwards with pending marks, dirty marks, SKU map, Invalid, key isolation, frozen SKUs.
 jest.setTimeout(60_000);
 
@@ -18,7 +19,7 @@ const prefix = uniquePrefix('apply');
 let redis: Redis;
 
 beforeAll(async () => {
-	redis = new Redis(LOCAL);
+	redis = new Redis(TEST_REDIS);
 	await saveProfile(redis, prefix, PROFILE);
 });
 afterAll(async () => {

@@ -3,7 +3,8 @@ import { normalizeDelivery, type InventoryEvent } from '../../nodes/shared/event
 import { ledgerKeys } from '../../nodes/shared/keys';
 import { applyEvents, auditOf, saveProfile, type ApplyResult } from '../../nodes/InventoryLedger/ledger';
 import { shopifyOrder, toJson, wooOrder, type WooLineSpec } from '../simulators/payloads';
-import { L0, L1, L2, LOCAL, PROFILE, SHOP, WOO, WOO2, deleteByPrefix, levelEvent, uniquePrefix } from './ledgerHarness';
+import { L0, L1, L2, PROFILE, SHOP, WOO, WOO2, levelEvent } from './ledgerHarness';
+import { deleteByPrefix, TEST_REDIS, uniquePrefix } from '../support';
 
 /**
  * An order version with no line at all (a WooCommerce order edited down to nothing): the trigger emits one item
@@ -17,7 +18,7 @@ const prefix = uniquePrefix('empty');
 let redis: Redis;
 
 beforeAll(async () => {
-	redis = new Redis(LOCAL);
+	redis = new Redis(TEST_REDIS);
 	await saveProfile(redis, prefix, PROFILE);
 });
 afterAll(async () => {

@@ -1,17 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { InventoryEvent } from '../../nodes/shared/events/types';
 
 /**
- * Test tools for the Inventory Ledger's integration tests: the local Redis (127.0.0.1:6379) under a key prefix
+ * Test tools for the Inventory Ledger's integration tests: the test Redis (test/support) under a key prefix
  * per file, a standard profile, and canonical event builders (the shape the trigger emits).
  */
-
-export { deleteByPrefix, LOCAL } from './guardHarness';
-
-export function uniquePrefix(name: string): string {
-	return `t-ledger-${name}-${randomBytes(4).toString('hex')}`;
-}
 
 export const SHOP = 's.test';
 export const WOO = 'w.test';

@@ -2,7 +2,8 @@ import Redis from 'ioredis';
 import type { InventoryEvent } from '../../nodes/shared/events/types';
 import { ledgerKeys } from '../../nodes/shared/keys';
 import { applyEvents, saveProfile, type ApplyResult } from '../../nodes/InventoryLedger/ledger';
-import { L0, L1, L2, LOCAL, PROFILE, SHOP, WOO, WOO2, deleteByPrefix, levelEvent, lineEvent, uniquePrefix } from './ledgerHarness';
+import { L0, L1, L2, PROFILE, SHOP, WOO, WOO2, levelEvent, lineEvent } from './ledgerHarness';
+import { deleteByPrefix, TEST_REDIS, uniquePrefix } from '../support';
 
 /**
  * History check, Jepsen-style. Each history: 20 SKUs × 3 locations (L1 owned by Shopify, L0 and L2 by the
@@ -31,8 +32,8 @@ let conns: Redis[];
 let admin: Redis;
 
 beforeAll(async () => {
-	admin = new Redis(LOCAL);
-	conns = Array.from({ length: CONNECTIONS }, () => new Redis(LOCAL));
+	admin = new Redis(TEST_REDIS);
+	conns = Array.from({ length: CONNECTIONS }, () => new Redis(TEST_REDIS));
 });
 afterAll(async () => {
 	// Each history has its own prefix `${base}-h<N>` (deleted when it passes); a failed one is cleaned here.

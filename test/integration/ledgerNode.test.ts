@@ -3,9 +3,10 @@ import Redis from 'ioredis';
 import { executeLedger, type LedgerContext } from '../../nodes/InventoryLedger/actions/router';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import { credential, guardContext, type Param } from './guardHarness';
-import { L1, L2, LOCAL, PROFILE, WOO2, deleteByPrefix, levelEvent, lineEvent, uniquePrefix } from './ledgerHarness';
+import { L1, L2, PROFILE, WOO2, levelEvent, lineEvent } from './ledgerHarness';
+import { deleteByPrefix, TEST_REDIS, uniquePrefix } from '../support';
 
-// The node's execute() with a real (small) context on the local Redis: every operation, outputs and errors.
+// The node's execute() with a real (small) context on the test Redis: every operation, outputs and errors.
 jest.setTimeout(60_000);
 
 const prefix = uniquePrefix('node');
@@ -16,7 +17,7 @@ const run = (items: IDataObject[], params: Record<string, Param>, continueOnFail
 const json = (o: Array<Array<{ json: IDataObject }>>) => o.map((out) => out.map((i) => i.json.ledger as IDataObject));
 
 beforeAll(() => {
-	admin = new Redis(LOCAL);
+	admin = new Redis(TEST_REDIS);
 });
 afterAll(async () => {
 	await deleteByPrefix(admin, prefix);

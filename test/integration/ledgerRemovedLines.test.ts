@@ -3,7 +3,8 @@ import { normalizeDelivery, type InventoryEvent } from '../../nodes/shared/event
 import { ledgerKeys } from '../../nodes/shared/keys';
 import { applyEvents, auditOf, saveProfile, type ApplyResult, type AuditEntry } from '../../nodes/InventoryLedger/ledger';
 import { shopifyOrder, toJson, wooOrder, type ShopifyLineSpec, type ShopifyOrderSpec, type WooLineSpec } from '../simulators/payloads';
-import { L0, L1, L2, LOCAL, PROFILE, SHOP, WOO, WOO2, deleteByPrefix, levelEvent, lineEvent, roundTrips, uniquePrefix } from './ledgerHarness';
+import { L0, L1, L2, PROFILE, SHOP, WOO, WOO2, levelEvent, lineEvent, roundTrips } from './ledgerHarness';
+import { deleteByPrefix, TEST_REDIS, uniquePrefix } from '../support';
 
 /**
  * Removed order lines (design.md "Canonical item": a stored line missing from a newer version's `lineIds`
@@ -18,8 +19,8 @@ let redis: Redis;
 let conns: Redis[];
 
 beforeAll(async () => {
-	redis = new Redis(LOCAL);
-	conns = Array.from({ length: 6 }, () => new Redis(LOCAL));
+	redis = new Redis(TEST_REDIS);
+	conns = Array.from({ length: 6 }, () => new Redis(TEST_REDIS));
 	await saveProfile(redis, prefix, PROFILE);
 });
 afterAll(async () => {

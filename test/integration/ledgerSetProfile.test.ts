@@ -1,7 +1,8 @@
 import Redis from 'ioredis';
 import { ledgerKeys } from '../../nodes/shared/keys';
 import { applyEvents, auditOf, loadProfile, saveProfile, setCounts } from '../../nodes/InventoryLedger/ledger';
-import { L1, L2, LOCAL, PROFILE, WOO2, deleteByPrefix, levelEvent, lineEvent, uniquePrefix } from './ledgerHarness';
+import { L1, L2, PROFILE, WOO2, levelEvent, lineEvent } from './ledgerHarness';
+import { deleteByPrefix, sleep, TEST_REDIS, uniquePrefix } from '../support';
 
 // As-of counts (Set) and the stored profile: versions, validation, dirty re-marking after a change.
 jest.setTimeout(60_000);
@@ -10,7 +11,7 @@ const prefix = uniquePrefix('set');
 let redis: Redis;
 
 beforeAll(async () => {
-	redis = new Redis(LOCAL);
+	redis = new Redis(TEST_REDIS);
 	await saveProfile(redis, prefix, PROFILE);
 });
 afterAll(async () => {
@@ -24,7 +25,6 @@ const serverMs = async () => {
 	const [s, us] = await redis.time();
 	return Number(s) * 1000 + Math.floor(Number(us) / 1000);
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const count = (sku: string, quantity: number, asOf: number, location = L2) => ({ index: 0, sku, location, quantity, asOf, id: `count:${sku}`, source: 'manual:erp:count:manual' });
 
 describe('Set: as-of counts', () => {
