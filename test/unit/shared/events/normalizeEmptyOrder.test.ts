@@ -1,5 +1,5 @@
-import { normalizeDelivery, normalizeShopifyGraphqlOrder, type Delivery } from '../../../nodes/shared/events';
-import { shopifyOrder, toJson, wooOrder } from '../../simulators/payloads';
+import { normalizeDelivery, normalizeShopifyGraphqlOrder, type Delivery } from '../../../../nodes/shared/events';
+import { shopifyOrder, toJson, wooOrder } from '../../../simulators/payloads';
 
 // An order version with no line at all → one item for the order (`lineIds: []`, no SKU), so that the Ledger
 // can make every line the order had draw 0 (design.md "Canonical item"; docs/ledger.md "Removed lines").

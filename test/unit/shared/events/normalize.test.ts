@@ -6,7 +6,7 @@ import {
 	normalizeShopifyGraphqlOrder,
 	type Delivery,
 	type InventoryEvent,
-} from '../../../nodes/shared/events';
+} from '../../../../nodes/shared/events';
 
 const RECEIVED = '2026-11-26T10:00:05.000Z';
 const SHOP = 'demo-shop.myshopify.com';

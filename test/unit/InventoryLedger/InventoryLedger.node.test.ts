@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InventoryLedger } from '../../nodes/InventoryLedger/InventoryLedger.node';
-import { parseScriptFileName } from '../../nodes/shared/scripts';
+import { InventoryLedger } from '../../../nodes/InventoryLedger/InventoryLedger.node';
+import { parseScriptFileName } from '../../../nodes/shared/scripts';
 
-const DIR = join(__dirname, '../../nodes/InventoryLedger');
+const DIR = join(__dirname, '../../../nodes/InventoryLedger');
 
 describe('Inventory Ledger description', () => {
 	const node = new InventoryLedger();

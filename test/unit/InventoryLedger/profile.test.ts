@@ -7,7 +7,7 @@ import {
 	profileFromForm,
 	profileText,
 	resolveLocation,
-} from '../../nodes/InventoryLedger/profile';
+} from '../../../nodes/InventoryLedger/profile';
 
 export const SAMPLE = {
 	locations: [

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { normalizeDelivery, type Delivery } from '../../../nodes/shared/events';
+import { normalizeDelivery, type Delivery } from '../../../../nodes/shared/events';
 
 // Realistic payloads after Shopify's and WooCommerce's published webhook examples, read as text so that
 // the 64-bit ids in them reach the normaliser exactly as a platform sends them.
-const fixture = (name: string) => readFileSync(join(__dirname, '..', '..', 'fixtures', name), 'utf8');
+const fixture = (name: string) => readFileSync(join(__dirname, '..', '..', '..', 'fixtures', name), 'utf8');
 
 const shopify = (topic: string, name: string): Delivery => ({
 	platform: 'shopify',

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeHelpers, Workflow, type INodeType, type INodeTypes } from 'n8n-workflow';
-import { InventoryGuard } from '../../nodes/InventoryGuard/InventoryGuard.node';
+import { InventoryGuard } from '../../../nodes/InventoryGuard/InventoryGuard.node';
 
-const DIR = join(__dirname, '../../nodes/InventoryGuard');
+const DIR = join(__dirname, '../../../nodes/InventoryGuard');
 
 describe('Inventory Guard description', () => {
 	const node = new InventoryGuard();

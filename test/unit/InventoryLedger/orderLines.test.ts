@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { MAX_LINE_IDS, lineIdsOf, planEvent } from '../../nodes/InventoryLedger/orderLines';
-import { indexProfile, parseProfile } from '../../nodes/InventoryLedger/profile';
+import { MAX_LINE_IDS, lineIdsOf, planEvent } from '../../../nodes/InventoryLedger/orderLines';
+import { indexProfile, parseProfile } from '../../../nodes/InventoryLedger/profile';
 
 // Apply's planning of order lines' `lineIds` (pure): the removed-line rule runs in the script, on what is planned here.
 const index = indexProfile(

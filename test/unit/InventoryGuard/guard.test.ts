@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { GuardCode, toCode } from '../../nodes/InventoryGuard/codes';
+import { GuardCode, toCode } from '../../../nodes/InventoryGuard/codes';
 import {
 	DEFAULT_SETTINGS,
 	GuardInputError,
@@ -17,11 +17,11 @@ import {
 	ownerOf,
 	secondsParam,
 	tokenText,
-} from '../../nodes/InventoryGuard/guard';
-import { UnexpectedReplyError, chunk } from '../../nodes/shared/redisBatch';
-import { commandName, parseScriptFileName } from '../../nodes/shared/scripts';
+} from '../../../nodes/InventoryGuard/guard';
+import { UnexpectedReplyError, chunk } from '../../../nodes/shared/redisBatch';
+import { commandName, parseScriptFileName } from '../../../nodes/shared/scripts';
 
-const LUA = join(__dirname, '../../nodes/InventoryGuard/lua');
+const LUA = join(__dirname, '../../../nodes/InventoryGuard/lua');
 
 describe('guard keys', () => {
 	it('follow the design layout', () => {

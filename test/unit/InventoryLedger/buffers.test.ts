@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { placeAvailability } from '../../nodes/InventoryLedger/aggregate';
+import { placeAvailability } from '../../../nodes/InventoryLedger/aggregate';
 import {
 	applyBuffer,
 	bufferUnits,
@@ -7,8 +7,8 @@ import {
 	globMatch,
 	pickOverride,
 	type EffectiveRule,
-} from '../../nodes/InventoryLedger/buffers';
-import { parseProfile, type BufferRule } from '../../nodes/InventoryLedger/profile';
+} from '../../../nodes/InventoryLedger/buffers';
+import { parseProfile, type BufferRule } from '../../../nodes/InventoryLedger/profile';
 
 // Buffer math (design.md "Buffers"): properties over random rules and stock figures.
 
