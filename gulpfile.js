@@ -2,7 +2,13 @@
 // compiled JavaScript in dist/, keeping the folder layout.
 const { src, dest, task } = require('gulp');
 
-const ASSETS = ['nodes/**/*.svg', 'nodes/**/*.png', 'nodes/**/*.node.json', 'nodes/**/*.lua', 'credentials/**/*.svg'];
+const ASSETS = [
+	'nodes/**/*.svg',
+	'nodes/**/*.png',
+	'nodes/**/*.node.json',
+	'nodes/**/*.lua',
+	'credentials/**/*.svg',
+];
 
 function copyAssets() {
 	return src(ASSETS, { base: '.', encoding: false }).pipe(dest('dist'));

@@ -10,7 +10,12 @@ export function writeResults(name: string, figures: Record<string, unknown>): st
 	const body = {
 		...figures,
 		measured_at: new Date().toISOString(),
-		machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, total_mem_gb: Math.round(os.totalmem() / 2 ** 30) },
+		machine: {
+			cpus: os.cpus().length,
+			cpu_model: os.cpus()[0]?.model,
+			node: process.version,
+			total_mem_gb: Math.round(os.totalmem() / 2 ** 30),
+		},
 	};
 	writeFileSync(file, JSON.stringify(body, null, 2) + '\n');
 	return file;

@@ -106,8 +106,9 @@ function benchContext(credential: ICredentialDataDecryptedObject, ids: string[])
 		getNodeParameter: (name: string, index: number, fallback?: unknown) =>
 			name === 'key'
 				? `${items[index].json.id}@${items[index].json.version}`
-				: (({ operation: 'deduplicate', claimTtl: 300, options: {} } as Record<string, unknown>)[name] ??
-					fallback),
+				: (({ operation: 'deduplicate', claimTtl: 300, options: {} } as Record<string, unknown>)[
+						name
+					] ?? fallback),
 		getCredentials: async () => credential,
 		continueOnFail: () => false,
 		getNode: () => ({

@@ -22,7 +22,14 @@ import * as path from 'node:path';
 import Redis from 'ioredis';
 import { normalizeDelivery, pickHeaders, type Delivery } from '../nodes/shared/events';
 import { computeSignature } from '../nodes/InventoryWebhookTrigger/signature';
-import { FLOOR_PACKAGE_DIR, REPO_ROOT, fixedRate, loadGenerator, startN8n, type N8nInstance } from '../test/e2e/harness';
+import {
+	FLOOR_PACKAGE_DIR,
+	REPO_ROOT,
+	fixedRate,
+	loadGenerator,
+	startN8n,
+	type N8nInstance,
+} from '../test/e2e/harness';
 import {
 	shopifyInventoryItem,
 	shopifyInventoryLevel,
@@ -47,7 +54,11 @@ const sleep = async (ms: number) => await new Promise((r) => setTimeout(r, ms));
 const loadAvg = () => os.loadavg().map((x) => round(x, 2));
 
 function orderBody(): string {
-	return toJson(shopifyOrder({ lines: Array.from({ length: 20 }, (_, i) => ({ sku: `BENCH-${i}`, quantity: 1 + (i % 3) })) }));
+	return toJson(
+		shopifyOrder({
+			lines: Array.from({ length: 20 }, (_, i) => ({ sku: `BENCH-${i}`, quantity: 1 + (i % 3) })),
+		}),
+	);
 }
 
 let requestNo = 0;
@@ -85,12 +96,23 @@ function deliveryPool(size: number): Array<{ delivery: Delivery; events: number 
 		const kind = i % 20;
 		let delivery: Delivery;
 		if (kind < 7) {
-			delivery = { platform: 'shopify', headers: shopHeaders('orders/create', i), rawBody: toJson(shopifyOrder({ lines: 1 + (i % 4) })), receivedAt: '' };
+			delivery = {
+				platform: 'shopify',
+				headers: shopHeaders('orders/create', i),
+				rawBody: toJson(shopifyOrder({ lines: 1 + (i % 4) })),
+				receivedAt: '',
+			};
 		} else if (kind < 12) {
 			delivery = {
 				platform: 'shopify',
 				headers: shopHeaders('inventory_levels/update', i),
-				rawBody: toJson(shopifyInventoryLevel({ inventoryItemId: 40_000_000_000n + BigInt(i), locationId: 655441491, available: i % 50 })),
+				rawBody: toJson(
+					shopifyInventoryLevel({
+						inventoryItemId: 40_000_000_000n + BigInt(i),
+						locationId: 655441491,
+						available: i % 50,
+					}),
+				),
 				receivedAt: '',
 			};
 		} else if (kind < 17) {
@@ -101,25 +123,47 @@ function deliveryPool(size: number): Array<{ delivery: Delivery; events: number 
 				rawBody: toPhpJson(
 					wooOrder({
 						status: drawn ? 'processing' : 'pending',
-						lines: Array.from({ length: 1 + (i % 3) }, (_, k) => ({ productId: 900 + k, sku: `W-${i % 97}-${k}`, quantity: 1 + k, reducedStock: drawn ? 1 + k : null })),
+						lines: Array.from({ length: 1 + (i % 3) }, (_, k) => ({
+							productId: 900 + k,
+							sku: `W-${i % 97}-${k}`,
+							quantity: 1 + k,
+							reducedStock: drawn ? 1 + k : null,
+						})),
 					}),
 				).trim(),
 				receivedAt: '',
 			};
 		} else if (kind < 19) {
-			delivery = { platform: 'woocommerce', headers: wooHeaders('product.updated', i), rawBody: toPhpJson(wooProduct({ sku: `WP-${i}`, stockQuantity: i % 40, manageStock: true })).trim(), receivedAt: '' };
+			delivery = {
+				platform: 'woocommerce',
+				headers: wooHeaders('product.updated', i),
+				rawBody: toPhpJson(
+					wooProduct({ sku: `WP-${i}`, stockQuantity: i % 40, manageStock: true }),
+				).trim(),
+				receivedAt: '',
+			};
 		} else {
-			delivery = { platform: 'shopify', headers: shopHeaders('inventory_items/update', i), rawBody: toJson(shopifyInventoryItem({ sku: `ITEM-${i}` })), receivedAt: '' };
+			delivery = {
+				platform: 'shopify',
+				headers: shopHeaders('inventory_items/update', i),
+				rawBody: toJson(shopifyInventoryItem({ sku: `ITEM-${i}` })),
+				receivedAt: '',
+			};
 		}
 		const result = normalizeDelivery({ ...delivery, receivedAt: new Date().toISOString() });
-		if (result.invalid.length > 0) throw new Error(`pool delivery ${i} is invalid: ${result.invalid[0].reason}`);
+		if (result.invalid.length > 0)
+			throw new Error(`pool delivery ${i} is invalid: ${result.invalid[0].reason}`);
 		out.push({ delivery, events: result.events.length });
 	}
 	return out;
 }
 
 /** XADD `count` entries (the Webhook Trigger's format, shared/inbox.ts) in pipelines; returns the events they hold. */
-async function fillInbox(redis: Redis, stream: string, count: number): Promise<{ events: number; bytes: number }> {
+async function fillInbox(
+	redis: Redis,
+	stream: string,
+	count: number,
+): Promise<{ events: number; bytes: number }> {
 	const pool = deliveryPool(1_000);
 	let events = 0;
 	let bytes = 0;
@@ -129,7 +173,18 @@ async function fillInbox(redis: Redis, stream: string, count: number): Promise<{
 			const { delivery, events: n } = pool[i % pool.length];
 			events += n;
 			bytes += delivery.rawBody.length;
-			pipeline.xadd(stream, '*', 'platform', delivery.platform, 'headers', JSON.stringify(delivery.headers), 'body', delivery.rawBody, 'receivedAt', new Date().toISOString());
+			pipeline.xadd(
+				stream,
+				'*',
+				'platform',
+				delivery.platform,
+				'headers',
+				JSON.stringify(delivery.headers),
+				'body',
+				delivery.rawBody,
+				'receivedAt',
+				new Date().toISOString(),
+			);
 		}
 		const results = await pipeline.exec();
 		for (const [error] of results ?? []) if (error) throw error;
@@ -142,7 +197,8 @@ async function groupState(redis: Redis, stream: string): Promise<{ pending: numb
 	for (const raw of groups) {
 		const g: Record<string, unknown> = {};
 		for (let i = 0; i + 1 < raw.length; i += 2) g[String(raw[i])] = raw[i + 1];
-		if (g.name === GROUP) return { pending: Number(g.pending), lag: g.lag === null ? -1 : Number(g.lag) };
+		if (g.name === GROUP)
+			return { pending: Number(g.pending), lag: g.lag === null ? -1 : Number(g.lag) };
 	}
 	return { pending: -1, lag: -1 };
 }
@@ -157,13 +213,27 @@ async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
 }
 
 function workflows() {
-	const noop = { id: 'noop', name: 'NoOp', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [300, 0], parameters: {} };
-	const wf = (id: string, active: boolean, trigger: Record<string, unknown>, withNoOp: boolean) => ({
+	const noop = {
+		id: 'noop',
+		name: 'NoOp',
+		type: 'n8n-nodes-base.noOp',
+		typeVersion: 1,
+		position: [300, 0],
+		parameters: {},
+	};
+	const wf = (
+		id: string,
+		active: boolean,
+		trigger: Record<string, unknown>,
+		withNoOp: boolean,
+	) => ({
 		id,
 		name: id,
 		active,
 		nodes: withNoOp ? [trigger, noop] : [trigger],
-		connections: withNoOp ? { [String(trigger.name)]: { main: [[{ node: 'NoOp', type: 'main', index: 0 }]] } } : {},
+		connections: withNoOp
+			? { [String(trigger.name)]: { main: [[{ node: 'NoOp', type: 'main', index: 0 }]] } }
+			: {},
 		settings: { executionOrder: 'v1' },
 	});
 	const receiver = (webhookId: string, stream: string) => ({
@@ -173,8 +243,16 @@ function workflows() {
 		typeVersion: 1,
 		position: [0, 0],
 		webhookId,
-		parameters: { platform: 'shopify', delivery: 'inbox', inboxStream: stream, options: { manageSubscriptions: false } },
-		credentials: { shopifyInventoryApi: { id: 'benchShopify', name: 'benchShopify' }, inventoryRedisApi: { id: 'benchRedis', name: 'benchRedis' } },
+		parameters: {
+			platform: 'shopify',
+			delivery: 'inbox',
+			inboxStream: stream,
+			options: { manageSubscriptions: false },
+		},
+		credentials: {
+			shopifyInventoryApi: { id: 'benchShopify', name: 'benchShopify' },
+			inventoryRedisApi: { id: 'benchRedis', name: 'benchRedis' },
+		},
 	});
 	const inbox = (stream: string) => ({
 		id: `inbox-${stream}`,
@@ -187,7 +265,20 @@ function workflows() {
 	});
 	return [
 		wf('benchInboxRecv1', true, receiver('bench-inbox', 'recv'), false),
-		wf('benchAckFloor01', true, { id: 'floor', name: 'Bench Ack Floor', type: 'CUSTOM.benchAckFloor', typeVersion: 1, position: [0, 0], webhookId: 'bench-ack', parameters: {} }, false),
+		wf(
+			'benchAckFloor01',
+			true,
+			{
+				id: 'floor',
+				name: 'Bench Ack Floor',
+				type: 'CUSTOM.benchAckFloor',
+				typeVersion: 1,
+				position: [0, 0],
+				webhookId: 'bench-ack',
+				parameters: {},
+			},
+			false,
+		),
 		wf('benchLatRecv001', true, receiver('bench-lat', 'lat'), false),
 		wf('benchLatInbox01', true, inbox('lat'), true),
 		wf('benchDrain00001', false, inbox('drain'), true),
@@ -196,14 +287,29 @@ function workflows() {
 
 /** Saturation: closed loop, 32 senders, 10 s; acknowledgements (200s) per second. */
 async function saturation(url: string, body: string) {
-	const r = await loadGenerator({ url, concurrency: CONCURRENCY, durationMs: SATURATION_MS, makeRequest: () => ({ body, headers: signedHeaders(body) }) });
+	const r = await loadGenerator({
+		url,
+		concurrency: CONCURRENCY,
+		durationMs: SATURATION_MS,
+		makeRequest: () => ({ body, headers: signedHeaders(body) }),
+	});
 	const ok = r.statusCounts['200'] ?? 0;
 	return { per_s: ok / (r.durationMs / 1000), statusCounts: r.statusCounts, p99: r.latencies.p99 };
 }
 
 async function fixed(url: string, body: string, rate: number) {
-	const r = await fixedRate({ url, ratePerSec: rate, durationMs: SATURATION_MS, makeRequest: () => ({ body, headers: signedHeaders(body) }) });
-	return { p50: r.latencies.p50, p99: r.latencies.p99, statusCounts: r.statusCounts, dropped: r.dropped };
+	const r = await fixedRate({
+		url,
+		ratePerSec: rate,
+		durationMs: SATURATION_MS,
+		makeRequest: () => ({ body, headers: signedHeaders(body) }),
+	});
+	return {
+		p50: r.latencies.p50,
+		p99: r.latencies.p99,
+		statusCounts: r.statusCounts,
+		dropped: r.dropped,
+	};
 }
 
 async function measureEngine(engine: 'vm' | 'legacy') {
@@ -219,29 +325,64 @@ async function measureEngine(engine: 'vm' | 'legacy') {
 			activateVia: 'api',
 			extensions: [path.join(snapshot, 'dist'), FLOOR_PACKAGE_DIR],
 			credentials: [
-				{ id: 'benchShopify', name: 'benchShopify', type: 'shopifyInventoryApi', data: { shopDomain: 'demo-shop.myshopify.com', authentication: 'accessToken', accessToken: 'x', webhookSecret: SECRET } },
-				{ id: 'benchRedis', name: 'benchRedis', type: 'inventoryRedisApi', data: { host: '127.0.0.1', port: 6379, database: 0, keyPrefix: prefix } },
+				{
+					id: 'benchShopify',
+					name: 'benchShopify',
+					type: 'shopifyInventoryApi',
+					data: {
+						shopDomain: 'demo-shop.myshopify.com',
+						authentication: 'accessToken',
+						accessToken: 'x',
+						webhookSecret: SECRET,
+					},
+				},
+				{
+					id: 'benchRedis',
+					name: 'benchRedis',
+					type: 'inventoryRedisApi',
+					data: { host: '127.0.0.1', port: 6379, database: 0, keyPrefix: prefix },
+				},
 			],
 			workflows: workflows(),
 		});
 		const body = orderBody();
-		const urls = { inbox: n8n.webhookUrl('bench-inbox', 'webhook'), floor: n8n.webhookUrl('bench-ack', 'ack'), lat: n8n.webhookUrl('bench-lat', 'webhook') };
+		const urls = {
+			inbox: n8n.webhookUrl('bench-inbox', 'webhook'),
+			floor: n8n.webhookUrl('bench-ack', 'ack'),
+			lat: n8n.webhookUrl('bench-lat', 'webhook'),
+		};
 
 		// Receipt. A short warm-up of each endpoint first (JIT, isolate pool, connections).
 		for (const url of [urls.floor, urls.inbox]) {
-			await loadGenerator({ url, concurrency: 8, durationMs: 2_000, makeRequest: () => ({ body, headers: signedHeaders(body) }) });
+			await loadGenerator({
+				url,
+				concurrency: 8,
+				durationMs: 2_000,
+				makeRequest: () => ({ body, headers: signedHeaders(body) }),
+			});
 		}
 		const floorSat = await saturation(urls.floor, body);
 		const inboxSat = await saturation(urls.inbox, body);
-		console.log(`[${engine}] saturation: floor ${round(floorSat.per_s)}/s, inbox ${round(inboxSat.per_s)}/s`, floorSat.statusCounts, inboxSat.statusCounts);
+		console.log(
+			`[${engine}] saturation: floor ${round(floorSat.per_s)}/s, inbox ${round(inboxSat.per_s)}/s`,
+			floorSat.statusCounts,
+			inboxSat.statusCounts,
+		);
 		const rate = floorSat.per_s > 250 ? 200 : Math.max(1, Math.floor(floorSat.per_s / 2));
 		const floorFixed = await fixed(urls.floor, body, rate);
 		const inboxFixed = await fixed(urls.inbox, body, rate);
-		console.log(`[${engine}] ack at ${rate}/s: floor p99 ${round(floorFixed.p99)} ms, inbox p99 ${round(inboxFixed.p99)} ms`);
+		console.log(
+			`[${engine}] ack at ${rate}/s: floor p99 ${round(floorFixed.p99)} ms, inbox p99 ${round(inboxFixed.p99)} ms`,
+		);
 
 		// Light load: a quarter of the floor's saturation, receipt → start of the run that carries the event.
 		const quarter = Math.max(1, Math.floor(floorSat.per_s / 4));
-		const light = await fixedRate({ url: urls.lat, ratePerSec: quarter, durationMs: SATURATION_MS, makeRequest: () => ({ body, headers: signedHeaders(body) }) });
+		const light = await fixedRate({
+			url: urls.lat,
+			ratePerSec: quarter,
+			durationMs: SATURATION_MS,
+			makeRequest: () => ({ body, headers: signedHeaders(body) }),
+		});
 		const acceptedLight = light.statusCounts['200'] ?? 0;
 		const deadline = Date.now() + 120_000;
 		while (Date.now() < deadline) {
@@ -263,13 +404,17 @@ async function measureEngine(engine: 'vm' | 'legacy') {
 			}
 		}
 		latencies.sort((a, b) => a - b);
-		console.log(`[${engine}] light load ${quarter}/s: ${latencies.length}/${acceptedLight} deliveries in ${latRuns.length} runs, p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`);
+		console.log(
+			`[${engine}] light load ${quarter}/s: ${latencies.length}/${acceptedLight} deliveries in ${latRuns.length} runs, p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`,
+		);
 
 		// Drain.
 		const drainStream = `${prefix}:drain`;
 		const fillStart = Date.now();
 		const filled = await fillInbox(redis, drainStream, DRAIN_ENTRIES);
-		console.log(`[${engine}] drain: ${DRAIN_ENTRIES} entries (${filled.events} events, ${round(filled.bytes / DRAIN_ENTRIES, 0)} B body on average) written in ${Date.now() - fillStart} ms`);
+		console.log(
+			`[${engine}] drain: ${DRAIN_ENTRIES} entries (${filled.events} events, ${round(filled.bytes / DRAIN_ENTRIES, 0)} B body on average) written in ${Date.now() - fillStart} ms`,
+		);
 		const loadBeforeDrain = loadAvg();
 		const t0 = Date.now();
 		await n8n.activate('benchDrain00001');
@@ -280,14 +425,17 @@ async function measureEngine(engine: 'vm' | 'legacy') {
 			await sleep(100);
 		}
 		const drainMs = Date.now() - t0;
-		if (state.pending !== 0 || state.lag !== 0) throw new Error(`drain did not finish: ${JSON.stringify(state)}`);
+		if (state.pending !== 0 || state.lag !== 0)
+			throw new Error(`drain did not finish: ${JSON.stringify(state)}`);
 		await sleep(2_000);
 		const drainRuns = await n8n.executions({ workflowId: 'benchDrain00001', includeData: false });
 		const failedDrainRuns = drainRuns.filter((r) => r.status !== 'success').length;
 		const firstStart = Math.min(...drainRuns.map((r) => Date.parse(r.startedAt)));
 		const lastStop = Math.max(...drainRuns.map((r) => Date.parse(r.stoppedAt ?? r.startedAt)));
 		await n8n.deactivate('benchDrain00001');
-		console.log(`[${engine}] drain: ${filled.events} events in ${drainMs} ms (${drainRuns.length} runs, ${failedDrainRuns} failed)`);
+		console.log(
+			`[${engine}] drain: ${filled.events} events in ${drainMs} ms (${drainRuns.length} runs, ${failedDrainRuns} failed)`,
+		);
 
 		return {
 			floorSat,
@@ -296,7 +444,13 @@ async function measureEngine(engine: 'vm' | 'legacy') {
 			floorFixed,
 			inboxFixed,
 			quarter,
-			light: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length, accepted: acceptedLight, runs: latRuns.length },
+			light: {
+				p50: percentile(latencies, 50),
+				p99: percentile(latencies, 99),
+				samples: latencies.length,
+				accepted: acceptedLight,
+				runs: latRuns.length,
+			},
 			drain: {
 				events: filled.events,
 				entries: DRAIN_ENTRIES,
@@ -337,8 +491,14 @@ export async function main(): Promise<void> {
 			[`floor_ack_p50_ms_${engine}`]: round(r.floorFixed.p50),
 			[`quarter_load_rate_per_s_${engine}`]: r.quarter,
 			[`detail_${engine}`]: {
-				saturation_status_counts: { floor: r.floorSat.statusCounts, inbox: r.inboxSat.statusCounts },
-				fixed_rate_status_counts: { floor: r.floorFixed.statusCounts, inbox: r.inboxFixed.statusCounts },
+				saturation_status_counts: {
+					floor: r.floorSat.statusCounts,
+					inbox: r.inboxSat.statusCounts,
+				},
+				fixed_rate_status_counts: {
+					floor: r.floorFixed.statusCounts,
+					inbox: r.inboxFixed.statusCounts,
+				},
 				fixed_rate_dropped: { floor: r.floorFixed.dropped, inbox: r.inboxFixed.dropped },
 				light_load: r.light,
 				drain: r.drain,
@@ -360,13 +520,17 @@ export async function main(): Promise<void> {
 	}
 	figures.settings = {
 		n8n: '2.41.1, one main process, regular mode, SQLite, default execution saving, Node 24',
-		engines: { vm: 'N8N_EXPRESSION_ENGINE=vm (default, isolated-vm)', legacy: 'N8N_EXPRESSION_ENGINE=legacy' },
+		engines: {
+			vm: 'N8N_EXPRESSION_ENGINE=vm (default, isolated-vm)',
+			legacy: 'N8N_EXPRESSION_ENGINE=legacy',
+		},
 		receipt: `${CONCURRENCY} concurrent keep-alive senders on loopback for ${SATURATION_MS / 1000} s per endpoint (after a 2 s warm-up), floor first; then a fixed rate (200/s when the floor saturates above 250/s, else half its saturation) for ${SATURATION_MS / 1000} s per endpoint; latency from the scheduled send time`,
 		receipt_body: 'signed Shopify orders/updated, 20 lines, 64-bit ids (as bench/trigger.ts)',
 		receipt_consumer: 'no Inbox Trigger consumes the receipt stream during the receipt measurement',
 		ack_floor: 'bench/floor-node benchAckFloor: writes 200 itself, starts no run',
 		drain: `${DRAIN_ENTRIES} entries in the Webhook Trigger's format, cycling 1,000 realistic deliveries (35% Shopify orders/create 1-4 lines, 25% Shopify inventory_levels/update, 25% WooCommerce order.updated 1-3 lines, 10% WooCommerce product.updated, 5% Shopify inventory_items/update); Inventory Inbox Trigger (batch 500, max wait 100 ms, 2 parallel) → NoOp; events/s from activation to the last acknowledgement`,
-		light_load: 'a quarter of the floor\'s saturation rate for 10 s, Webhook Trigger (inbox) → stream → Inventory Inbox Trigger (defaults) → NoOp; latency = execution startedAt − event receivedAt, one sample per delivery',
+		light_load:
+			"a quarter of the floor's saturation rate for 10 s, Webhook Trigger (inbox) → stream → Inventory Inbox Trigger (defaults) → NoOp; latency = execution startedAt − event receivedAt, one sample per delivery",
 		redis: '127.0.0.1:6379, Redis 7.0, no persistence',
 		load_average_1_5_15: loads,
 	};

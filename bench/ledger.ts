@@ -28,9 +28,27 @@ const PROFILE = {
 		{ id: 'shopify:s.bench:1', owner: 'shopify' },
 	],
 	channels: [
-		{ name: 'shopify', platform: 'shopify', shop: 's.bench', salesLocation: 'shopify:s.bench:1', places: [{ id: 'shopify:s.bench:1', shows: ['shopify:s.bench:1', 'ledger:wh'] }] },
-		{ name: 'woo', platform: 'woocommerce', shop: 'w.bench', salesLocation: 'ledger:wh', places: [{ id: 'woocommerce:w.bench:default', shows: ['ledger:wh'] }] },
-		{ name: 'woo2', platform: 'woocommerce', shop: 'w2.bench', salesLocation: 'shopify:s.bench:1', places: [{ id: 'woocommerce:w2.bench:default', shows: ['ledger:wh', 'shopify:s.bench:1'] }] },
+		{
+			name: 'shopify',
+			platform: 'shopify',
+			shop: 's.bench',
+			salesLocation: 'shopify:s.bench:1',
+			places: [{ id: 'shopify:s.bench:1', shows: ['shopify:s.bench:1', 'ledger:wh'] }],
+		},
+		{
+			name: 'woo',
+			platform: 'woocommerce',
+			shop: 'w.bench',
+			salesLocation: 'ledger:wh',
+			places: [{ id: 'woocommerce:w.bench:default', shows: ['ledger:wh'] }],
+		},
+		{
+			name: 'woo2',
+			platform: 'woocommerce',
+			shop: 'w2.bench',
+			salesLocation: 'shopify:s.bench:1',
+			places: [{ id: 'woocommerce:w2.bench:default', shows: ['ledger:wh', 'shopify:s.bench:1'] }],
+		},
 	],
 };
 
@@ -66,7 +84,14 @@ async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
 	} while (cursor !== '0');
 }
 
-async function throughput(redis: Redis, prefix: string, batch: number, concurrency: number, ms: number, skus: number) {
+async function throughput(
+	redis: Redis,
+	prefix: string,
+	batch: number,
+	concurrency: number,
+	ms: number,
+	skus: number,
+) {
 	let items = 0;
 	let batches = 0;
 	const deadline = Date.now() + ms;
@@ -75,17 +100,32 @@ async function throughput(redis: Redis, prefix: string, batch: number, concurren
 		Array.from({ length: concurrency }, async () => {
 			while (Date.now() < deadline) {
 				const rs = await applyEvents(redis, prefix, batchOf(batch, skus));
-				if (rs.some((r) => r.outcome !== 'applied')) throw new Error(`unexpected outcome: ${JSON.stringify(rs.find((r) => r.outcome !== 'applied'))}`);
+				if (rs.some((r) => r.outcome !== 'applied'))
+					throw new Error(
+						`unexpected outcome: ${JSON.stringify(rs.find((r) => r.outcome !== 'applied'))}`,
+					);
 				items += rs.length;
 				batches++;
 			}
 		}),
 	);
 	const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-	return { batch, items, batches, elapsedMs: Math.round(elapsed), itemsPerS: Math.round((items / elapsed) * 1000) };
+	return {
+		batch,
+		items,
+		batches,
+		elapsedMs: Math.round(elapsed),
+		itemsPerS: Math.round((items / elapsed) * 1000),
+	};
 }
 
-async function roundTripsPerBatch(redis: Redis, prefix: string, batch: number, runs: number, skus: number): Promise<number> {
+async function roundTripsPerBatch(
+	redis: Redis,
+	prefix: string,
+	batch: number,
+	runs: number,
+	skus: number,
+): Promise<number> {
 	const stream = (redis as unknown as { stream: { write: (...a: unknown[]) => boolean } }).stream;
 	const original = stream.write;
 	let writes = 0;
@@ -121,7 +161,14 @@ export async function main(args: string[]): Promise<void> {
 			round_trips_per_batch: Math.max(rt1, rt100),
 			round_trips_per_batch_1: rt1,
 			round_trips_per_batch_100: rt100,
-			settings: { seconds, concurrency, skus, redis: `${HOST}:${PORT}`, workload: 'fresh WooCommerce order lines, half ledger-owned, half forwarded to an owner outbox' },
+			settings: {
+				seconds,
+				concurrency,
+				skus,
+				redis: `${HOST}:${PORT}`,
+				workload:
+					'fresh WooCommerce order lines, half ledger-owned, half forwarded to an owner outbox',
+			},
 			target: { events_per_s_batch100: 10_000, round_trips_per_batch: 1 },
 		});
 		console.log(`wrote ${file}`);

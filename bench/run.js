@@ -13,7 +13,10 @@ if (!name || !available.includes(name)) {
 	console.error(`usage: npm run bench -- <name>   (one of: ${available.join(', ') || 'none yet'})`);
 	process.exit(2);
 }
-require('ts-node').register({ transpileOnly: true, project: path.join(__dirname, '..', 'tsconfig.json') });
+require('ts-node').register({
+	transpileOnly: true,
+	project: path.join(__dirname, '..', 'tsconfig.json'),
+});
 const mod = require(path.join(__dirname, `${name}.ts`));
 Promise.resolve(typeof mod.main === 'function' ? mod.main(process.argv.slice(3)) : undefined).then(
 	() => process.exit(0),

@@ -14,7 +14,14 @@ import * as path from 'node:path';
 import { computeSignature } from '../nodes/InventoryWebhookTrigger/signature';
 import { normalizeDelivery, pickHeaders } from '../nodes/shared/events';
 import { verifySignature } from '../nodes/InventoryWebhookTrigger/signature';
-import { FLOOR_PACKAGE_DIR, REPO_ROOT, fixedRate, loadGenerator, startN8n, type N8nInstance } from '../test/e2e/harness';
+import {
+	FLOOR_PACKAGE_DIR,
+	REPO_ROOT,
+	fixedRate,
+	loadGenerator,
+	startN8n,
+	type N8nInstance,
+} from '../test/e2e/harness';
 import { shopifyOrder, toJson } from '../test/simulators/payloads';
 import { percentile, writeResults } from './_results';
 
@@ -24,7 +31,9 @@ const CONCURRENCY = 32;
 
 function orderBody(): string {
 	return toJson(
-		shopifyOrder({ lines: Array.from({ length: 20 }, (_, i) => ({ sku: `BENCH-${i}`, quantity: 1 + (i % 3) })) }),
+		shopifyOrder({
+			lines: Array.from({ length: 20 }, (_, i) => ({ sku: `BENCH-${i}`, quantity: 1 + (i % 3) })),
+		}),
 	);
 }
 
@@ -42,7 +51,12 @@ function headersFor(body: string): Record<string, string> {
 }
 
 /** Median CPU µs of verify + normalise per request, in batches (process.cpuUsage is per-process CPU time). */
-function ownCostUs(body: string): { median: number; p99: number; bodyBytes: number; items: number } {
+function ownCostUs(body: string): {
+	median: number;
+	p99: number;
+	bodyBytes: number;
+	items: number;
+} {
 	const raw = Buffer.from(body);
 	const headers = headersFor(body);
 	let items = 0;
@@ -67,11 +81,23 @@ function ownCostUs(body: string): { median: number; p99: number; bodyBytes: numb
 		perRequest.push((used.user + used.system) / BATCH);
 	}
 	perRequest.sort((a, b) => a - b);
-	return { median: percentile(perRequest, 50), p99: percentile(perRequest, 99), bodyBytes: raw.length, items };
+	return {
+		median: percentile(perRequest, 50),
+		p99: percentile(perRequest, 99),
+		bodyBytes: raw.length,
+		items,
+	};
 }
 
 function workflows() {
-	const noop = (id: string) => ({ id, name: 'NoOp', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [300, 0], parameters: {} });
+	const noop = (id: string) => ({
+		id,
+		name: 'NoOp',
+		type: 'n8n-nodes-base.noOp',
+		typeVersion: 1,
+		position: [300, 0],
+		parameters: {},
+	});
 	const wf = (id: string, trigger: object, connectFrom: string) => ({
 		id,
 		name: id,
@@ -84,23 +110,49 @@ function workflows() {
 		wf(
 			'benchOursDirect',
 			{
-				id: 'ours', name: 'Inventory Webhook Trigger', type: 'CUSTOM.inventoryWebhookTrigger', typeVersion: 1, position: [0, 0],
+				id: 'ours',
+				name: 'Inventory Webhook Trigger',
+				type: 'CUSTOM.inventoryWebhookTrigger',
+				typeVersion: 1,
+				position: [0, 0],
 				webhookId: 'bench-ours',
-				parameters: { platform: 'shopify', delivery: 'run', options: { manageSubscriptions: false } },
+				parameters: {
+					platform: 'shopify',
+					delivery: 'run',
+					options: { manageSubscriptions: false },
+				},
 				credentials: { shopifyInventoryApi: { id: 'benchShopify', name: 'benchShopify' } },
 			},
 			'Inventory Webhook Trigger',
 		),
 		wf(
 			'benchFloorRun01',
-			{ id: 'floor', name: 'Bench Floor Trigger', type: 'CUSTOM.benchFloorTrigger', typeVersion: 1, position: [0, 0], webhookId: 'bench-floor', parameters: {} },
+			{
+				id: 'floor',
+				name: 'Bench Floor Trigger',
+				type: 'CUSTOM.benchFloorTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				webhookId: 'bench-floor',
+				parameters: {},
+			},
 			'Bench Floor Trigger',
 		),
 		wf(
 			'benchWebhookNode',
 			{
-				id: 'builtin', name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: 'bench-builtin',
-				parameters: { httpMethod: 'POST', path: 'builtin', responseMode: 'onReceived', options: {} },
+				id: 'builtin',
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				position: [0, 0],
+				webhookId: 'bench-builtin',
+				parameters: {
+					httpMethod: 'POST',
+					path: 'builtin',
+					responseMode: 'onReceived',
+					options: {},
+				},
 			},
 			'Webhook',
 		),
@@ -111,13 +163,29 @@ function workflows() {
 async function saturation(n8n: N8nInstance, workflowId: string, url: string, body: string) {
 	const before = (await n8n.executions({ workflowId, includeData: false })).length;
 	const started = Date.now();
-	const load = await loadGenerator({ url, concurrency: CONCURRENCY, durationMs: SATURATION_MS, makeRequest: () => ({ body, headers: headersFor(body) }) });
+	const load = await loadGenerator({
+		url,
+		concurrency: CONCURRENCY,
+		durationMs: SATURATION_MS,
+		makeRequest: () => ({ body, headers: headersFor(body) }),
+	});
 	const ok = load.statusCounts['200'] ?? 0;
-	const runs = await n8n.waitForExecutions({ workflowId, count: before + ok, timeoutMs: 180_000, includeData: false });
+	const runs = await n8n.waitForExecutions({
+		workflowId,
+		count: before + ok,
+		timeoutMs: 180_000,
+		includeData: false,
+	});
 	const mine = runs.slice(before);
 	const lastEnd = Math.max(...mine.map((e) => Date.parse(e.stoppedAt ?? e.startedAt)));
 	const failed = mine.filter((e) => e.status !== 'success').length;
-	return { acks_per_s: load.perSecond, executions_per_s: mine.length / ((lastEnd - started) / 1000), executions: mine.length, failed, statusCounts: load.statusCounts };
+	return {
+		acks_per_s: load.perSecond,
+		executions_per_s: mine.length / ((lastEnd - started) / 1000),
+		executions: mine.length,
+		failed,
+		statusCounts: load.statusCounts,
+	};
 }
 
 /**
@@ -135,7 +203,19 @@ async function measureEngine(engine: 'vm' | 'legacy', body: string) {
 	const n8n = await startN8n({
 		engine,
 		extensions: [path.join(snapshot, 'dist'), FLOOR_PACKAGE_DIR],
-		credentials: [{ id: 'benchShopify', name: 'benchShopify', type: 'shopifyInventoryApi', data: { shopDomain: 'demo-shop.myshopify.com', authentication: 'accessToken', accessToken: 'x', webhookSecret: SECRET } }],
+		credentials: [
+			{
+				id: 'benchShopify',
+				name: 'benchShopify',
+				type: 'shopifyInventoryApi',
+				data: {
+					shopDomain: 'demo-shop.myshopify.com',
+					authentication: 'accessToken',
+					accessToken: 'x',
+					webhookSecret: SECRET,
+				},
+			},
+		],
 		workflows: workflows(),
 	});
 	try {
@@ -151,8 +231,18 @@ async function measureEngine(engine: 'vm' | 'legacy', body: string) {
 		const rate = Math.max(1, Math.floor(floor.executions_per_s / 2));
 		const fixed = async (url: string, workflowId: string) => {
 			const before = (await n8n.executions({ workflowId, includeData: false })).length;
-			const r = await fixedRate({ url, ratePerSec: rate, durationMs: SATURATION_MS, makeRequest: () => ({ body, headers: headersFor(body) }) });
-			await n8n.waitForExecutions({ workflowId, count: before + (r.statusCounts['200'] ?? 0), timeoutMs: 180_000, includeData: false });
+			const r = await fixedRate({
+				url,
+				ratePerSec: rate,
+				durationMs: SATURATION_MS,
+				makeRequest: () => ({ body, headers: headersFor(body) }),
+			});
+			await n8n.waitForExecutions({
+				workflowId,
+				count: before + (r.statusCounts['200'] ?? 0),
+				timeoutMs: 180_000,
+				includeData: false,
+			});
 			return r;
 		};
 		const oursHalf = await fixed(urls.ours, 'benchOursDirect');
@@ -167,7 +257,9 @@ async function measureEngine(engine: 'vm' | 'legacy', body: string) {
 export async function main(): Promise<void> {
 	const body = orderBody();
 	const own = ownCostUs(body);
-	console.log(`own verify + normalise: median ${own.median.toFixed(1)} µs CPU (p99 ${own.p99.toFixed(1)}) for a ${own.bodyBytes}-byte 20-line order → ${own.items} items`);
+	console.log(
+		`own verify + normalise: median ${own.median.toFixed(1)} µs CPU (p99 ${own.p99.toFixed(1)}) for a ${own.bodyBytes}-byte 20-line order → ${own.items} items`,
+	);
 	const figures: Record<string, unknown> = {
 		own_us_per_request: Math.round(own.median * 10) / 10,
 		own_us_per_request_p99: Math.round(own.p99 * 10) / 10,
@@ -182,7 +274,8 @@ export async function main(): Promise<void> {
 			[`direct_per_s_${engine}`]: round(r.ours.executions_per_s),
 			[`floor_per_s_${engine}`]: round(r.floor.executions_per_s),
 			[`webhook_node_per_s_${engine}`]: round(r.builtin.executions_per_s),
-			[`direct_vs_floor_${engine}`]: Math.round((r.ours.executions_per_s / r.floor.executions_per_s) * 100) / 100,
+			[`direct_vs_floor_${engine}`]:
+				Math.round((r.ours.executions_per_s / r.floor.executions_per_s) * 100) / 100,
 			[`direct_acks_per_s_${engine}`]: round(r.ours.acks_per_s),
 			[`floor_acks_per_s_${engine}`]: round(r.floor.acks_per_s),
 			[`half_load_rate_per_s_${engine}`]: r.rate,
@@ -206,10 +299,14 @@ export async function main(): Promise<void> {
 	figures.load_average_at_end = os.loadavg().map((l) => Math.round(l * 100) / 100);
 	figures.settings = {
 		n8n: '2.41.1, one main process, regular mode, SQLite, default execution saving, Node 24',
-		engines: { vm: 'N8N_EXPRESSION_ENGINE=vm (default, isolated-vm)', legacy: 'N8N_EXPRESSION_ENGINE=legacy' },
+		engines: {
+			vm: 'N8N_EXPRESSION_ENGINE=vm (default, isolated-vm)',
+			legacy: 'N8N_EXPRESSION_ENGINE=legacy',
+		},
 		load: `${CONCURRENCY} concurrent keep-alive senders on loopback for ${SATURATION_MS / 1000} s; then a fixed rate of half the floor's saturation for ${SATURATION_MS / 1000} s`,
 		body: `signed Shopify orders/updated, 20 lines, ${own.bodyBytes} bytes`,
-		workflows: 'each trigger → NoOp; floor = bench/floor-node benchFloorTrigger (200 + run with the raw body)',
+		workflows:
+			'each trigger → NoOp; floor = bench/floor-node benchFloorTrigger (200 + run with the raw body)',
 	};
 	console.table(rows);
 	const file = writeResults('trigger', figures);

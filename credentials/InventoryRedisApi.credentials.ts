@@ -24,7 +24,13 @@ export class InventoryRedisApi implements ICredentialType {
 			default: '',
 			description: 'ACL user name (Redis 6+). Leave empty for the default user.',
 		},
-		{ displayName: 'Password', name: 'password', type: 'string', typeOptions: { password: true }, default: '' },
+		{
+			displayName: 'Password',
+			name: 'password',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+		},
 		{ displayName: 'TLS', name: 'tls', type: 'boolean', default: false },
 		{
 			displayName: 'CA Certificate',
@@ -32,7 +38,8 @@ export class InventoryRedisApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { rows: 4 },
 			default: '',
-			description: 'PEM of the CA that signed the server certificate (for private CAs and self-signed servers)',
+			description:
+				'PEM of the CA that signed the server certificate (for private CAs and self-signed servers)',
 			displayOptions: { show: { tls: [true] } },
 		},
 		{
@@ -40,7 +47,8 @@ export class InventoryRedisApi implements ICredentialType {
 			name: 'tlsSkipVerify',
 			type: 'boolean',
 			default: false,
-			description: 'Whether to accept any server certificate. Only for tests: it allows a man in the middle.',
+			description:
+				'Whether to accept any server certificate. Only for tests: it allows a man in the middle.',
 			displayOptions: { show: { tls: [true] } },
 		},
 		{
@@ -48,7 +56,8 @@ export class InventoryRedisApi implements ICredentialType {
 			name: 'keyPrefix',
 			type: 'string',
 			default: 'invsync',
-			description: 'Every key this package writes starts with this prefix; use one per shop setup sharing a Redis',
+			description:
+				'Every key this package writes starts with this prefix; use one per shop setup sharing a Redis',
 		},
 		{
 			displayName: 'Sentinels',
@@ -56,7 +65,8 @@ export class InventoryRedisApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: '10.0.0.1:26379, 10.0.0.2:26379',
-			description: 'Optional: Sentinel addresses; when set, Host and Port are ignored and the master is found through them',
+			description:
+				'Optional: Sentinel addresses; when set, Host and Port are ignored and the master is found through them',
 		},
 		{
 			displayName: 'Sentinel Master Name',

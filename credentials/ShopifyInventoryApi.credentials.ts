@@ -21,7 +21,8 @@ export class ShopifyInventoryApi implements ICredentialType {
 
 	icon = 'file:shopifyInventory.svg' as const;
 
-	documentationUrl = 'https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials';
+	documentationUrl =
+		'https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials';
 
 	properties: INodeProperties[] = [
 		{
@@ -42,7 +43,8 @@ export class ShopifyInventoryApi implements ICredentialType {
 				{
 					name: 'Client Credentials (Dev Dashboard App)',
 					value: 'clientCredentials',
-					description: 'Client ID and secret; the 24-hour access token is fetched and refreshed automatically',
+					description:
+						'Client ID and secret; the 24-hour access token is fetched and refreshed automatically',
 				},
 				{
 					name: 'Admin API Access Token (Legacy Custom App)',
@@ -105,7 +107,8 @@ export class ShopifyInventoryApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: 'During a secret rotation, deliveries signed with the previous secret are accepted too',
+			description:
+				'During a secret rotation, deliveries signed with the previous secret are accepted too',
 		},
 	];
 
@@ -120,7 +123,10 @@ export class ShopifyInventoryApi implements ICredentialType {
 			response = (await this.helpers.httpRequest({
 				method: 'POST',
 				url: `${base}/admin/oauth/access_token`,
-				headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+				headers: {
+					'content-type': 'application/x-www-form-urlencoded',
+					accept: 'application/json',
+				},
 				body: new URLSearchParams({
 					client_id: String(credentials.clientId ?? ''),
 					client_secret: String(credentials.clientSecret ?? ''),
@@ -128,7 +134,8 @@ export class ShopifyInventoryApi implements ICredentialType {
 				}).toString(),
 				json: false,
 			})) as { access_token?: string };
-			if (typeof response === 'string') response = JSON.parse(response) as { access_token?: string };
+			if (typeof response === 'string')
+				response = JSON.parse(response) as { access_token?: string };
 		} catch (error) {
 			const status = (error as { httpCode?: string; response?: { status?: number } })?.httpCode;
 			// Never the error itself: it carries the request body, which holds the client secret.

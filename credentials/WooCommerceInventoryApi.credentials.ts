@@ -1,4 +1,9 @@
-import type { IAuthenticateGeneric, ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type {
+	IAuthenticateGeneric,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
 
 /**
  * WooCommerce REST API v3 access (consumer key and secret as HTTP Basic) and the webhook signing secrets.
@@ -51,7 +56,8 @@ export class WooCommerceInventoryApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: 'During a secret rotation, deliveries signed with the previous secret are accepted too',
+			description:
+				'During a secret rotation, deliveries signed with the previous secret are accepted too',
 		},
 	];
 

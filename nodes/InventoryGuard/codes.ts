@@ -37,7 +37,9 @@ export enum GuardCode {
 export const toCode = codeMapper<GuardCode>(GuardCode);
 
 /** Names used on items, so a workflow can branch on text rather than numbers. */
-export const CLAIM_STATUS: Partial<Record<GuardCode, 'new' | 'reclaimed' | 'inFlight' | 'committed'>> = {
+export const CLAIM_STATUS: Partial<
+	Record<GuardCode, 'new' | 'reclaimed' | 'inFlight' | 'committed'>
+> = {
 	[GuardCode.Ok]: 'new',
 	[GuardCode.Reclaimed]: 'reclaimed',
 	[GuardCode.InFlight]: 'inFlight',

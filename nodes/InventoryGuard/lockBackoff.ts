@@ -18,7 +18,11 @@ export function lockRetryDelay(
 	settings: BackoffSettings,
 	random: RandomSource = Math.random,
 ): number {
-	return backoffDelay(attempt, { baseMs: settings.baseMs, capMs: settings.capMs, jitter: 'equal' }, random);
+	return backoffDelay(
+		attempt,
+		{ baseMs: settings.baseMs, capMs: settings.capMs, jitter: 'equal' },
+		random,
+	);
 }
 
 /**

@@ -99,7 +99,12 @@ export async function claimKeys(
 		uniqueOwners.push(ownerOfKey[i]);
 	});
 	const replies = await callPerChunk(redis, unique, MAX_KEYS_PER_SCRIPT, (target, part, start) =>
-		target.guardClaimKeys(part.length, ...part, ttlMs, ...uniqueOwners.slice(start, start + part.length)),
+		target.guardClaimKeys(
+			part.length,
+			...part,
+			ttlMs,
+			...uniqueOwners.slice(start, start + part.length),
+		),
 	);
 	const flat = flatReply('claimKeys', replies, unique.length * 2);
 	const answers: ClaimReply[] = [];
@@ -138,7 +143,12 @@ export async function commitKeys(
 	withGuardScripts(redis);
 	const ownerOfKey = ownersFor(owners, keys.length);
 	const replies = await callPerChunk(redis, keys, MAX_KEYS_PER_SCRIPT, (target, part, start) =>
-		target.guardCommitKeys(part.length, ...part, ttlMs, ...ownerOfKey.slice(start, start + part.length)),
+		target.guardCommitKeys(
+			part.length,
+			...part,
+			ttlMs,
+			...ownerOfKey.slice(start, start + part.length),
+		),
 	);
 	return flatReply('commitKeys', replies, keys.length).map((v) => toCode('commitKeys', v));
 }

@@ -69,12 +69,15 @@ export class SettingsError extends Error {}
  * Defaults filled in and each field checked (node-redlock's settings pattern): a readonly, complete object,
  * or a SettingsError naming the field and its allowed range.
  */
-export function inboxSettings(partial: Partial<Record<keyof InboxSettings, unknown>> = {}): InboxSettings {
+export function inboxSettings(
+	partial: Partial<Record<keyof InboxSettings, unknown>> = {},
+): InboxSettings {
 	const out: Record<string, unknown> = { ...DEFAULT_SETTINGS };
 	for (const name of ['stream', 'group'] as const) {
 		const value = partial[name];
 		if (value === undefined || value === null || value === '') continue;
-		if (typeof value !== 'string' || !value.trim()) throw new SettingsError(`${name} must be a non-empty text`);
+		if (typeof value !== 'string' || !value.trim())
+			throw new SettingsError(`${name} must be a non-empty text`);
 		if (value.length > 200) throw new SettingsError(`${name} is longer than 200 characters`);
 		out[name] = value.trim();
 	}
@@ -83,9 +86,14 @@ export function inboxSettings(partial: Partial<Record<keyof InboxSettings, unkno
 		if (value === undefined || value === null || value === '') continue;
 		const n = typeof value === 'number' ? value : Number(value);
 		if (!Number.isFinite(n) || n < min || n > max) {
-			throw new SettingsError(`${name} must be a number from ${min} to ${max} (got ${String(value).slice(0, 40)})`);
+			throw new SettingsError(
+				`${name} must be a number from ${min} to ${max} (got ${String(value).slice(0, 40)})`,
+			);
 		}
-		out[name] = name === 'batchSize' || name === 'maxDeliveries' || name === 'parallelBatches' ? Math.floor(n) : Math.round(n);
+		out[name] =
+			name === 'batchSize' || name === 'maxDeliveries' || name === 'parallelBatches'
+				? Math.floor(n)
+				: Math.round(n);
 	}
 	return Object.freeze(out) as unknown as InboxSettings;
 }
@@ -183,7 +191,10 @@ export function reclaimBatchLimit(batchSize: number, deliveries: number): number
 }
 
 /** Groups reclaimed entries (in stream order) into batches that respect each member's reclaimBatchLimit. */
-export function reclaimBatches<T extends { deliveries: number }>(entries: readonly T[], batchSize: number): T[][] {
+export function reclaimBatches<T extends { deliveries: number }>(
+	entries: readonly T[],
+	batchSize: number,
+): T[][] {
 	const out: T[][] = [];
 	let current: T[] = [];
 	let limit = Infinity;
@@ -235,8 +246,12 @@ export function entryAgeMs(id: string, nowMs: number): number {
 }
 
 /** The run timeout in force: the setting, or 10 × Reclaim after and at least 10 minutes. */
-export function runTimeoutOf(settings: Pick<InboxSettings, 'runTimeoutMs' | 'reclaimAfterMs'>): number {
-	return settings.runTimeoutMs > 0 ? settings.runTimeoutMs : Math.max(10 * settings.reclaimAfterMs, 600_000);
+export function runTimeoutOf(
+	settings: Pick<InboxSettings, 'runTimeoutMs' | 'reclaimAfterMs'>,
+): number {
+	return settings.runTimeoutMs > 0
+		? settings.runTimeoutMs
+		: Math.max(10 * settings.reclaimAfterMs, 600_000);
 }
 
 /** How often the entries of runs in progress are touched: a third of Reclaim after (at least 50 ms). */
@@ -270,7 +285,10 @@ export function runOutcome(run: unknown): RunOutcome {
 	const r = run as { status?: unknown; data?: { resultData?: { error?: unknown } } };
 	const error = r.data?.resultData?.error;
 	if (error) {
-		const message = typeof error === 'object' && error && 'message' in error ? String((error as { message: unknown }).message) : String(error);
+		const message =
+			typeof error === 'object' && error && 'message' in error
+				? String((error as { message: unknown }).message)
+				: String(error);
 		return { ok: false, error: message || 'the run failed' };
 	}
 	if (r.status === 'error' || r.status === 'crashed' || r.status === 'canceled') {

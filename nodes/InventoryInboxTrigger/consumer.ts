@@ -14,7 +14,13 @@ import {
 	type InboxSettings,
 	type RunOutcome,
 } from './batching';
-import { itemsOf, parseReadReply, prepareEntry, type InboxEntry, type PreparedEntry } from './entries';
+import {
+	itemsOf,
+	parseReadReply,
+	prepareEntry,
+	type InboxEntry,
+	type PreparedEntry,
+} from './entries';
 import { readInboxHealth, type InboxHealth } from './health';
 import { InboxStream, isMissingGroup } from './stream';
 
@@ -50,7 +56,10 @@ export interface BatchItems {
 	invalid: PreparedEntry['invalid'];
 }
 
-export type Reread = (delivery: Delivery, orderId: string) => Promise<NormalizeResult | 'unavailable' | null>;
+export type Reread = (
+	delivery: Delivery,
+	orderId: string,
+) => Promise<NormalizeResult | 'unavailable' | null>;
 
 export interface InboxConsumerOptions {
 	/** The shared client of the credential (getRedis); called again after failures (cheap once connected). */
@@ -124,7 +133,10 @@ export class InboxConsumer {
 	private nextCleanupAt = 0;
 	private groupReady = false;
 	private outage = false;
-	private readonly stats: Omit<ConsumerStats, 'name' | 'inFlightRuns' | 'inFlightEntries' | 'redisConnected'> = {
+	private readonly stats: Omit<
+		ConsumerStats,
+		'name' | 'inFlightRuns' | 'inFlightEntries' | 'redisConnected'
+	> = {
 		runs: 0,
 		failedRuns: 0,
 		abandonedRuns: 0,
@@ -154,7 +166,10 @@ export class InboxConsumer {
 	start(): void {
 		if (this.loop) return;
 		this.loop = this.runLoop();
-		this.keepAliveTimer = setInterval(() => void this.keepAlive(), keepAliveIntervalMs(this.settings.reclaimAfterMs));
+		this.keepAliveTimer = setInterval(
+			() => void this.keepAlive(),
+			keepAliveIntervalMs(this.settings.reclaimAfterMs),
+		);
 		if (this.settings.healthIntervalMs > 0 && this.options.onHealth) {
 			this.healthTimer = setInterval(() => void this.emitHealth(), this.settings.healthIntervalMs);
 		}
@@ -221,7 +236,9 @@ export class InboxConsumer {
 				if (isMissingGroup(error)) {
 					// The group (or the whole stream) is gone: Redis restarted empty, or someone deleted it.
 					this.groupReady = false;
-					this.options.logger.info(`Inventory Inbox Trigger: consumer group '${this.settings.group}' is missing; creating it again`);
+					this.options.logger.info(
+						`Inventory Inbox Trigger: consumer group '${this.settings.group}' is missing; creating it again`,
+					);
 					continue;
 				}
 				if (!this.outage) {
@@ -268,9 +285,13 @@ export class InboxConsumer {
 			this.nextCleanupAt = now + 60_000;
 			// Consumers of dead processes: nothing pending, idle for an hour (and 10× Reclaim after).
 			const idleMs = Math.max(STALE_CONSUMER_MS, 10 * this.settings.reclaimAfterMs);
-			await this.stream.removeStaleConsumers(redis, idleMs).catch((e: unknown) =>
-				this.options.logger.debug(`Inventory Inbox Trigger: consumer cleanup skipped (${errorMessage(e)})`),
-			);
+			await this.stream
+				.removeStaleConsumers(redis, idleMs)
+				.catch((e: unknown) =>
+					this.options.logger.debug(
+						`Inventory Inbox Trigger: consumer cleanup skipped (${errorMessage(e)})`,
+					),
+				);
 		}
 		if (this.reclaimQueue.length === 0 && now >= this.nextReclaimAt) await this.reclaim(redis);
 		const reclaimed = this.reclaimQueue.shift();
@@ -283,7 +304,9 @@ export class InboxConsumer {
 	 * The first read blocks up to blockMs; once something arrived, reads go on until Batch size entries or
 	 * Max wait after the first arrival, whichever comes first.
 	 */
-	private async gather(read: (count: number, blockMs: number) => Promise<unknown>): Promise<InboxEntry[]> {
+	private async gather(
+		read: (count: number, blockMs: number) => Promise<unknown>,
+	): Promise<InboxEntry[]> {
 		const { batchSize, maxWaitMs, blockMs } = this.settings;
 		const first = parseReadReply(await read(batchSize, blockMs));
 		if (first.length === 0 || first.length >= batchSize) return first;
@@ -329,19 +352,30 @@ export class InboxConsumer {
 				}
 				prepared.push(p);
 			}
-			await settleBatch(prepared, async (part, depth) => await this.attempt(part, depth, releaseSlot));
+			await settleBatch(
+				prepared,
+				async (part, depth) => await this.attempt(part, depth, releaseSlot),
+			);
 		} catch (error) {
 			// Said as what it is: a Redis error names the server, anything else is ours and says so.
-			const message = classifyRedisError(error).fromRedis ? this.describe(error) : `internal error: ${errorMessage(error)}`;
+			const message = classifyRedisError(error).fromRedis
+				? this.describe(error)
+				: `internal error: ${errorMessage(error)}`;
 			for (const e of entries) this.rememberError(e.id, message);
-			this.options.logger.error(`Inventory Inbox Trigger: a batch could not be processed: ${message}`);
+			this.options.logger.error(
+				`Inventory Inbox Trigger: a batch could not be processed: ${message}`,
+			);
 		} finally {
 			for (const e of entries) this.inFlight.delete(e.id);
 		}
 	}
 
 	/** One run with these entries; acknowledges them when it succeeded. */
-	private async attempt(part: PreparedEntry[], depth: number, releaseSlot: () => void): Promise<AttemptResult> {
+	private async attempt(
+		part: PreparedEntry[],
+		depth: number,
+		releaseSlot: () => void,
+	): Promise<AttemptResult> {
 		if (this.closing) return 'stop';
 		const ids = part.map((p) => p.id);
 		const items = itemsOf(part);
@@ -412,7 +446,9 @@ export class InboxConsumer {
 		// N8N_EXECUTIONS_QUEUE_KEEP_LAST_COMPLETED=0 can lose the end of a fast run) never stalls the trigger.
 		const slow = setTimeout(onSlow, this.settings.reclaimAfterMs);
 		slow.unref();
-		const run = this.options.run(items).catch((error: unknown): RunOutcome => ({ ok: false, error: errorMessage(error) }));
+		const run = this.options
+			.run(items)
+			.catch((error: unknown): RunOutcome => ({ ok: false, error: errorMessage(error) }));
 		try {
 			const outcome = await Promise.race([run, deadline]);
 			if (outcome === 'abandoned') void run.then((late) => late.ok && onLateSuccess());
@@ -465,7 +501,9 @@ export class InboxConsumer {
 		try {
 			await this.stream.keepAlive(await this.options.connect(), ids);
 		} catch (error) {
-			this.options.logger.debug(`Inventory Inbox Trigger: keep-alive skipped (${errorMessage(error)})`);
+			this.options.logger.debug(
+				`Inventory Inbox Trigger: keep-alive skipped (${errorMessage(error)})`,
+			);
 		}
 	}
 
@@ -491,7 +529,12 @@ export class InboxConsumer {
 	 */
 	private async reclaim(redis: Redis): Promise<void> {
 		const { reclaimAfterMs, batchSize, maxDeliveries } = this.settings;
-		const { cursor, entries } = await this.stream.autoClaim(redis, reclaimAfterMs, this.reclaimCursor, batchSize);
+		const { cursor, entries } = await this.stream.autoClaim(
+			redis,
+			reclaimAfterMs,
+			this.reclaimCursor,
+			batchSize,
+		);
 		this.reclaimCursor = cursor;
 		const interval = Math.min(Math.max(Math.floor(reclaimAfterMs / 4), 100), 5_000);
 		this.nextReclaimAt = cursor === '0-0' ? Date.now() + interval : Date.now();
@@ -512,7 +555,11 @@ export class InboxConsumer {
 	}
 
 	private async deadLetter(redis: Redis, entries: InboxEntry[]): Promise<void> {
-		const letters = entries.map((e) => ({ id: e.id, deliveries: e.deliveries, lastError: this.lastErrors.get(e.id) }));
+		const letters = entries.map((e) => ({
+			id: e.id,
+			deliveries: e.deliveries,
+			lastError: this.lastErrors.get(e.id),
+		}));
 		await this.stream.deadLetter(redis, letters, new Date().toISOString());
 		this.stats.deadLettered += entries.length;
 		for (const e of entries) this.lastErrors.delete(e.id);
@@ -575,7 +622,9 @@ export class InboxConsumer {
 		try {
 			this.options.onHealth(await this.health());
 		} catch (error) {
-			this.options.logger.debug(`Inventory Inbox Trigger: health figures unavailable (${this.describe(error)})`);
+			this.options.logger.debug(
+				`Inventory Inbox Trigger: health figures unavailable (${this.describe(error)})`,
+			);
 		}
 	}
 
@@ -583,7 +632,8 @@ export class InboxConsumer {
 
 	private describe(error: unknown): string {
 		// A command cut by a lost connection fails with ioredis' "max retries per request": say what happened.
-		const plain = classifyRedisError(error).kind === 'retriesSpent' ? new Error('Connection is closed') : error;
+		const plain =
+			classifyRedisError(error).kind === 'retriesSpent' ? new Error('Connection is closed') : error;
 		return this.options.describeError ? this.options.describeError(plain) : errorMessage(plain);
 	}
 

@@ -72,7 +72,8 @@ export function parseReadReply(reply: unknown): InboxEntry[] {
 }
 
 function field(fields: Buffer[], name: string): Buffer | undefined {
-	for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i].toString('utf8') === name) return fields[i + 1];
+	for (let i = 0; i + 1 < fields.length; i += 2)
+		if (fields[i].toString('utf8') === name) return fields[i + 1];
 	return undefined;
 }
 
@@ -120,12 +121,16 @@ export function prepareEntry(entry: InboxEntry): PreparedEntry {
  * carries its entry's id (`inboxEntryId`): the Guard owns a claim by it, so a redelivered entry (a failed or
  * killed run, a batch re-run in halves) takes its own claims back instead of being called a duplicate.
  */
-export function itemsOf(entries: readonly PreparedEntry[]): { events: InventoryEvent[]; invalid: Array<InvalidEvent | UnreadableEntry> } {
+export function itemsOf(entries: readonly PreparedEntry[]): {
+	events: InventoryEvent[];
+	invalid: Array<InvalidEvent | UnreadableEntry>;
+} {
 	const events: InventoryEvent[] = [];
 	const invalid: Array<InvalidEvent | UnreadableEntry> = [];
 	for (const e of entries) {
 		for (const ev of e.events) events.push({ ...ev, inboxEntryId: e.id });
-		for (const inv of e.invalid) invalid.push('entryId' in inv ? inv : { ...inv, inboxEntryId: e.id });
+		for (const inv of e.invalid)
+			invalid.push('entryId' in inv ? inv : { ...inv, inboxEntryId: e.id });
 	}
 	return { events, invalid };
 }

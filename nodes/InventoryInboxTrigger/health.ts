@@ -53,7 +53,8 @@ export async function readInboxHealth(
 		.xlen(keys.dlq)
 		.exec();
 	if (!replies) throw new Error('Redis discarded the pipeline');
-	const [[lenErr, len], [groupsErr, groups], [pendingErr, pendingReply], [dlqErr, dlqLen]] = replies;
+	const [[lenErr, len], [groupsErr, groups], [pendingErr, pendingReply], [dlqErr, dlqLen]] =
+		replies;
 	if (lenErr) throw lenErr;
 	if (dlqErr) throw dlqErr;
 	// XINFO GROUPS fails with "no such key" on a missing stream, XPENDING with NOGROUP on a missing group.
@@ -66,7 +67,11 @@ export async function readInboxHealth(
 	const pending = Number(summary[0] ?? 0);
 	const oldest = summary[1] ? String(summary[1]) : null;
 	const lag = groupInfo?.lag;
-	const undelivered = groupInfo ? (lag === null || lag === undefined ? null : Number(lag)) : Number(len);
+	const undelivered = groupInfo
+		? lag === null || lag === undefined
+			? null
+			: Number(lag)
+		: Number(len);
 	return {
 		stream: keys.stream,
 		group,

@@ -65,7 +65,10 @@ export class InboxStream {
 	async ensureGroup(redis: Redis): Promise<void> {
 		const failure = await redis
 			.xgroup('CREATE', this.options.keys.stream, this.options.group, '0', 'MKSTREAM')
-			.then(() => undefined, (error: unknown) => error);
+			.then(
+				() => undefined,
+				(error: unknown) => error,
+			);
 		if (failure !== undefined && classifyRedisError(failure).kind !== 'busyGroup') throw failure;
 	}
 
@@ -115,7 +118,12 @@ export class InboxStream {
 	 * XAUTOCLAIM entries idle longer than `minIdleMs` (from any consumer of the group, this one included) from
 	 * `cursor` on; the next cursor ('0-0': the scan went round) and the claimed entries.
 	 */
-	async autoClaim(redis: Redis, minIdleMs: number, cursor: string, count: number): Promise<{ cursor: string; entries: InboxEntry[] }> {
+	async autoClaim(
+		redis: Redis,
+		minIdleMs: number,
+		cursor: string,
+		count: number,
+	): Promise<{ cursor: string; entries: InboxEntry[] }> {
 		const reply = (await redis.callBuffer(
 			'XAUTOCLAIM',
 			this.options.keys.stream,
@@ -146,7 +154,11 @@ export class InboxStream {
 	async ack(redis: Redis, ids: readonly string[]): Promise<void> {
 		const pipeline = redis.pipeline();
 		for (let i = 0; i < ids.length; i += IDS_PER_COMMAND) {
-			pipeline.xack(this.options.keys.stream, this.options.group, ...ids.slice(i, i + IDS_PER_COMMAND));
+			pipeline.xack(
+				this.options.keys.stream,
+				this.options.group,
+				...ids.slice(i, i + IDS_PER_COMMAND),
+			);
 		}
 		const results = await pipeline.exec();
 		for (const [error] of results ?? []) if (error) throw error;
@@ -157,25 +169,44 @@ export class InboxStream {
 		const { keys, group, consumer } = this.options;
 		const pipeline = redis.pipeline();
 		for (let i = 0; i < ids.length; i += IDS_PER_COMMAND) {
-			pipeline.call('XCLAIM', keys.stream, group, consumer, 0, ...ids.slice(i, i + IDS_PER_COMMAND), 'JUSTID');
+			pipeline.call(
+				'XCLAIM',
+				keys.stream,
+				group,
+				consumer,
+				0,
+				...ids.slice(i, i + IDS_PER_COMMAND),
+				'JUSTID',
+			);
 		}
 		await pipeline.exec();
 	}
 
 	/** XTRIM MINID below what every group still needs (trimAcknowledged-1.lua); the number of entries removed. */
 	async trimAcknowledged(redis: Redis): Promise<number> {
-		return await loadScripts(redis, LUA_DIR, 'inbox').inboxTrimAcknowledged(this.options.keys.stream);
+		return await loadScripts(redis, LUA_DIR, 'inbox').inboxTrimAcknowledged(
+			this.options.keys.stream,
+		);
 	}
 
 	/**
 	 * Copies the entries to the dead-letter stream (shared/deadLetters.ts format) and acknowledges them, in one
 	 * atomic step (deadLetterEntries-2.lua); the number copied.
 	 */
-	async deadLetter(redis: Redis, entries: readonly DeadLetterRequest[], deadAt: string): Promise<number> {
+	async deadLetter(
+		redis: Redis,
+		entries: readonly DeadLetterRequest[],
+		deadAt: string,
+	): Promise<number> {
 		const args: Array<string | number> = [this.options.group, deadAt, this.options.consumer];
-		for (const e of entries) args.push(e.id, e.deliveries, deadLetterReason(e.deliveries - 1, e.lastError));
+		for (const e of entries)
+			args.push(e.id, e.deliveries, deadLetterReason(e.deliveries - 1, e.lastError));
 		const scripted = loadScripts(redis, LUA_DIR, 'inbox');
-		return await scripted.inboxDeadLetterEntries(this.options.keys.stream, this.options.keys.dlq, ...args);
+		return await scripted.inboxDeadLetterEntries(
+			this.options.keys.stream,
+			this.options.keys.dlq,
+			...args,
+		);
 	}
 
 	/** Removes the group's other consumers that have nothing pending and have been idle longer than `idleMs`. */
@@ -238,6 +269,7 @@ export class InboxStream {
 	 */
 	closeBlocking(): void {
 		this.closed = true;
-		if (this.blocking && this.blocking.status !== 'end' && this.blocking.status !== 'close') this.blocking.disconnect();
+		if (this.blocking && this.blocking.status !== 'end' && this.blocking.status !== 'close')
+			this.blocking.disconnect();
 	}
 }

@@ -41,7 +41,8 @@ function settingsOf(ctx: ITriggerFunctions): InboxSettings {
 			healthIntervalMs: health ? Number(ctx.getNodeParameter('healthInterval', 60)) * 1000 : 0,
 		});
 	} catch (error) {
-		const message = error instanceof SettingsError ? error.message : `invalid settings (${String(error)})`;
+		const message =
+			error instanceof SettingsError ? error.message : `invalid settings (${String(error)})`;
 		throw new NodeOperationError(ctx.getNode(), message);
 	}
 }
@@ -76,12 +77,18 @@ export async function startInboxTrigger(ctx: ITriggerFunctions): Promise<ITrigge
 	} catch (error) {
 		const message = describeRedisError(error, cred);
 		// Errors a user must fix refuse to start at once; anything else is an outage to wait out.
-		if (manual || classifyRedisError(error).configuration) throw new NodeOperationError(node, message);
+		if (manual || classifyRedisError(error).configuration)
+			throw new NodeOperationError(node, message);
 		// Redis away at activation (n8n started first, a restart): start anyway and keep trying.
-		ctx.logger.warn(`Inventory Inbox Trigger: ${message}; started, reading as soon as Redis answers`);
+		ctx.logger.warn(
+			`Inventory Inbox Trigger: ${message}; started, reading as soon as Redis answers`,
+		);
 	}
 
-	const outputs = (items: { events: object[]; invalid: object[] }, health?: object): INodeExecutionData[][] => {
+	const outputs = (
+		items: { events: object[]; invalid: object[] },
+		health?: object,
+	): INodeExecutionData[][] => {
 		const data = [toItems(items.events), toItems(items.invalid)];
 		if (healthOutput) data.push(health ? toItems([health]) : []);
 		return data;
@@ -101,7 +108,8 @@ export async function startInboxTrigger(ctx: ITriggerFunctions): Promise<ITrigge
 				return { ok: false, error: error instanceof Error ? error.message : String(error) };
 			}
 		},
-		reread: ctx.getNodeParameter('rereadRefundedOrders', false) === true ? shopifyReread(ctx) : undefined,
+		reread:
+			ctx.getNodeParameter('rereadRefundedOrders', false) === true ? shopifyReread(ctx) : undefined,
 		describeError: (error) => describeRedisError(error, cred),
 		logger: ctx.logger,
 		onHealth: (health) => ctx.emit(outputs({ events: [], invalid: [] }, health)),
@@ -117,7 +125,8 @@ export async function startInboxTrigger(ctx: ITriggerFunctions): Promise<ITrigge
 					ctx.emit(outputs(itemsOf(prepared), health));
 				},
 				(error: unknown) => {
-					if (!consumer.closed) ctx.emitError(new NodeOperationError(node, describeRedisError(error, cred)));
+					if (!consumer.closed)
+						ctx.emitError(new NodeOperationError(node, describeRedisError(error, cred)));
 				},
 			);
 		};

@@ -63,7 +63,10 @@ export function globMatch(pattern: string, text: string): boolean {
 }
 
 /** The override that applies to `sku` (see the module comment), or undefined. */
-export function pickOverride(overrides: readonly SkuOverride[], sku: string): SkuOverride | undefined {
+export function pickOverride(
+	overrides: readonly SkuOverride[],
+	sku: string,
+): SkuOverride | undefined {
 	let best: SkuOverride | undefined;
 	let bestRank = -1;
 	for (const o of overrides) {
@@ -79,7 +82,10 @@ export function pickOverride(overrides: readonly SkuOverride[], sku: string): Sk
 	return best;
 }
 
-export function effectiveRule(channel: Pick<Channel, 'buffer' | 'cap' | 'outOfStockThreshold' | 'overrides'>, sku: string): EffectiveRule {
+export function effectiveRule(
+	channel: Pick<Channel, 'buffer' | 'cap' | 'outOfStockThreshold' | 'overrides'>,
+	sku: string,
+): EffectiveRule {
 	const o = pickOverride(channel.overrides, sku);
 	const rule: EffectiveRule = {
 		buffer: o?.buffer ?? channel.buffer,

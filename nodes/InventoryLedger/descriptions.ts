@@ -15,14 +15,26 @@ import * as unfreeze from './actions/unfreeze.operation';
  * The order below is the order the editor shows.
  */
 
-export const LEDGER_OPERATIONS = ['apply', 'availability', 'audit', 'freeze', 'get', 'profile', 'resync', 'set', 'unfreeze'] as const;
+export const LEDGER_OPERATIONS = [
+	'apply',
+	'availability',
+	'audit',
+	'freeze',
+	'get',
+	'profile',
+	'resync',
+	'set',
+	'unfreeze',
+] as const;
 export type LedgerOperation = (typeof LEDGER_OPERATIONS)[number];
 
 /**
  * Outputs per operation, as n8n's Switch node does (stringified into an expression, so self-contained):
  * Apply and Set → Applied, Skipped, Invalid; everything else → one output.
  */
-export function configuredOutputs(parameters: { operation?: string }): Array<{ type: string; displayName: string }> {
+export function configuredOutputs(parameters: {
+	operation?: string;
+}): Array<{ type: string; displayName: string }> {
 	const operation = parameters.operation ?? 'apply';
 	if (operation === 'apply' || operation === 'set') {
 		return [
@@ -43,15 +55,61 @@ export const ledgerProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'Apply', value: 'apply', description: 'Apply inventory events (order lines, levels) to the ledger, exactly once', action: 'Apply inventory events' },
-			{ name: 'Audit', value: 'audit', description: "A SKU's history, newest first", action: 'Read a SKU audit history' },
-			{ name: 'Availability', value: 'availability', description: 'What each channel place would show for a SKU: Σ shown − pending − buffer', action: 'Compute availability' },
-			{ name: 'Freeze', value: 'freeze', description: 'Never publish this SKU (the ledger still records everything)', action: 'Freeze a SKU' },
-			{ name: 'Get', value: 'get', description: "A SKU's ledger state: locations, versions, rev, pending forwards, publish state", action: 'Get a SKU state' },
-			{ name: 'Profile', value: 'profile', description: 'Read or save the sync profile (locations, channels, buffers, dry run)', action: 'Read or save the sync profile' },
-			{ name: 'Resync', value: 'resync', description: 'Mark a SKU dirty for every channel now', action: 'Resync a SKU' },
-			{ name: 'Set', value: 'set', description: 'An ERP or manual count as of a time: replaces the level, keeps later sales', action: 'Set a counted level' },
-			{ name: 'Unfreeze', value: 'unfreeze', description: 'Publish this SKU again (marks it dirty)', action: 'Unfreeze a SKU' },
+			{
+				name: 'Apply',
+				value: 'apply',
+				description: 'Apply inventory events (order lines, levels) to the ledger, exactly once',
+				action: 'Apply inventory events',
+			},
+			{
+				name: 'Audit',
+				value: 'audit',
+				description: "A SKU's history, newest first",
+				action: 'Read a SKU audit history',
+			},
+			{
+				name: 'Availability',
+				value: 'availability',
+				description: 'What each channel place would show for a SKU: Σ shown − pending − buffer',
+				action: 'Compute availability',
+			},
+			{
+				name: 'Freeze',
+				value: 'freeze',
+				description: 'Never publish this SKU (the ledger still records everything)',
+				action: 'Freeze a SKU',
+			},
+			{
+				name: 'Get',
+				value: 'get',
+				description:
+					"A SKU's ledger state: locations, versions, rev, pending forwards, publish state",
+				action: 'Get a SKU state',
+			},
+			{
+				name: 'Profile',
+				value: 'profile',
+				description: 'Read or save the sync profile (locations, channels, buffers, dry run)',
+				action: 'Read or save the sync profile',
+			},
+			{
+				name: 'Resync',
+				value: 'resync',
+				description: 'Mark a SKU dirty for every channel now',
+				action: 'Resync a SKU',
+			},
+			{
+				name: 'Set',
+				value: 'set',
+				description: 'An ERP or manual count as of a time: replaces the level, keeps later sales',
+				action: 'Set a counted level',
+			},
+			{
+				name: 'Unfreeze',
+				value: 'unfreeze',
+				description: 'Publish this SKU again (marks it dirty)',
+				action: 'Unfreeze a SKU',
+			},
 		],
 		default: 'apply',
 	},
@@ -86,7 +144,8 @@ export const ledgerProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				displayOptions: { show: { '/operation': ['apply'] } },
-				description: 'Field holding the event on each item (empty: the item itself, as the trigger emits it)',
+				description:
+					'Field holding the event on each item (empty: the item itself, as the trigger emits it)',
 			},
 			{
 				displayName: 'Result Field',

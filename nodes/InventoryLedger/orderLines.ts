@@ -118,14 +118,19 @@ const KINDS = new Set(['level', 'orderLine', 'observation', 'mapping']);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const text = (v: unknown): string | undefined =>
+	typeof v === 'string' && v !== '' ? v : undefined;
 
 /** The line's key within its order, from the business identity '<platform>:<shop>:order:<orderId>:line:<lineKey>'. */
-export function lineKeyOf(id: string, orderId: string | undefined): { orderId: string; lineKey: string } | undefined {
+export function lineKeyOf(
+	id: string,
+	orderId: string | undefined,
+): { orderId: string; lineKey: string } | undefined {
 	if (orderId) {
 		const marker = `:order:${orderId}:line:`;
 		const at = id.indexOf(marker);
-		if (at >= 0 && at + marker.length < id.length) return { orderId, lineKey: id.slice(at + marker.length) };
+		if (at >= 0 && at + marker.length < id.length)
+			return { orderId, lineKey: id.slice(at + marker.length) };
 	}
 	const match = /:order:([^:]+):line:(.+)$/.exec(id);
 	return match ? { orderId: match[1], lineKey: match[2] } : undefined;
@@ -169,15 +174,23 @@ function integerIn(v: unknown, max: number): v is number {
 }
 
 export function planEvent(index: number, raw: unknown, profile: ProfileIndex): Planned {
-	if (!isObj(raw)) return { invalid: 'notAnEvent', message: 'the item is not an inventory event object' };
+	if (!isObj(raw))
+		return { invalid: 'notAnEvent', message: 'the item is not an inventory event object' };
 	const kind = raw.kind;
 	if (typeof kind !== 'string' || !KINDS.has(kind))
-		return { invalid: 'badKind', message: `kind must be level, orderLine, observation or mapping (got ${JSON.stringify(kind)?.slice(0, 40)})` };
+		return {
+			invalid: 'badKind',
+			message: `kind must be level, orderLine, observation or mapping (got ${JSON.stringify(kind)?.slice(0, 40)})`,
+		};
 	const id = text(raw.id);
-	if (!id || id.length > 1000) return { invalid: 'badId', message: 'id must be a non-empty text (at most 1,000 characters)' };
+	if (!id || id.length > 1000)
+		return { invalid: 'badId', message: 'id must be a non-empty text (at most 1,000 characters)' };
 	const version = raw.version;
 	if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0)
-		return { invalid: 'badVersion', message: `version must be a whole number of milliseconds ≥ 0 (got ${JSON.stringify(version)?.slice(0, 40)})` };
+		return {
+			invalid: 'badVersion',
+			message: `version must be a whole number of milliseconds ≥ 0 (got ${JSON.stringify(version)?.slice(0, 40)})`,
+		};
 	const source = isObj(raw.source) ? raw.source : {};
 	const platform = text(source.platform) ?? 'manual';
 	const shop = (text(source.shop) ?? '').toLowerCase();
@@ -189,32 +202,43 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 	let sku: string | null = typeof skuRaw === 'string' ? skuRaw : null;
 	let untracked = 'line has no SKU: not tracked';
 	if (sku !== null && sku.trim() === '') {
-		if (kind === 'mapping') return { invalid: 'blankSku', message: 'blank SKU: reported, never guessed' };
+		if (kind === 'mapping')
+			return { invalid: 'blankSku', message: 'blank SKU: reported, never guessed' };
 		sku = null;
 		untracked = 'line has a blank SKU: not tracked';
 	} else if (sku === null) untracked = text(raw.note) ?? untracked;
-	if (sku !== null && sku.length > 1000) return { invalid: 'blankSku', message: 'SKU longer than 1,000 characters' };
+	if (sku !== null && sku.length > 1000)
+		return { invalid: 'blankSku', message: 'SKU longer than 1,000 characters' };
 	const common = { index, id, version, source: sourceText };
 	const channel = channelOf(profile, platform, shop);
 
 	switch (kind) {
 		case 'mapping': {
 			const map = mapRefFor(platform, shop, refs);
-			if (!map) return { invalid: 'unmapped', message: 'a mapping needs refs.inventoryItemId, variantId or productId' };
-			if (sku === null) return { invalid: 'blankSku', message: 'blank SKU: reported, never guessed' };
+			if (!map)
+				return {
+					invalid: 'unmapped',
+					message: 'a mapping needs refs.inventoryItemId, variantId or productId',
+				};
+			if (sku === null)
+				return { invalid: 'blankSku', message: 'blank SKU: reported, never guessed' };
 			return { plan: { op: 'mapping', ...common, sku, map } };
 		}
 		case 'level':
 		case 'observation': {
 			const quantity = raw.quantity;
 			if (!integerIn(quantity, MAX_LEVEL))
-				return { invalid: 'badQuantity', message: `quantity must be a whole number within ±${MAX_LEVEL} (got ${JSON.stringify(quantity)?.slice(0, 40)})` };
+				return {
+					invalid: 'badQuantity',
+					message: `quantity must be a whole number within ±${MAX_LEVEL} (got ${JSON.stringify(quantity)?.slice(0, 40)})`,
+				};
 			const named = text(raw.locationId);
 			const location = named === undefined ? undefined : resolveLocation(profile, named);
 			let map: MapRef | undefined;
 			if (sku === null) {
 				map = mapRefFor(platform, shop, refs);
-				if (!map) return { invalid: 'unmapped', message: 'no SKU and no platform id to resolve it by' };
+				if (!map)
+					return { invalid: 'unmapped', message: 'no SKU and no platform id to resolve it by' };
 			}
 			// A mirror's report is recorded under the channel's display place it is about (a place named by the
 			// location's id or by an alias of it), else under the name it came with.
@@ -228,8 +252,21 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 						invalid: 'unknownLocation',
 						message: `location '${String(raw.locationId)}' is not in the profile (neither a location id nor an alias of one)`,
 					};
-				if (!channel) return { invalid: 'unknownChannel', message: `no channel in the profile for ${platform} ${shop}` };
-				return { plan: { op: 'observation', ...common, sku, observer: observer(channel.name), quantity, map } };
+				if (!channel)
+					return {
+						invalid: 'unknownChannel',
+						message: `no channel in the profile for ${platform} ${shop}`,
+					};
+				return {
+					plan: {
+						op: 'observation',
+						...common,
+						sku,
+						observer: observer(channel.name),
+						quantity,
+						map,
+					},
+				};
 			}
 			const owner = profile.ownerOf.get(location)!;
 			// Only the owner's number sets the ledger: a channel's level at a location it owns, or a manual
@@ -238,7 +275,14 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 			const fromOwner = owner === LEDGER_OWNER ? platform === 'manual' : channel?.name === owner;
 			if (!fromOwner) {
 				return {
-					plan: { op: 'observation', ...common, sku, observer: observer(channel?.name ?? platform), quantity, map },
+					plan: {
+						op: 'observation',
+						...common,
+						sku,
+						observer: observer(channel?.name ?? platform),
+						quantity,
+						map,
+					},
 				};
 			}
 			return { plan: { op: 'level', ...common, sku, location, quantity, map } };
@@ -248,7 +292,12 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 			if (sku === null) {
 				// An order version without any line: every stored line of the order draws 0 from this version on.
 				const emptyOrder = line ? undefined : emptyOrderOf(id, text(refs.orderId));
-				if (emptyOrder !== undefined && channel && Array.isArray(raw.lineIds) && raw.lineIds.length === 0) {
+				if (
+					emptyOrder !== undefined &&
+					channel &&
+					Array.isArray(raw.lineIds) &&
+					raw.lineIds.length === 0
+				) {
 					return {
 						plan: {
 							op: 'untrackedLine',
@@ -265,7 +314,8 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 				}
 				// Untracked; still, its order's line keys may remove a stored (tracked) line of the order.
 				const keys = line ? lineIdsOf(raw.lineIds, line.lineKey) : undefined;
-				if (!line || !channel || keys === undefined || keys === 'bad') return { skipped: 'untracked', message: untracked };
+				if (!line || !channel || keys === undefined || keys === 'bad')
+					return { skipped: 'untracked', message: untracked };
 				return {
 					plan: {
 						op: 'untrackedLine',
@@ -280,7 +330,12 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 				};
 			}
 			const quantity = raw.quantity;
-			if (!line) return { invalid: 'badId', message: "an order line id must look like '<platform>:<shop>:order:<orderId>:line:<lineId>'" };
+			if (!line)
+				return {
+					invalid: 'badId',
+					message:
+						"an order line id must look like '<platform>:<shop>:order:<orderId>:line:<lineId>'",
+				};
 			const lineIds = lineIdsOf(raw.lineIds, line.lineKey);
 			if (lineIds === 'bad')
 				return {
@@ -293,13 +348,21 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 					invalid: 'badQuantity',
 					message: `drawn quantity must be a whole number within 0…${MAX_LINE} (negative only on a restock item; got ${JSON.stringify(quantity)?.slice(0, 40)})`,
 				};
-			if (!channel) return { invalid: 'unknownChannel', message: `no channel in the profile for ${platform} ${shop}` };
+			if (!channel)
+				return {
+					invalid: 'unknownChannel',
+					message: `no channel in the profile for ${platform} ${shop}`,
+				};
 			const named = text(raw.locationId) ?? channel.salesLocation;
 			const location = resolveLocation(profile, named);
 			if (location === undefined)
-				return { invalid: 'unknownLocation', message: `location '${named}' is not in the profile (neither a location id nor an alias of one)` };
+				return {
+					invalid: 'unknownLocation',
+					message: `location '${named}' is not in the profile (neither a location id nor an alias of one)`,
+				};
 			const owner = profile.ownerOf.get(location)!;
-			const mode: LineMode = owner === LEDGER_OWNER ? 'ledger' : owner === channel.name ? 'owner' : 'forward';
+			const mode: LineMode =
+				owner === LEDGER_OWNER ? 'ledger' : owner === channel.name ? 'owner' : 'forward';
 			return {
 				plan: {
 					op: 'orderLine',

@@ -215,13 +215,17 @@ export function parseProfile(input: unknown): Profile {
 				return;
 			}
 			if (ownerOf.has(a)) {
-				problems.push(`${apath}: '${a}' is the id of a location: an alias names a location's stock by another id`);
+				problems.push(
+					`${apath}: '${a}' is the id of a location: an alias names a location's stock by another id`,
+				);
 				return;
 			}
 			const other = aliasOf.get(a);
 			if (other !== undefined) {
 				problems.push(
-					other === id ? `${apath}: '${a}' is listed twice` : `${apath}: '${a}' is already an alias of '${other}' (one platform id, one location)`,
+					other === id
+						? `${apath}: '${a}' is listed twice`
+						: `${apath}: '${a}' is already an alias of '${other}' (one platform id, one location)`,
 				);
 				return;
 			}
@@ -231,7 +235,8 @@ export function parseProfile(input: unknown): Profile {
 		if (kept.length) locations.find((l) => l.id === id)!.aliases = kept;
 	}
 	/** A location id, or an alias of one → the location id; undefined when the profile has no such location. */
-	const canonical = (ref: string): string | undefined => (ownerOf.has(ref) ? ref : aliasOf.get(ref));
+	const canonical = (ref: string): string | undefined =>
+		ownerOf.has(ref) ? ref : aliasOf.get(ref);
 
 	// Channels.
 	const channels: Channel[] = [];
@@ -243,7 +248,8 @@ export function parseProfile(input: unknown): Profile {
 			return;
 		}
 		const name = typeof c.name === 'string' ? c.name.trim() : '';
-		if (!NAME_SHAPE.test(name)) problems.push(`${path}.name: letters, digits, '.', '_', '-' only (1–64)`);
+		if (!NAME_SHAPE.test(name))
+			problems.push(`${path}.name: letters, digits, '.', '_', '-' only (1–64)`);
 		else if (name === LEDGER_OWNER) problems.push(`${path}.name: 'ledger' is reserved`);
 		else if (names.has(name)) problems.push(`${path}.name: channel '${name}' is defined twice`);
 		names.add(name);
@@ -265,11 +271,17 @@ export function parseProfile(input: unknown): Profile {
 				problems.push(`${ppath}.id: a non-empty text without spaces is needed`);
 				return;
 			}
-			if (places.some((q) => q.id === p.id)) problems.push(`${ppath}: place '${p.id}' is listed twice`);
+			if (places.some((q) => q.id === p.id))
+				problems.push(`${ppath}: place '${p.id}' is listed twice`);
 			else {
 				// A place named by a platform id is the location that id names: two names of one place is one place twice.
-				const same = places.find((q) => canonical(q.id) !== undefined && canonical(q.id) === canonical(p.id as string));
-				if (same) problems.push(`${ppath}: place '${p.id}' and place '${same.id}' name the same location '${canonical(same.id)}'`);
+				const same = places.find(
+					(q) => canonical(q.id) !== undefined && canonical(q.id) === canonical(p.id as string),
+				);
+				if (same)
+					problems.push(
+						`${ppath}: place '${p.id}' and place '${same.id}' name the same location '${canonical(same.id)}'`,
+					);
 			}
 			const shows = Array.isArray(p.shows) ? p.shows : [];
 			if (shows.length === 0) problems.push(`${ppath}.shows: at least one location`);
@@ -281,16 +293,21 @@ export function parseProfile(input: unknown): Profile {
 					continue;
 				}
 				if (seen.has(s))
-					problems.push(`${ppath}.shows: location '${s}' is shown twice in one sum${shown !== s ? ` ('${String(shown)}' is its alias)` : ''}`);
+					problems.push(
+						`${ppath}.shows: location '${s}' is shown twice in one sum${shown !== s ? ` ('${String(shown)}' is its alias)` : ''}`,
+					);
 				seen.add(s);
 			}
 			places.push({ id: p.id, shows: [...seen] });
 		});
 		if (salesLocation && !places.some((p) => p.shows.includes(salesLocation)))
-			problems.push(`${path}.salesLocation: '${salesLocation}' must be one of the locations the channel shows`);
+			problems.push(
+				`${path}.salesLocation: '${salesLocation}' must be one of the locations the channel shows`,
+			);
 		const buffer = readBuffer(c.buffer, `${path}.buffer`, problems) ?? { type: 'fixed', value: 0 };
 		const cap = readCap(c.cap, `${path}.cap`, problems) ?? null;
-		const outOfStockThreshold = readThreshold(c.outOfStockThreshold, `${path}.outOfStockThreshold`, problems) ?? 0;
+		const outOfStockThreshold =
+			readThreshold(c.outOfStockThreshold, `${path}.outOfStockThreshold`, problems) ?? 0;
 		const overrides: SkuOverride[] = [];
 		(Array.isArray(c.overrides) ? c.overrides : []).forEach((o: unknown, k) => {
 			const opath = `${path}.overrides[${k}]`;
@@ -307,7 +324,8 @@ export function parseProfile(input: unknown): Profile {
 			if (ot !== undefined) override.outOfStockThreshold = ot;
 			overrides.push(override);
 		});
-		if (c.overrides !== undefined && !Array.isArray(c.overrides)) problems.push(`${path}.overrides: must be a list`);
+		if (c.overrides !== undefined && !Array.isArray(c.overrides))
+			problems.push(`${path}.overrides: must be a list`);
 		channels.push({
 			name,
 			platform,
@@ -321,7 +339,8 @@ export function parseProfile(input: unknown): Profile {
 			overrides,
 		});
 	});
-	if (raw.channels !== undefined && !Array.isArray(raw.channels)) problems.push('channels: must be a list');
+	if (raw.channels !== undefined && !Array.isArray(raw.channels))
+		problems.push('channels: must be a list');
 
 	// Owners must be 'ledger' or a channel.
 	for (const l of locations) {
@@ -334,14 +353,18 @@ export function parseProfile(input: unknown): Profile {
 		const id = `${c.platform}\u0000${c.shop}`;
 		const other = sources.get(id);
 		if (other !== undefined)
-			problems.push(`channels '${other}' and '${c.name}': same platform and shop (which one sold?)`);
+			problems.push(
+				`channels '${other}' and '${c.name}': same platform and shop (which one sold?)`,
+			);
 		sources.set(id, c.name);
 	}
 
 	const frozen: string[] = [];
-	if (raw.frozen !== undefined && !Array.isArray(raw.frozen)) problems.push('frozen: must be a list of SKUs');
+	if (raw.frozen !== undefined && !Array.isArray(raw.frozen))
+		problems.push('frozen: must be a list of SKUs');
 	for (const s of Array.isArray(raw.frozen) ? raw.frozen : []) {
-		if (typeof s !== 'string' || s.trim() === '') problems.push(`frozen: '${String(s)}' is not a SKU`);
+		if (typeof s !== 'string' || s.trim() === '')
+			problems.push(`frozen: '${String(s)}' is not a SKU`);
 		else if (!frozen.includes(s)) frozen.push(s);
 	}
 	const retention = raw.orderLineRetentionDays ?? DEFAULT_RETENTION_DAYS;
@@ -377,7 +400,8 @@ export function affectedChannels(before: Profile | undefined, after: Profile): s
 	const owners = (p: Profile) => new Map(p.locations.map((l) => [l.id, l.owner]));
 	const ob = owners(before);
 	const oa = owners(after);
-	const frozenChanged = JSON.stringify([...before.frozen].sort()) !== JSON.stringify([...after.frozen].sort());
+	const frozenChanged =
+		JSON.stringify([...before.frozen].sort()) !== JSON.stringify([...after.frozen].sort());
 	const out: string[] = [];
 	for (const c of after.channels) {
 		const old = before.channels.find((x) => x.name === c.name);
@@ -421,7 +445,14 @@ export function indexProfile(profile: Profile): ProfileIndex {
 	}
 	const channelBySource = new Map<string, Channel>();
 	for (const c of profile.channels) channelBySource.set(`${c.platform}\u0000${c.shop}`, c);
-	return { profile, ownerOf, locationOf, mirrorsOf, channelBySource, frozen: new Set(profile.frozen) };
+	return {
+		profile,
+		ownerOf,
+		locationOf,
+		mirrorsOf,
+		channelBySource,
+		frozen: new Set(profile.frozen),
+	};
 }
 
 /** The location an id names: itself, or the location it is an alias of; undefined when not in the profile. */
@@ -438,11 +469,17 @@ export function placeOf(index: ProfileIndex, channel: Channel, ref: string): Pla
 	const exact = channel.places.find((p) => p.id === ref);
 	if (exact) return exact;
 	const location = index.locationOf.get(ref);
-	return location === undefined ? undefined : channel.places.find((p) => index.locationOf.get(p.id) === location);
+	return location === undefined
+		? undefined
+		: channel.places.find((p) => index.locationOf.get(p.id) === location);
 }
 
 /** The channel an event came from: exact platform + shop, else the platform's channel without a shop. */
-export function channelOf(index: ProfileIndex, platform: string, shop: string): Channel | undefined {
+export function channelOf(
+	index: ProfileIndex,
+	platform: string,
+	shop: string,
+): Channel | undefined {
 	return (
 		index.channelBySource.get(`${platform}\u0000${shop.toLowerCase()}`) ??
 		index.channelBySource.get(`${platform}\u0000`)
@@ -492,7 +529,11 @@ export function profileFromForm(form: {
 		dryRun: form.dryRun ?? true,
 		locations: (form.locations ?? []).map((l) => {
 			const aliases = splitList(l.aliases);
-			return { id: (l.id ?? '').trim(), owner: (l.owner ?? '').trim() || LEDGER_OWNER, ...(aliases.length ? { aliases } : {}) };
+			return {
+				id: (l.id ?? '').trim(),
+				owner: (l.owner ?? '').trim() || LEDGER_OWNER,
+				...(aliases.length ? { aliases } : {}),
+			};
 		}),
 		channels: (form.channels ?? []).map((c) => ({
 			name: (c.name ?? '').trim(),
@@ -500,9 +541,17 @@ export function profileFromForm(form: {
 			shop: c.shop ?? '',
 			...(c.credential ? { credential: c.credential } : {}),
 			salesLocation: (c.salesLocation ?? '').trim(),
-			places: [{ id: (c.placeId ?? '').trim() || (c.salesLocation ?? '').trim(), shows: splitList(c.shows) }],
+			places: [
+				{
+					id: (c.placeId ?? '').trim() || (c.salesLocation ?? '').trim(),
+					shows: splitList(c.shows),
+				},
+			],
 			buffer: { type: c.bufferType ?? 'fixed', value: c.bufferValue ?? 0 },
-			cap: c.cap === undefined || c.cap === null || (c.cap as unknown) === '' || c.cap < 0 ? null : c.cap,
+			cap:
+				c.cap === undefined || c.cap === null || (c.cap as unknown) === '' || c.cap < 0
+					? null
+					: c.cap,
 			outOfStockThreshold: c.outOfStockThreshold ?? 0,
 		})),
 		frozen: splitList(form.frozen),

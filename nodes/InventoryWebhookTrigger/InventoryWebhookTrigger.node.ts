@@ -15,7 +15,10 @@ export class InventoryWebhookTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Inventory Webhook Trigger',
 		name: 'inventoryWebhookTrigger',
-		icon: { light: 'file:inventoryWebhookTrigger.svg', dark: 'file:inventoryWebhookTrigger.dark.svg' },
+		icon: {
+			light: 'file:inventoryWebhookTrigger.svg',
+			dark: 'file:inventoryWebhookTrigger.dark.svg',
+		},
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["platform"] === "shopify" ? "Shopify" : "WooCommerce"}}',

@@ -73,7 +73,7 @@ export const webhookTriggerProperties: INodeProperties[] = [
 		default: 'inbox',
 		displayOptions: { show: { delivery: ['inbox'] } },
 		description:
-			'Name of the Redis stream (after the credential\'s key prefix) the Inventory Inbox Trigger reads',
+			"Name of the Redis stream (after the credential's key prefix) the Inventory Inbox Trigger reads",
 	},
 	{
 		displayName: 'Options',

@@ -1,5 +1,10 @@
 import { isUtf8 } from 'node:buffer';
-import type { IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type {
+	IDataObject,
+	INodeExecutionData,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
 import { cachedCredentials } from '../shared/credentialCache';
 import { appendToInbox } from '../shared/inbox';
 import { inboxKey } from '../shared/keys';
@@ -39,16 +44,23 @@ function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): IWebh
 async function signingSecrets(ctx: IWebhookFunctions, platform: Platform) {
 	if (platform === 'shopify') {
 		const c = await cachedCredentials(ctx, 'shopifyInventoryApi');
-		const current = String(c.webhookSecret || (c.authentication === 'clientCredentials' ? c.clientSecret : '') || '');
+		const current = String(
+			c.webhookSecret || (c.authentication === 'clientCredentials' ? c.clientSecret : '') || '',
+		);
 		return { current, previous: String(c.previousWebhookSecret ?? '') };
 	}
 	const c = await cachedCredentials(ctx, 'wooCommerceInventoryApi');
-	return { current: String(c.webhookSecret ?? ''), previous: String(c.previousWebhookSecret ?? '') };
+	return {
+		current: String(c.webhookSecret ?? ''),
+		previous: String(c.previousWebhookSecret ?? ''),
+	};
 }
 
 async function canReadShopifyOrders(ctx: IWebhookFunctions): Promise<boolean> {
 	const c = await ctx.getCredentials('shopifyInventoryApi');
-	return c.authentication === 'accessToken' ? Boolean(c.accessToken) : Boolean(c.clientId && c.clientSecret);
+	return c.authentication === 'accessToken'
+		? Boolean(c.accessToken)
+		: Boolean(c.clientId && c.clientSecret);
 }
 
 function toItems(records: object[]): INodeExecutionData[] {
@@ -74,7 +86,8 @@ export async function receiveWebhook(ctx: IWebhookFunctions): Promise<IWebhookRe
 	}
 	const signature = headers[SIGNATURE_HEADER[platform]];
 	if (!signature) return reply(ctx, 401, { error: 'missing signature header' });
-	if (!verifySignature(raw, signature, secrets)) return reply(ctx, 401, { error: 'invalid signature' });
+	if (!verifySignature(raw, signature, secrets))
+		return reply(ctx, 401, { error: 'invalid signature' });
 
 	const delivery: Delivery = {
 		platform,
@@ -90,14 +103,18 @@ export async function receiveWebhook(ctx: IWebhookFunctions): Promise<IWebhookRe
 	let result: NormalizeResult = normalizeDelivery(delivery);
 	if (result.rereadOrder) {
 		const reread = await rereadRefundedOrder(ctx, delivery, result.rereadOrder.orderId);
-		if (reread === 'unavailable') return reply(ctx, 503, { error: 'could not re-read the refunded order; retry' });
+		if (reread === 'unavailable')
+			return reply(ctx, 503, { error: 'could not re-read the refunded order; retry' });
 		if (reread) result = reread;
 	}
 	if (result.events.length === 0 && result.invalid.length === 0) {
 		return reply(ctx, 200, { received: 0 });
 	}
 	reply(ctx, 200, { received: result.events.length + result.invalid.length });
-	return { noWebhookResponse: true, workflowData: [toItems(result.events), toItems(result.invalid)] };
+	return {
+		noWebhookResponse: true,
+		workflowData: [toItems(result.events), toItems(result.invalid)],
+	};
 }
 
 /** refunds/create: the order read back when the option is on and the credential can (shared/shopifyOrder.ts). */
@@ -111,7 +128,11 @@ async function rereadRefundedOrder(
 	return await rereadShopifyOrder(ctx, delivery, orderId);
 }
 
-async function queueToInbox(ctx: IWebhookFunctions, delivery: Delivery, raw: Buffer): Promise<IWebhookResponseData> {
+async function queueToInbox(
+	ctx: IWebhookFunctions,
+	delivery: Delivery,
+	raw: Buffer,
+): Promise<IWebhookResponseData> {
 	let cred: InventoryRedisCredential;
 	try {
 		cred = credentialFromData(await cachedCredentials(ctx, 'inventoryRedisApi'));
@@ -120,7 +141,10 @@ async function queueToInbox(ctx: IWebhookFunctions, delivery: Delivery, raw: Buf
 	}
 	try {
 		const redis = await getRedis(cred);
-		const stream = inboxKey(keyPrefixOf(cred), String(ctx.getNodeParameter('inboxStream', 'inbox') || 'inbox'));
+		const stream = inboxKey(
+			keyPrefixOf(cred),
+			String(ctx.getNodeParameter('inboxStream', 'inbox') || 'inbox'),
+		);
 		await appendToInbox(redis, stream, delivery, raw);
 	} catch (error) {
 		// Never 200 for an event that is not stored: Shopify retries a 503; WooCommerce's catch-up poll covers it.

@@ -38,7 +38,11 @@ export function verifySignature(
 		if (!secret) continue;
 		const expected = createHmac('sha256', secret).update(rawBody).digest();
 		// Both secrets are always tried, so the time taken does not tell which one matched.
-		if (expected.length === provided.length && timingSafeEqual(expected, provided) && matched === null) {
+		if (
+			expected.length === provided.length &&
+			timingSafeEqual(expected, provided) &&
+			matched === null
+		) {
 			matched = name;
 		}
 	}

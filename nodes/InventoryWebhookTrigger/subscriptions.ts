@@ -24,7 +24,12 @@ function staticData(ctx: IHookFunctions): StaticData {
 
 export function wantedTopics(ctx: IHookFunctions): string[] {
 	const platform = ctx.getNodeParameter('platform') as string;
-	return (ctx.getNodeParameter(platform === 'shopify' ? 'shopifyTopics' : 'wooTopics', []) as string[]) ?? [];
+	return (
+		(ctx.getNodeParameter(
+			platform === 'shopify' ? 'shopifyTopics' : 'wooTopics',
+			[],
+		) as string[]) ?? []
+	);
 }
 
 function manages(ctx: IHookFunctions): boolean {
@@ -77,7 +82,10 @@ async function shopifyCreate(ctx: IHookFunctions, uri: string): Promise<boolean>
 				webhookSubscription: ShopifySubscriptionNode | null;
 				userErrors: Array<{ field?: string[]; message: string }>;
 			};
-		} = await shopifyGraphql(ctx, CREATE_WEBHOOK_SUBSCRIPTION, { topic: SHOPIFY_TOPIC_ENUM[topic], uri });
+		} = await shopifyGraphql(ctx, CREATE_WEBHOOK_SUBSCRIPTION, {
+			topic: SHOPIFY_TOPIC_ENUM[topic],
+			uri,
+		});
 		const created = result.webhookSubscriptionCreate;
 		if (!created.webhookSubscription || created.userErrors.length) {
 			data.subscriptionIds = ids;
@@ -118,7 +126,10 @@ interface WooWebhook {
 async function listWoo(ctx: IHookFunctions, uri: string): Promise<WooWebhook[]> {
 	const found: WooWebhook[] = [];
 	for (let page = 1; page <= 50; page++) {
-		const batch = await wooRequest<WooWebhook[]>(ctx, 'GET', '/webhooks', undefined, { per_page: 100, page });
+		const batch = await wooRequest<WooWebhook[]>(ctx, 'GET', '/webhooks', undefined, {
+			per_page: 100,
+			page,
+		});
 		found.push(...batch.filter((w) => w.delivery_url === uri));
 		if (batch.length < 100) break;
 	}
@@ -140,9 +151,14 @@ async function wooCreate(ctx: IHookFunctions, uri: string): Promise<boolean> {
 	const credentials = await ctx.getCredentials('wooCommerceInventoryApi');
 	const secret = String(credentials.webhookSecret ?? '');
 	if (!secret) {
-		throw new NodeOperationError(ctx.getNode(), 'Set a Webhook Secret in the WooCommerce Inventory API credential', {
-			description: 'WooCommerce signs deliveries with the secret given when the webhook is created.',
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			'Set a Webhook Secret in the WooCommerce Inventory API credential',
+			{
+				description:
+					'WooCommerce signs deliveries with the secret given when the webhook is created.',
+			},
+		);
 	}
 	const data = staticData(ctx);
 	const ids: SubscriptionIds = { ...(data.subscriptionIds ?? {}) };
@@ -157,7 +173,9 @@ async function wooCreate(ctx: IHookFunctions, uri: string): Promise<boolean> {
 		});
 		if (created.status !== 'active') {
 			// WooCommerce pinged the URL on creation and did not get exactly 200: it saved the webhook disabled.
-			await wooRequest(ctx, 'DELETE', `/webhooks/${created.id}`, undefined, { force: true }).catch(() => undefined);
+			await wooRequest(ctx, 'DELETE', `/webhooks/${created.id}`, undefined, { force: true }).catch(
+				() => undefined,
+			);
 			data.subscriptionIds = ids;
 			throw new NodeOperationError(
 				ctx.getNode(),
@@ -174,7 +192,9 @@ async function wooCreate(ctx: IHookFunctions, uri: string): Promise<boolean> {
 async function wooDelete(ctx: IHookFunctions): Promise<boolean> {
 	const data = staticData(ctx);
 	for (const id of Object.values(data.subscriptionIds ?? {})) {
-		await wooRequest(ctx, 'DELETE', `/webhooks/${id}`, undefined, { force: true }).catch(() => undefined);
+		await wooRequest(ctx, 'DELETE', `/webhooks/${id}`, undefined, { force: true }).catch(
+			() => undefined,
+		);
 	}
 	delete data.subscriptionIds;
 	return true;

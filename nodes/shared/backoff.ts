@@ -24,7 +24,11 @@ export interface Backoff {
 const MAX_EXPONENT = 30;
 
 /** The delay before retry number `attempt` (0 = the first retry), in ms. */
-export function backoffDelay(attempt: number, backoff: Backoff, random: RandomSource = Math.random): number {
+export function backoffDelay(
+	attempt: number,
+	backoff: Backoff,
+	random: RandomSource = Math.random,
+): number {
 	const exponent = Math.max(0, Math.min(Math.floor(attempt), MAX_EXPONENT));
 	const ceiling = Math.max(1, Math.min(backoff.capMs, backoff.baseMs * 2 ** exponent));
 	const r = Math.min(Math.max(random(), 0), 1);

@@ -34,7 +34,11 @@ interface Entry {
 const cache = new Map<string, Entry>();
 
 function read(ctx: CredentialReader, key: string, type: string, nowMs: number): Entry {
-	const entry: Entry = { at: nowMs, value: ctx.getCredentials<ICredentialDataDecryptedObject>(type), refreshing: false };
+	const entry: Entry = {
+		at: nowMs,
+		value: ctx.getCredentials<ICredentialDataDecryptedObject>(type),
+		refreshing: false,
+	};
 	cache.set(key, entry);
 	entry.value.catch(() => {
 		if (cache.get(key) === entry) cache.delete(key);
@@ -59,7 +63,8 @@ export async function cachedCredentials(
 			const fresh = ctx.getCredentials<ICredentialDataDecryptedObject>(type);
 			fresh.then(
 				() => {
-					if (cache.get(key) === hit) cache.set(key, { at: nowMs, value: fresh, refreshing: false });
+					if (cache.get(key) === hit)
+						cache.set(key, { at: nowMs, value: fresh, refreshing: false });
 				},
 				() => {
 					if (cache.get(key) === hit) cache.delete(key);

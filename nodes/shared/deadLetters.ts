@@ -9,7 +9,16 @@
  */
 
 /** The fields that say why, in the order they are written. */
-export const DEAD_LETTER_FIELDS = ['kind', 'reason', 'entryId', 'stream', 'group', 'deliveries', 'deadAt', 'consumer'] as const;
+export const DEAD_LETTER_FIELDS = [
+	'kind',
+	'reason',
+	'entryId',
+	'stream',
+	'group',
+	'deliveries',
+	'deadAt',
+	'consumer',
+] as const;
 
 export type DeadLetterField = (typeof DEAD_LETTER_FIELDS)[number];
 
@@ -63,18 +72,25 @@ export function deadLetterFields<V extends string | Buffer>(
  * A dead-letter stream entry (XRANGE/XREAD row: its id and flat field list, text or Buffers) back into a record.
  * Throws an Error naming what is missing when the entry is not a dead letter.
  */
-export function readDeadLetter<V extends string | Buffer>(id: string, fields: ReadonlyArray<V>): DeadLetter<V> {
+export function readDeadLetter<V extends string | Buffer>(
+	id: string,
+	fields: ReadonlyArray<V>,
+): DeadLetter<V> {
 	DEAD_LETTER_FIELDS.forEach((name, k) => {
 		if (2 * k + 1 >= fields.length || String(fields[2 * k]) !== name) {
 			throw new Error(`dead letter ${id}: field '${name}' missing at position ${2 * k}`);
 		}
 	});
-	const text = (name: DeadLetterField): string => String(fields[2 * DEAD_LETTER_FIELDS.indexOf(name) + 1]);
+	const text = (name: DeadLetterField): string =>
+		String(fields[2 * DEAD_LETTER_FIELDS.indexOf(name) + 1]);
 	const entry: Record<string, V> = {};
-	for (let i = 2 * DEAD_LETTER_FIELDS.length; i + 1 < fields.length; i += 2) entry[String(fields[i])] = fields[i + 1];
+	for (let i = 2 * DEAD_LETTER_FIELDS.length; i + 1 < fields.length; i += 2)
+		entry[String(fields[i])] = fields[i + 1];
 	const deliveries = Number(text('deliveries'));
 	if (!Number.isInteger(deliveries) || deliveries < 0) {
-		throw new Error(`dead letter ${id}: deliveries '${text('deliveries').slice(0, 40)}' is not a count`);
+		throw new Error(
+			`dead letter ${id}: deliveries '${text('deliveries').slice(0, 40)}' is not a count`,
+		);
 	}
 	return {
 		id,

@@ -8,7 +8,12 @@ import type { Delivery } from './events/types';
  */
 
 /** XADD one verified delivery; resolves with the entry id only once Redis has stored it. */
-export async function appendToInbox(redis: Redis, streamKey: string, delivery: Delivery, rawBody: Buffer): Promise<string> {
+export async function appendToInbox(
+	redis: Redis,
+	streamKey: string,
+	delivery: Delivery,
+	rawBody: Buffer,
+): Promise<string> {
 	const id = await redis.xadd(
 		streamKey,
 		'*',
@@ -60,7 +65,9 @@ function headersOf(stored: Buffer | undefined): Record<string, string | undefine
 	}
 	if (parsed === notJson) throw new Error('headers are not JSON');
 	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-		throw new Error(`headers are ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}, not an object`);
+		throw new Error(
+			`headers are ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}, not an object`,
+		);
 	}
 	const out: Record<string, string | undefined> = {};
 	for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {

@@ -84,7 +84,10 @@ export function nodeOptions(ctx: Pick<NodeContext, 'getNodeParameter'>): IDataOb
 }
 
 /** The Result Field option, trimmed; `fallback` when empty. 'error' is refused: n8n uses it for failed items. */
-export function resultField(ctx: Pick<NodeContext, 'getNodeParameter' | 'getNode'>, fallback: string): string {
+export function resultField(
+	ctx: Pick<NodeContext, 'getNodeParameter' | 'getNode'>,
+	fallback: string,
+): string {
 	const raw = nodeOptions(ctx).resultField;
 	const field = typeof raw === 'string' && raw.trim() ? raw.trim() : fallback;
 	if (field === 'error')
@@ -141,7 +144,13 @@ export class NodeOutputs {
 	}
 
 	/** The item, with `value` under `field`, on output `output`. */
-	put(output: number, item: INodeExecutionData, index: number, field: string, value: IDataObject): void {
+	put(
+		output: number,
+		item: INodeExecutionData,
+		index: number,
+		field: string,
+		value: IDataObject,
+	): void {
 		this.outputs[output].push(resultItem(item, index, field, value));
 	}
 

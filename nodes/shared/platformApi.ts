@@ -21,7 +21,12 @@ import { DEFAULT_SHOPIFY_API_VERSION, shopifyBaseUrl, wooBaseUrl } from './urls'
 export type ApiContext = IExecuteFunctions | IHookFunctions | IWebhookFunctions | ITriggerFunctions;
 
 function platformError(ctx: ApiContext, platform: string, error: unknown): NodeApiError {
-	const e = error as { httpCode?: string; message?: string; description?: string; response?: { status?: number } };
+	const e = error as {
+		httpCode?: string;
+		message?: string;
+		description?: string;
+		response?: { status?: number };
+	};
 	const status = e?.httpCode ?? (e?.response?.status ? String(e.response.status) : undefined);
 	const hint =
 		status === '401' || status === '403'
@@ -29,11 +34,10 @@ function platformError(ctx: ApiContext, platform: string, error: unknown): NodeA
 			: status === '404'
 				? 'not found: check the shop domain / site URL and API version'
 				: 'the request failed';
-	return new NodeApiError(
-		ctx.getNode(),
-		{ message: `${platform}: ${hint}` } as JsonObject,
-		{ message: `${platform} API error${status ? ` (HTTP ${status})` : ''}: ${hint}`, httpCode: status },
-	);
+	return new NodeApiError(ctx.getNode(), { message: `${platform}: ${hint}` } as JsonObject, {
+		message: `${platform} API error${status ? ` (HTTP ${status})` : ''}: ${hint}`,
+		httpCode: status,
+	});
 }
 
 export interface GraphqlResponse<T> {
@@ -42,7 +46,11 @@ export interface GraphqlResponse<T> {
 	extensions?: IDataObject;
 }
 
-export async function shopifyGraphql<T>(ctx: ApiContext, query: string, variables: IDataObject = {}): Promise<T> {
+export async function shopifyGraphql<T>(
+	ctx: ApiContext,
+	query: string,
+	variables: IDataObject = {},
+): Promise<T> {
 	const credentials = await ctx.getCredentials('shopifyInventoryApi');
 	const base = shopifyBaseUrl(String(credentials.shopDomain ?? ''));
 	const version = String(credentials.apiVersion || DEFAULT_SHOPIFY_API_VERSION);
@@ -55,7 +63,11 @@ export async function shopifyGraphql<T>(ctx: ApiContext, query: string, variable
 	};
 	let response: GraphqlResponse<T>;
 	try {
-		response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'shopifyInventoryApi', options)) as GraphqlResponse<T>;
+		response = (await ctx.helpers.httpRequestWithAuthentication.call(
+			ctx,
+			'shopifyInventoryApi',
+			options,
+		)) as GraphqlResponse<T>;
 	} catch (error) {
 		throw platformError(ctx, 'Shopify', error);
 	}
@@ -85,7 +97,11 @@ export async function wooRequest<T>(
 		timeout: 15_000,
 	};
 	try {
-		return (await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'wooCommerceInventoryApi', options)) as T;
+		return (await ctx.helpers.httpRequestWithAuthentication.call(
+			ctx,
+			'wooCommerceInventoryApi',
+			options,
+		)) as T;
 	} catch (error) {
 		throw platformError(ctx, 'WooCommerce', error);
 	}

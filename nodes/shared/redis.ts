@@ -34,7 +34,9 @@ export class RedisPolicyError extends Error {}
 const COMMAND_TIMEOUT_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 3_000;
 
-export function credentialFromData(data: ICredentialDataDecryptedObject | undefined): InventoryRedisCredential {
+export function credentialFromData(
+	data: ICredentialDataDecryptedObject | undefined,
+): InventoryRedisCredential {
 	const d = data ?? {};
 	return {
 		host: String(d.host ?? '127.0.0.1').trim() || '127.0.0.1',
@@ -53,7 +55,8 @@ export function credentialFromData(data: ICredentialDataDecryptedObject | undefi
 
 /** Where we connect, for messages: host:port or the sentinel set. Never the user's password. */
 export function describeTarget(cred: InventoryRedisCredential): string {
-	if (cred.sentinels) return `Sentinel ${cred.sentinels} (master '${cred.sentinelName ?? 'mymaster'}')`;
+	if (cred.sentinels)
+		return `Sentinel ${cred.sentinels} (master '${cred.sentinelName ?? 'mymaster'}')`;
 	return `${cred.host}:${cred.port}`;
 }
 
@@ -93,13 +96,18 @@ export function redisOptions(cred: InventoryRedisCredential): RedisOptions {
 
 function fingerprint(cred: InventoryRedisCredential): string {
 	// The password is part of the identity (a rotated password needs a new client) but only as a digest.
-	return createHash('sha256').update(JSON.stringify({ ...cred, keyPrefix: undefined })).digest('hex');
+	return createHash('sha256')
+		.update(JSON.stringify({ ...cred, keyPrefix: undefined }))
+		.digest('hex');
 }
 
 const clients = new Map<string, Promise<Redis>>();
 
 /** Reads INFO and refuses an evicting policy: eviction would silently drop dedupe, inbox and ledger keys. */
-export async function checkRedisPolicy(redis: Redis, target: string): Promise<{ persistence: boolean }> {
+export async function checkRedisPolicy(
+	redis: Redis,
+	target: string,
+): Promise<{ persistence: boolean }> {
 	const memory = await redis.info('memory');
 	const policy = /maxmemory_policy:(\S+)/.exec(memory)?.[1];
 	if (policy && policy !== 'noeviction') {
@@ -179,17 +187,24 @@ const MESSAGES: ReadonlyArray<[RegExp, RedisErrorKind]> = [
 	[/no such key/i, 'noSuchKey'],
 ];
 
-const CONNECTION_CODES = /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_TLS|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO)/;
+const CONNECTION_CODES =
+	/^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_TLS|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO)/;
 const CONFIGURATION = /WRONGPASS|invalid username-password|NOAUTH|NOPERM|WRONGTYPE/i;
 
 export function classifyRedisError(error: unknown): RedisErrorClass {
 	const message = error instanceof Error ? error.message : String(error);
-	if (error instanceof RedisPolicyError) return { kind: 'policy', fromRedis: true, configuration: true, message };
+	if (error instanceof RedisPolicyError)
+		return { kind: 'policy', fromRedis: true, configuration: true, message };
 	const kind =
 		REPLY_CODES.find(([shape]) => shape.test(message))?.[1] ??
 		MESSAGES.find(([shape]) => shape.test(message))?.[1] ??
 		(error instanceof ReplyError ? 'reply' : 'other');
-	return { kind, fromRedis: isFromRedis(error, kind), configuration: CONFIGURATION.test(message), message };
+	return {
+		kind,
+		fromRedis: isFromRedis(error, kind),
+		configuration: CONFIGURATION.test(message),
+		message,
+	};
 }
 
 function isFromRedis(error: unknown, kind: RedisErrorKind): boolean {
@@ -216,7 +231,11 @@ const lastErrors = new WeakMap<Redis, Error>();
  * Turns a connection or command error into a message that names the server and never a secret. Given the
  * client, a command refused while it reconnects also says why the connection was lost (e.g. refused).
  */
-export function describeRedisError(error: unknown, cred: InventoryRedisCredential, redis?: Redis): string {
+export function describeRedisError(
+	error: unknown,
+	cred: InventoryRedisCredential,
+	redis?: Redis,
+): string {
 	if (error instanceof RedisPolicyError) return error.message;
 	let what = classifyRedisError(error);
 	const cause = redis && redis.status !== 'ready' ? lastErrors.get(redis) : undefined;
@@ -229,8 +248,12 @@ export function describeRedisError(error: unknown, cred: InventoryRedisCredentia
 	else if (what.kind === 'notFound') message = 'host not found';
 	else if (what.kind === 'tls') message = `TLS failed (${raw.split('\n')[0].slice(0, 120)})`;
 	else if (what.kind === 'disconnected') message = 'not connected (connection lost; reconnecting)';
-	else if (what.kind === 'permission') message = `permission denied for this ACL user (${raw.slice(0, 160)})`;
-	for (const secret of [cred.password, cred.user && cred.password ? `${cred.user}:${cred.password}` : undefined]) {
+	else if (what.kind === 'permission')
+		message = `permission denied for this ACL user (${raw.slice(0, 160)})`;
+	for (const secret of [
+		cred.password,
+		cred.user && cred.password ? `${cred.user}:${cred.password}` : undefined,
+	]) {
 		if (secret) message = message.split(secret).join('***');
 	}
 	return `Redis at ${describeTarget(cred)}: ${message}`;
@@ -274,7 +297,9 @@ export function keyPrefixOf(cred: InventoryRedisCredential): string {
 export async function closeAllRedis(): Promise<void> {
 	const all = [...clients.values()];
 	clients.clear();
-	await Promise.all(all.map((p) => p.then((r) => r.quit().catch(() => r.disconnect())).catch(() => undefined)));
+	await Promise.all(
+		all.map((p) => p.then((r) => r.quit().catch(() => r.disconnect())).catch(() => undefined)),
+	);
 }
 
 /** The credential's Test button: connect with a throwaway client, PING, check the policy, run a script. */

@@ -18,7 +18,9 @@ export async function rereadShopifyOrder(
 ): Promise<NormalizeResult | 'unavailable' | null> {
 	let order: unknown;
 	try {
-		const data = await shopifyGraphql<{ order: unknown }>(ctx, ORDER_FOR_STOCK, { id: `gid://shopify/Order/${orderId}` });
+		const data = await shopifyGraphql<{ order: unknown }>(ctx, ORDER_FOR_STOCK, {
+			id: `gid://shopify/Order/${orderId}`,
+		});
 		order = data.order;
 	} catch {
 		return 'unavailable';

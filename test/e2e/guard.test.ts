@@ -24,8 +24,23 @@ beforeAll(async () => {
 	n8n = await startN8n({
 		extensions: [path.join(REPO_ROOT, 'dist')],
 		credentials: [
-			{ id: 'shopifyG', name: 'shopifyG', type: 'shopifyInventoryApi', data: { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_test', webhookSecret: SECRET } },
-			{ id: 'redisG', name: 'redisG', type: 'inventoryRedisApi', data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX } },
+			{
+				id: 'shopifyG',
+				name: 'shopifyG',
+				type: 'shopifyInventoryApi',
+				data: {
+					shopDomain: shopify.baseUrl,
+					authentication: 'accessToken',
+					accessToken: 'shpat_test',
+					webhookSecret: SECRET,
+				},
+			},
+			{
+				id: 'redisG',
+				name: 'redisG',
+				type: 'inventoryRedisApi',
+				data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX },
+			},
 		],
 		workflows: [
 			{
@@ -34,21 +49,53 @@ beforeAll(async () => {
 				active: true,
 				nodes: [
 					{
-						id: 't', name: 'Trigger', type: 'CUSTOM.inventoryWebhookTrigger', typeVersion: 1, position: [0, 0], webhookId: 'guard-e2e',
-						parameters: { platform: 'shopify', delivery: 'run', options: { manageSubscriptions: false } },
+						id: 't',
+						name: 'Trigger',
+						type: 'CUSTOM.inventoryWebhookTrigger',
+						typeVersion: 1,
+						position: [0, 0],
+						webhookId: 'guard-e2e',
+						parameters: {
+							platform: 'shopify',
+							delivery: 'run',
+							options: { manageSubscriptions: false },
+						},
 						credentials: { shopifyInventoryApi: { id: 'shopifyG', name: 'shopifyG' } },
 					},
 					{
-						id: 'g', name: 'Inventory Guard', type: 'CUSTOM.inventoryGuard', typeVersion: 1, position: [300, 0],
+						id: 'g',
+						name: 'Inventory Guard',
+						type: 'CUSTOM.inventoryGuard',
+						typeVersion: 1,
+						position: [300, 0],
 						parameters: { operation: 'deduplicate' },
 						credentials: { inventoryRedisApi: { id: 'redisG', name: 'redisG' } },
 					},
-					{ id: 'n', name: 'New', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [600, -100], parameters: {} },
-					{ id: 'd', name: 'Duplicate', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [600, 100], parameters: {} },
+					{
+						id: 'n',
+						name: 'New',
+						type: 'n8n-nodes-base.noOp',
+						typeVersion: 1,
+						position: [600, -100],
+						parameters: {},
+					},
+					{
+						id: 'd',
+						name: 'Duplicate',
+						type: 'n8n-nodes-base.noOp',
+						typeVersion: 1,
+						position: [600, 100],
+						parameters: {},
+					},
 				],
 				connections: {
 					Trigger: { main: [[{ node: 'Inventory Guard', type: 'main', index: 0 }], []] },
-					'Inventory Guard': { main: [[{ node: 'New', type: 'main', index: 0 }], [{ node: 'Duplicate', type: 'main', index: 0 }]] },
+					'Inventory Guard': {
+						main: [
+							[{ node: 'New', type: 'main', index: 0 }],
+							[{ node: 'Duplicate', type: 'main', index: 0 }],
+						],
+					},
 				},
 				settings: { executionOrder: 'v1' },
 			},
@@ -67,11 +114,25 @@ afterAll(async () => {
 it('the same signed webhook posted 5× concurrently gives exactly one item on New', async () => {
 	const url = n8n.webhookUrl('guard-e2e', 'webhook');
 	const order = shopifyOrder({ lines: [{ sku: 'GUARD-1', quantity: 1 }] });
-	const sends = await Promise.all(Array.from({ length: 5 }, () => shopify.sendWebhook(url, 'orders/create', order, { eventId: 'same-event' })));
+	const sends = await Promise.all(
+		Array.from({ length: 5 }, () =>
+			shopify.sendWebhook(url, 'orders/create', order, { eventId: 'same-event' }),
+		),
+	);
 	expect(sends.map((s) => s.status)).toEqual([200, 200, 200, 200, 200]);
 
-	const runs = await n8n.waitForExecutions({ workflowId: 'guardDedupe001', count: 5, timeoutMs: 60_000 });
-	expect(runs.map((r) => r.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
+	const runs = await n8n.waitForExecutions({
+		workflowId: 'guardDedupe001',
+		count: 5,
+		timeoutMs: 60_000,
+	});
+	expect(runs.map((r) => r.status)).toEqual([
+		'success',
+		'success',
+		'success',
+		'success',
+		'success',
+	]);
 	let fresh = 0;
 	let duplicates = 0;
 	for (const run of runs) {

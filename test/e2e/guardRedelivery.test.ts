@@ -59,7 +59,7 @@ const GATE = [
 	"const fs = require('fs');",
 	`const dir = ${JSON.stringify(STATE_DIR)};`,
 	'const items = $input.all();',
-	"const skus = items.map((i) => String(i.json.sku));",
+	'const skus = items.map((i) => String(i.json.sku));',
 	'const count = (name) => {',
 	"  const file = dir + '/' + name;",
 	"  const n = (fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : 0) + 1;",
@@ -85,17 +85,41 @@ function workflows(): object[] {
 	return [
 		workflow(
 			'redeliverRecv1',
-			[webhookTriggerNode({ platform: 'shopify', webhookId: 'redeliver-hook', delivery: 'inbox', stream: 'inbox', platformCredential: 'shopifyR', redisCredential: 'redisR' })],
+			[
+				webhookTriggerNode({
+					platform: 'shopify',
+					webhookId: 'redeliver-hook',
+					delivery: 'inbox',
+					stream: 'inbox',
+					platformCredential: 'shopifyR',
+					redisCredential: 'redisR',
+				}),
+			],
 			{},
 		),
 		workflow(
 			PROCESSING,
 			[
-				inboxTriggerNode({ redisCredential: 'redisR', parameters: { inboxStream: 'inbox', reclaimAfter: 3, maxDeliveries: 5, batchSize: 50, maxWait: 2000 } }),
-				plainNode('Deduplicate', 'CUSTOM.inventoryGuard', { operation: 'deduplicate' }, 1, { credentials: redisCred }),
+				inboxTriggerNode({
+					redisCredential: 'redisR',
+					parameters: {
+						inboxStream: 'inbox',
+						reclaimAfter: 3,
+						maxDeliveries: 5,
+						batchSize: 50,
+						maxWait: 2000,
+					},
+				}),
+				plainNode('Deduplicate', 'CUSTOM.inventoryGuard', { operation: 'deduplicate' }, 1, {
+					credentials: redisCred,
+				}),
 				plainNode('Gate', 'n8n-nodes-base.code', { jsCode: GATE }, 2),
-				plainNode('Inventory Ledger', 'CUSTOM.inventoryLedger', { operation: 'apply' }, 1, { credentials: redisCred }),
-				plainNode('Commit', 'CUSTOM.inventoryGuard', { operation: 'commit' }, 1, { credentials: redisCred }),
+				plainNode('Inventory Ledger', 'CUSTOM.inventoryLedger', { operation: 'apply' }, 1, {
+					credentials: redisCred,
+				}),
+				plainNode('Commit', 'CUSTOM.inventoryGuard', { operation: 'commit' }, 1, {
+					credentials: redisCred,
+				}),
 				noOp('Duplicate'),
 				noOp('Invalid'),
 				noOp('Skipped'),
@@ -116,7 +140,15 @@ beforeAll(async () => {
 	// Shopify web orders draw from the channel's sales location, a ledger-owned warehouse with STOCK of each SKU.
 	await saveProfile(redis, PREFIX, {
 		locations: [{ id: WH, owner: 'ledger' }],
-		channels: [{ name: 'shopify', platform: 'shopify', shop: SHOP, salesLocation: WH, places: [{ id: `shopify:${SHOP}:601`, shows: [WH] }] }],
+		channels: [
+			{
+				name: 'shopify',
+				platform: 'shopify',
+				shop: SHOP,
+				salesLocation: WH,
+				places: [{ id: `shopify:${SHOP}:601`, shows: [WH] }],
+			},
+		],
 	});
 	await applyEvents(
 		redis,
@@ -142,8 +174,23 @@ beforeAll(async () => {
 		extensions: [snapshot.dist],
 		activateVia: 'api',
 		credentials: [
-			{ id: 'shopifyR', name: 'shopifyR', type: 'shopifyInventoryApi', data: { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_r', webhookSecret: SECRET } },
-			{ id: 'redisR', name: 'redisR', type: 'inventoryRedisApi', data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX } },
+			{
+				id: 'shopifyR',
+				name: 'shopifyR',
+				type: 'shopifyInventoryApi',
+				data: {
+					shopDomain: shopify.baseUrl,
+					authentication: 'accessToken',
+					accessToken: 'shpat_r',
+					webhookSecret: SECRET,
+				},
+			},
+			{
+				id: 'redisR',
+				name: 'redisR',
+				type: 'inventoryRedisApi',
+				data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX },
+			},
 		],
 		workflows: workflows(),
 	});
@@ -161,21 +208,35 @@ afterAll(async () => {
 });
 
 const url = () => n8n.webhookUrl('redeliver-hook', 'webhook');
-const qty = async (sku: string) => Number(await redis.hget(ledgerKeys.ledger(PREFIX, sku), `q:${WH}`));
+const qty = async (sku: string) =>
+	Number(await redis.hget(ledgerKeys.ledger(PREFIX, sku), `q:${WH}`));
 
 async function sell(sku: string, quantity: number): Promise<void> {
-	const sent = await shopify.sendWebhook(url(), 'orders/create', shopifyOrder({ lines: [{ sku, quantity }] }), { eventId: `sale-${sku}` });
+	const sent = await shopify.sendWebhook(
+		url(),
+		'orders/create',
+		shopifyOrder({ lines: [{ sku, quantity }] }),
+		{ eventId: `sale-${sku}` },
+	);
 	expect(sent.status).toBe(200);
 }
 
 async function drained(): Promise<void> {
-	await waitFor(async () => await groupState(redis, `${PREFIX}:inbox`, 'inbox-trigger'), (s) => s.pending === 0 && s.lag === 0, 120_000, 'inbox drained', 250);
+	await waitFor(
+		async () => await groupState(redis, `${PREFIX}:inbox`, 'inbox-trigger'),
+		(s) => s.pending === 0 && s.lag === 0,
+		120_000,
+		'inbox drained',
+		250,
+	);
 }
 
 /** Guard statuses (Deduplicate's New output) per SKU over the given executions. */
 function guardStatuses(executions: Execution[], sku: string): string[] {
 	return executions.flatMap((e) =>
-		(n8n.nodeOutput(e, 'Deduplicate')[0] ?? []).filter((i) => i.sku === sku).map((i) => String((i.guard as { status: string }).status)),
+		(n8n.nodeOutput(e, 'Deduplicate')[0] ?? [])
+			.filter((i) => i.sku === sku)
+			.map((i) => String((i.guard as { status: string }).status)),
 	);
 }
 
@@ -187,18 +248,38 @@ it('one half of a batch fails: the other half is re-run at once and applied; the
 	expect(await qty('HALF-A')).toBe(STOCK - 2);
 	expect(await qty('HALF-B')).toBe(STOCK - 3);
 	const runs = await n8n.executions({ workflowId: PROCESSING, includeData: true });
-	const skusOf = (e: Execution) => (n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((i) => String(i.sku)).sort();
+	const skusOf = (e: Execution) =>
+		(n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((i) => String(i.sku)).sort();
 	// The batch of both failed, then the half with HALF-B; HALF-A's half succeeded on its own claim, taken back.
-	expect(runs.filter((e) => e.status === 'error').map(skusOf)).toEqual([['HALF-A', 'HALF-B'], ['HALF-B']]);
+	expect(runs.filter((e) => e.status === 'error').map(skusOf)).toEqual([
+		['HALF-A', 'HALF-B'],
+		['HALF-B'],
+	]);
 	expect(runs.filter((e) => e.status === 'success').map(skusOf)).toEqual([['HALF-A'], ['HALF-B']]);
-	expect(guardStatuses(runs.filter((e) => e.status === 'success'), 'HALF-A')).toEqual(['reclaimed']);
-	expect(guardStatuses(runs.filter((e) => e.status === 'success'), 'HALF-B')).toEqual(['reclaimed']);
+	expect(
+		guardStatuses(
+			runs.filter((e) => e.status === 'success'),
+			'HALF-A',
+		),
+	).toEqual(['reclaimed']);
+	expect(
+		guardStatuses(
+			runs.filter((e) => e.status === 'success'),
+			'HALF-B',
+		),
+	).toEqual(['reclaimed']);
 });
 
 it('the run fails after the claim: the entry comes back after Reclaim After and the sale is applied once', async () => {
 	const before = (await n8n.executions({ workflowId: PROCESSING })).length;
 	await sell('FAIL-1', 4);
-	await waitFor(async () => await qty('FAIL-1'), (q) => q !== STOCK, 60_000, 'FAIL-1 applied', 250);
+	await waitFor(
+		async () => await qty('FAIL-1'),
+		(q) => q !== STOCK,
+		60_000,
+		'FAIL-1 applied',
+		250,
+	);
 	await drained();
 	expect(await qty('FAIL-1')).toBe(STOCK - 4);
 	const runs = (await n8n.executions({ workflowId: PROCESSING, includeData: true })).slice(before);
@@ -210,19 +291,31 @@ it('n8n SIGKILLed right after the claim: the restarted n8n takes the entry over 
 	const before = (await n8n.executions({ workflowId: PROCESSING })).length;
 	await sell('KILL-1', 5);
 	const claimed = path.join(STATE_DIR, 'claimed');
-	await waitFor(async () => fs.existsSync(claimed), (v) => v, 60_000, 'the run claimed KILL-1 and reached the gate', 250);
+	await waitFor(
+		async () => fs.existsSync(claimed),
+		(v) => v,
+		60_000,
+		'the run claimed KILL-1 and reached the gate',
+		250,
+	);
 	// The run is inside the gate: claimed, not applied, not finished.
 	expect(await qty('KILL-1')).toBe(STOCK);
 	expect((await n8n.executions({ workflowId: PROCESSING })).length).toBe(before);
 	await n8n.kill();
 	fs.writeFileSync(path.join(STATE_DIR, 'killed'), '1');
 	await n8n.restart();
-	await waitFor(async () => await qty('KILL-1'), (q) => q !== STOCK, 90_000, 'KILL-1 applied after the restart', 250);
+	await waitFor(
+		async () => await qty('KILL-1'),
+		(q) => q !== STOCK,
+		90_000,
+		'KILL-1 applied after the restart',
+		250,
+	);
 	await drained();
 	expect(await qty('KILL-1')).toBe(STOCK - 5);
-	const after = (await n8n.executions({ workflowId: PROCESSING, includeData: true, status: 'success' })).filter((e) =>
-		(n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).some((i) => i.sku === 'KILL-1'),
-	);
+	const after = (
+		await n8n.executions({ workflowId: PROCESSING, includeData: true, status: 'success' })
+	).filter((e) => (n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).some((i) => i.sku === 'KILL-1'));
 	expect(guardStatuses(after, 'KILL-1')).toEqual(['reclaimed']);
 	// Every SKU of the file still shows its sale exactly once.
 	expect(await Promise.all(SKUS.map(qty))).toEqual([STOCK - 2, STOCK - 3, STOCK - 4, STOCK - 5]);

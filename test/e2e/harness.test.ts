@@ -243,7 +243,14 @@ describe('e2e harness in queue mode (main + 1 worker, Postgres, Redis/Bull)', ()
 		n8n = await startN8n({
 			extensions: [FLOOR_PACKAGE_DIR],
 			workflows: [floorWorkflow],
-			queue: { redisHost: TEST_REDIS.host, redisPort: TEST_REDIS.port, redisDb: 11, workers: 1, postgresDb: PG_DB, workerConcurrency: 5 },
+			queue: {
+				redisHost: TEST_REDIS.host,
+				redisPort: TEST_REDIS.port,
+				redisDb: 11,
+				workers: 1,
+				postgresDb: PG_DB,
+				workerConcurrency: 5,
+			},
 			activateVia: 'api',
 		});
 		// eslint-disable-next-line no-console

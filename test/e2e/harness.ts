@@ -322,7 +322,6 @@ function readFileSafe(file: string): string {
 	}
 }
 
-
 function n8nId(): string {
 	// n8n's ids: 16 alphanumeric characters.
 	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

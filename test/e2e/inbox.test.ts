@@ -70,7 +70,12 @@ const OUTAGE_COUNTER = path.join(os.tmpdir(), `invsync-inbox-e2e-${process.pid}.
 
 function workflows(): object[] {
 	const c: Record<string, Record<string, unknown>> = {};
-	const inboxPair = (id: string, platform: 'shopify' | 'woocommerce', streamName: string, redisCredential = 'redisMain') =>
+	const inboxPair = (
+		id: string,
+		platform: 'shopify' | 'woocommerce',
+		streamName: string,
+		redisCredential = 'redisMain',
+	) =>
 		workflow(
 			id,
 			[
@@ -91,7 +96,12 @@ function workflows(): object[] {
 		return workflow(
 			id,
 			[
-				webhookTriggerNode({ platform, webhookId: `${id}-hook`, delivery: 'run', platformCredential: platform === 'shopify' ? 'shopifyCred' : 'wooCred' }),
+				webhookTriggerNode({
+					platform,
+					webhookId: `${id}-hook`,
+					delivery: 'run',
+					platformCredential: platform === 'shopify' ? 'shopifyCred' : 'wooCred',
+				}),
 				noOp('Events'),
 				noOp('Invalid'),
 			],
@@ -132,7 +142,11 @@ function workflows(): object[] {
 		workflow(
 			'inboxGuard0001',
 			[
-				inboxTriggerNode({ redisCredential: 'redisMain', shopifyCredential: 'shopifyCred', parameters: { inboxStream: 'main', rereadRefundedOrders: true } }),
+				inboxTriggerNode({
+					redisCredential: 'redisMain',
+					shopifyCredential: 'shopifyCred',
+					parameters: { inboxStream: 'main', rereadRefundedOrders: true },
+				}),
 				plainNode('Inventory Guard', 'CUSTOM.inventoryGuard', { operation: 'deduplicate' }, 1, {
 					credentials: { inventoryRedisApi: { id: 'redisMain', name: 'redisMain' } },
 				}),
@@ -148,7 +162,10 @@ function workflows(): object[] {
 		workflow(
 			'failInbox00001',
 			[
-				inboxTriggerNode({ redisCredential: 'redisMain', parameters: { inboxStream: 'fail', reclaimAfter: 3, maxDeliveries: 2 } }),
+				inboxTriggerNode({
+					redisCredential: 'redisMain',
+					parameters: { inboxStream: 'fail', reclaimAfter: 3, maxDeliveries: 2 },
+				}),
 				plainNode('Check', 'n8n-nodes-base.code', { jsCode: check }, 2),
 				noOp('Done'),
 				noOp('Invalid'),
@@ -158,15 +175,31 @@ function workflows(): object[] {
 		inboxPair('ownIn000000001', 'shopify', 'own', 'redisOwn'),
 		workflow(
 			'ownInbox000001',
-			[inboxTriggerNode({ redisCredential: 'redisOwn', parameters: { inboxStream: 'own', reclaimAfter: 3 } }), noOp('Events'), noOp('Invalid')],
+			[
+				inboxTriggerNode({
+					redisCredential: 'redisOwn',
+					parameters: { inboxStream: 'own', reclaimAfter: 3 },
+				}),
+				noOp('Events'),
+				noOp('Invalid'),
+			],
 			c.own,
 		),
 		inboxPair('killIn00000001', 'shopify', 'kill'),
 		workflow(
 			'killInbox00001',
 			[
-				inboxTriggerNode({ redisCredential: 'redisMain', parameters: { inboxStream: 'kill', reclaimAfter: 3, batchSize: 50 } }),
-				plainNode('Wait', 'n8n-nodes-base.wait', { resume: 'timeInterval', amount: 1, unit: 'seconds' }, 1.1, { webhookId: 'kill-wait-hook' }),
+				inboxTriggerNode({
+					redisCredential: 'redisMain',
+					parameters: { inboxStream: 'kill', reclaimAfter: 3, batchSize: 50 },
+				}),
+				plainNode(
+					'Wait',
+					'n8n-nodes-base.wait',
+					{ resume: 'timeInterval', amount: 1, unit: 'seconds' },
+					1.1,
+					{ webhookId: 'kill-wait-hook' },
+				),
 				noOp('Done'),
 				noOp('Invalid'),
 			],
@@ -194,11 +227,37 @@ beforeAll(async () => {
 				id: 'shopifyCred',
 				name: 'shopifyCred',
 				type: 'shopifyInventoryApi',
-				data: { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_inbox', apiVersion: '2026-10', webhookSecret: SHOPIFY_SECRET },
+				data: {
+					shopDomain: shopify.baseUrl,
+					authentication: 'accessToken',
+					accessToken: 'shpat_inbox',
+					apiVersion: '2026-10',
+					webhookSecret: SHOPIFY_SECRET,
+				},
 			},
-			{ id: 'wooCred', name: 'wooCred', type: 'wooCommerceInventoryApi', data: { siteUrl: woo.baseUrl, consumerKey: 'ck', consumerSecret: 'cs', webhookSecret: WOO_SECRET } },
-			{ id: 'redisMain', name: 'redisMain', type: 'inventoryRedisApi', data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX } },
-			{ id: 'redisOwn', name: 'redisOwn', type: 'inventoryRedisApi', data: { host: '127.0.0.1', port: own.port, database: 0, keyPrefix: PREFIX } },
+			{
+				id: 'wooCred',
+				name: 'wooCred',
+				type: 'wooCommerceInventoryApi',
+				data: {
+					siteUrl: woo.baseUrl,
+					consumerKey: 'ck',
+					consumerSecret: 'cs',
+					webhookSecret: WOO_SECRET,
+				},
+			},
+			{
+				id: 'redisMain',
+				name: 'redisMain',
+				type: 'inventoryRedisApi',
+				data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX },
+			},
+			{
+				id: 'redisOwn',
+				name: 'redisOwn',
+				type: 'inventoryRedisApi',
+				data: { host: '127.0.0.1', port: own.port, database: 0, keyPrefix: PREFIX },
+			},
 		],
 		workflows: workflows(),
 	});
@@ -219,22 +278,58 @@ afterAll(async () => {
 
 const url = (workflowId: string) => n8n.webhookUrl(`${workflowId}-hook`, 'webhook');
 
-async function sendShopify(workflowId: string, topic: string, payload: object | string, eventId: string, triggeredAt?: string): Promise<Sent> {
+async function sendShopify(
+	workflowId: string,
+	topic: string,
+	payload: object | string,
+	eventId: string,
+	triggeredAt?: string,
+): Promise<Sent> {
 	const r = await shopify.sendWebhook(url(workflowId), topic, payload, { eventId, triggeredAt });
-	return { platform: 'shopify', rawBody: r.rawBody, requestHeaders: r.requestHeaders, correlationId: eventId, status: r.status };
+	return {
+		platform: 'shopify',
+		rawBody: r.rawBody,
+		requestHeaders: r.requestHeaders,
+		correlationId: eventId,
+		status: r.status,
+	};
 }
 
-async function sendWoo(workflowId: string, topic: string, payload: object, deliveryId: string): Promise<Sent> {
-	const r = await woo.sendWebhook(url(workflowId), topic, payload, { secret: WOO_SECRET, deliveryId });
-	return { platform: 'woocommerce', rawBody: r.rawBody, requestHeaders: r.requestHeaders, correlationId: deliveryId, status: r.status };
+async function sendWoo(
+	workflowId: string,
+	topic: string,
+	payload: object,
+	deliveryId: string,
+): Promise<Sent> {
+	const r = await woo.sendWebhook(url(workflowId), topic, payload, {
+		secret: WOO_SECRET,
+		deliveryId,
+	});
+	return {
+		platform: 'woocommerce',
+		rawBody: r.rawBody,
+		requestHeaders: r.requestHeaders,
+		correlationId: deliveryId,
+		status: r.status,
+	};
 }
 
 async function successful(workflowId: string): Promise<Execution[]> {
 	return await n8n.executions({ workflowId, includeData: true, status: 'success' });
 }
 
-async function drained(streamName: string, timeoutMs: number, client: Redis = redis): Promise<void> {
-	await waitFor(async () => await groupState(client, stream(streamName), GROUP), (s) => s.pending === 0 && s.lag === 0, timeoutMs, `stream ${streamName} drained`, 250);
+async function drained(
+	streamName: string,
+	timeoutMs: number,
+	client: Redis = redis,
+): Promise<void> {
+	await waitFor(
+		async () => await groupState(client, stream(streamName), GROUP),
+		(s) => s.pending === 0 && s.lag === 0,
+		timeoutMs,
+		`stream ${streamName} drained`,
+		250,
+	);
 }
 
 interface Planned {
@@ -252,13 +347,45 @@ function plan(): Planned[] {
 	const out: Planned[] = [];
 	let n = 0;
 	const cid = (p: string) => `${p}-${++n}-${Math.random().toString(36).slice(2, 8)}`;
-	for (let i = 0; i < 300; i++) out.push({ platform: 'shopify', topic: 'orders/create', payload: shopifyOrder({ lines: 1 + (i % 3) }), correlationId: cid('s') });
+	for (let i = 0; i < 300; i++)
+		out.push({
+			platform: 'shopify',
+			topic: 'orders/create',
+			payload: shopifyOrder({ lines: 1 + (i % 3) }),
+			correlationId: cid('s'),
+		});
 	for (let i = 0; i < 200; i++)
-		out.push({ platform: 'shopify', topic: i % 10 === 0 ? 'orders/cancelled' : 'orders/updated', payload: shopifyOrder({ lines: 1 + (i % 2), cancelled: i % 10 === 0 ? 'restock' : false }), correlationId: cid('s') });
+		out.push({
+			platform: 'shopify',
+			topic: i % 10 === 0 ? 'orders/cancelled' : 'orders/updated',
+			payload: shopifyOrder({ lines: 1 + (i % 2), cancelled: i % 10 === 0 ? 'restock' : false }),
+			correlationId: cid('s'),
+		});
 	for (let i = 0; i < 250; i++)
-		out.push({ platform: 'shopify', topic: 'inventory_levels/update', payload: shopifyInventoryLevel({ inventoryItemId: 8_000_000n + BigInt(i), locationId: 655441491 + (i % 3), available: i % 40 }), correlationId: cid('s') });
-	for (let i = 0; i < 40; i++) out.push({ platform: 'shopify', topic: 'products/update', payload: shopifyProduct({}), correlationId: cid('s') });
-	for (let i = 0; i < 50; i++) out.push({ platform: 'shopify', topic: 'inventory_items/update', payload: shopifyInventoryItem({ sku: `ITEM-${i}` }), correlationId: cid('s') });
+		out.push({
+			platform: 'shopify',
+			topic: 'inventory_levels/update',
+			payload: shopifyInventoryLevel({
+				inventoryItemId: 8_000_000n + BigInt(i),
+				locationId: 655441491 + (i % 3),
+				available: i % 40,
+			}),
+			correlationId: cid('s'),
+		});
+	for (let i = 0; i < 40; i++)
+		out.push({
+			platform: 'shopify',
+			topic: 'products/update',
+			payload: shopifyProduct({}),
+			correlationId: cid('s'),
+		});
+	for (let i = 0; i < 50; i++)
+		out.push({
+			platform: 'shopify',
+			topic: 'inventory_items/update',
+			payload: shopifyInventoryItem({ sku: `ITEM-${i}` }),
+			correlationId: cid('s'),
+		});
 	for (let i = 0; i < 10; i++) {
 		const lineId = 9_100_000_000n + BigInt(i);
 		const order = shopifyOrder({
@@ -266,8 +393,17 @@ function plan(): Planned[] {
 			refunds: [{ lineItemId: lineId, quantity: 1, restockType: 'return' }],
 		});
 		shopify.putOrder(toJson(order));
-		const refund = shopifyRefund({ orderId: order.id as bigint, lines: [{ lineItemId: lineId, quantity: 1, restockType: 'return' }] });
-		out.push({ platform: 'shopify', topic: 'refunds/create', payload: refund, correlationId: cid('r'), refund: true });
+		const refund = shopifyRefund({
+			orderId: order.id as bigint,
+			lines: [{ lineItemId: lineId, quantity: 1, restockType: 'return' }],
+		});
+		out.push({
+			platform: 'shopify',
+			topic: 'refunds/create',
+			payload: refund,
+			correlationId: cid('r'),
+			refund: true,
+		});
 	}
 	const statuses = ['processing', 'on-hold', 'completed', 'cancelled', 'pending'];
 	for (let i = 0; i < 600; i++) {
@@ -278,16 +414,27 @@ function plan(): Planned[] {
 			topic: i % 2 ? 'order.updated' : 'order.created',
 			payload: wooOrder({
 				status,
-				lines: Array.from({ length: 1 + (i % 3) }, (_, k) => ({ productId: 500 + k, sku: `WOO-${i % 50}-${k}`, quantity: 1 + k, reducedStock: drawn ? 1 + k : null })),
+				lines: Array.from({ length: 1 + (i % 3) }, (_, k) => ({
+					productId: 500 + k,
+					sku: `WOO-${i % 50}-${k}`,
+					quantity: 1 + k,
+					reducedStock: drawn ? 1 + k : null,
+				})),
 			}),
 			correlationId: cid('w'),
 		});
 	}
 	for (let i = 0; i < 250; i++)
-		out.push({ platform: 'woocommerce', topic: 'product.updated', payload: wooProduct({ sku: `WP-${i}`, stockQuantity: i % 30, manageStock: true }), correlationId: cid('w') });
+		out.push({
+			platform: 'woocommerce',
+			topic: 'product.updated',
+			payload: wooProduct({ sku: `WP-${i}`, stockQuantity: i % 30, manageStock: true }),
+			correlationId: cid('w'),
+		});
 	const base = Date.now();
 	out.forEach((p, i) => {
-		if (p.platform === 'shopify') p.triggeredAt = new Date(base + i).toISOString().replace('Z', '123456Z');
+		if (p.platform === 'shopify')
+			p.triggeredAt = new Date(base + i).toISOString().replace('Z', '123456Z');
 	});
 	return out;
 }
@@ -312,21 +459,37 @@ describe('2,000 signed webhooks in inbox mode', () => {
 		expect(deliveries).toHaveLength(2_000);
 
 		const t0 = Date.now();
-		const sent = await pool(deliveries, 16, async (p) => await send({ shopify: 'inShop00000001', woo: 'inWoo000000001' }, p));
+		const sent = await pool(
+			deliveries,
+			16,
+			async (p) => await send({ shopify: 'inShop00000001', woo: 'inWoo000000001' }, p),
+		);
 		const receiptMs = Date.now() - t0;
 		expect(sent.filter((s) => s.status !== 200)).toEqual([]);
 
 		// The same deliveries through per-request mode, for a sample (every refund among them).
-		const sample = [...distinct.filter((p) => p.refund), ...distinct.filter((p) => !p.refund && p.platform === 'shopify').slice(0, 20), ...distinct.filter((p) => p.platform === 'woocommerce').slice(0, 20)];
-		const sampleSent = await pool(sample, 4, async (p) => await send({ shopify: 'directShop0001', woo: 'directWoo00001' }, p));
+		const sample = [
+			...distinct.filter((p) => p.refund),
+			...distinct.filter((p) => !p.refund && p.platform === 'shopify').slice(0, 20),
+			...distinct.filter((p) => p.platform === 'woocommerce').slice(0, 20),
+		];
+		const sampleSent = await pool(
+			sample,
+			4,
+			async (p) => await send({ shopify: 'directShop0001', woo: 'directWoo00001' }, p),
+		);
 		expect(sampleSent.every((s) => s.status === 200)).toBe(true);
 
 		await drained('main', 180_000);
 		const directRuns = await waitFor(
-			async () => [...(await successful('directShop0001')), ...(await successful('directWoo00001'))],
+			async () => [
+				...(await successful('directShop0001')),
+				...(await successful('directWoo00001')),
+			],
 			(runs) => runs.length >= sample.length,
 			60_000,
-			'per-request runs', 250,
+			'per-request runs',
+			250,
 		);
 		const direct = eventsByCorrelation(n8n, directRuns, WEBHOOK_TRIGGER);
 
@@ -338,33 +501,44 @@ describe('2,000 signed webhooks in inbox mode', () => {
 		let expectedTotal = 0;
 		const businessKeys = new Set<string>();
 		for (const p of distinct) {
-			const one = p.refund ? (direct.get(p.correlationId) ?? []) : expectedEvents(firstSent.get(p.correlationId)!).map(canonical);
+			const one = p.refund
+				? (direct.get(p.correlationId) ?? [])
+				: expectedEvents(firstSent.get(p.correlationId)!).map(canonical);
 			if (p.refund) expect(one.length).toBeGreaterThan(0);
 			for (const text of one) {
 				const e = JSON.parse(text) as { id: string; version: number };
 				businessKeys.add(`${e.id}@${e.version}`);
 			}
 			const times = timesSent.get(p.correlationId) ?? 0;
-			const all = Array.from({ length: times }, () => one).flat().sort();
+			const all = Array.from({ length: times }, () => one)
+				.flat()
+				.sort();
 			if (all.length) expected.set(p.correlationId, all);
 			expectedTotal += all.length;
 		}
 
 		const runs = await waitFor(
 			async () => await n8n.executions({ workflowId: 'inboxGuard0001', includeData: true }),
-			(list) => list.reduce((sum, e) => sum + (n8n.nodeOutput(e, INBOX_TRIGGER)[0]?.length ?? 0), 0) >= expectedTotal,
+			(list) =>
+				list.reduce((sum, e) => sum + (n8n.nodeOutput(e, INBOX_TRIGGER)[0]?.length ?? 0), 0) >=
+				expectedTotal,
 			60_000,
-			'inbox runs saved', 250,
+			'inbox runs saved',
+			250,
 		);
 		expect(runs.filter((r) => r.status !== 'success').map((r) => r.status)).toEqual([]);
 		const actual = eventsByCorrelation(n8n, runs, INBOX_TRIGGER);
 		expect(actual.size).toBe(expected.size);
-		for (const [id, list] of expected) expect({ id, events: actual.get(id) }).toEqual({ id, events: list });
+		for (const [id, list] of expected)
+			expect({ id, events: actual.get(id) }).toEqual({ id, events: list });
 
 		// The sample, item for item against per-request mode (each delivery once).
 		for (const p of sample) {
 			const once = [...new Set(actual.get(p.correlationId))].sort();
-			expect({ id: p.correlationId, events: once }).toEqual({ id: p.correlationId, events: [...new Set(direct.get(p.correlationId))].sort() });
+			expect({ id: p.correlationId, events: once }).toEqual({
+				id: p.correlationId,
+				events: [...new Set(direct.get(p.correlationId))].sort(),
+			});
 		}
 
 		// Far fewer runs than events.
@@ -382,20 +556,44 @@ describe('2,000 signed webhooks in inbox mode', () => {
 		expect(fresh).toBe(businessKeys.size);
 		expect(fresh + duplicates).toBe(expectedTotal);
 		// eslint-disable-next-line no-console
-		console.log(`inbox e2e: 2,000 webhooks acknowledged in ${receiptMs} ms; ${expectedTotal} events in ${runs.length} runs; ${fresh} New, ${duplicates} Duplicate`);
+		console.log(
+			`inbox e2e: 2,000 webhooks acknowledged in ${receiptMs} ms; ${expectedTotal} events in ${runs.length} runs; ${fresh} New, ${duplicates} Duplicate`,
+		);
 	});
 
-	it('a signed body of the wrong shape → the Inbox Trigger\'s Invalid output, acknowledged, nothing lost', async () => {
+	it("a signed body of the wrong shape → the Inbox Trigger's Invalid output, acknowledged, nothing lost", async () => {
 		const before = (await n8n.executions({ workflowId: 'inboxGuard0001' })).length;
 		const body = '{"id":1,"updated_at":"2026-11-26T10:00:00Z","line_items":"not a list"}';
 		const s = await sendShopify('inShop00000001', 'orders/updated', body, 'wrong-shape-1');
 		expect(s.status).toBe(200);
-		expect(JSON.parse((await shopify.sendWebhook(url('inShop00000001'), 'orders/updated', body, { eventId: 'wrong-shape-2' })).body)).toEqual({ queued: true });
+		expect(
+			JSON.parse(
+				(
+					await shopify.sendWebhook(url('inShop00000001'), 'orders/updated', body, {
+						eventId: 'wrong-shape-2',
+					})
+				).body,
+			),
+		).toEqual({ queued: true });
 		await drained('main', 30_000);
-		const runs = (await waitFor(async () => await successful('inboxGuard0001'), (l) => l.length > before, 30_000, 'run', 250)).slice(before);
+		const runs = (
+			await waitFor(
+				async () => await successful('inboxGuard0001'),
+				(l) => l.length > before,
+				30_000,
+				'run',
+				250,
+			)
+		).slice(before);
 		const invalid = runs.flatMap((r) => n8n.nodeOutput(r, INBOX_TRIGGER)[1] ?? []);
 		expect(invalid).toEqual([
-			expect.objectContaining({ reason: 'line_items is not an array', platform: 'shopify', topic: 'orders/updated', rawBody: body, correlationId: 'wrong-shape-1' }),
+			expect.objectContaining({
+				reason: 'line_items is not an array',
+				platform: 'shopify',
+				topic: 'orders/updated',
+				rawBody: body,
+				correlationId: 'wrong-shape-1',
+			}),
 			expect.objectContaining({ correlationId: 'wrong-shape-2' }),
 		]);
 		expect(runs.flatMap((r) => n8n.nodeOutput(r, 'Invalid')[0] ?? [])).toHaveLength(2);
@@ -404,19 +602,33 @@ describe('2,000 signed webhooks in inbox mode', () => {
 });
 
 describe('failing runs', () => {
-	const skusOf = (e: Execution) => (n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((ev) => String(ev.sku));
+	const skusOf = (e: Execution) =>
+		(n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((ev) => String(ev.sku));
 	const fieldsOf = (entry: [string, string[]]) =>
-		Object.fromEntries(Array.from({ length: entry[1].length / 2 }, (_, i) => [entry[1][2 * i], entry[1][2 * i + 1]]));
+		Object.fromEntries(
+			Array.from({ length: entry[1].length / 2 }, (_, i) => [entry[1][2 * i], entry[1][2 * i + 1]]),
+		);
 
 	it('a node after the trigger throws: the entries stay pending and are re-emitted after Reclaim after, then processed', async () => {
 		const skus = Array.from({ length: 6 }, (_, i) => `OUTAGE-${i}`);
-		const sent = await Promise.all(skus.map(async (sku) => await sendShopify('failIn00000001', 'orders/create', shopifyOrder({ lines: [{ sku, quantity: 1 }] }), `fail-${sku}`)));
+		const sent = await Promise.all(
+			skus.map(
+				async (sku) =>
+					await sendShopify(
+						'failIn00000001',
+						'orders/create',
+						shopifyOrder({ lines: [{ sku, quantity: 1 }] }),
+						`fail-${sku}`,
+					),
+			),
+		);
 		expect(sent.map((s) => s.status)).toEqual(skus.map(() => 200));
 		await waitFor(
 			async () => await successful('failInbox00001'),
 			(list) => skus.every((sku) => list.some((e) => skusOf(e).includes(sku))),
 			60_000,
-			'processed after the outage', 250,
+			'processed after the outage',
+			250,
 		);
 		await drained('fail', 30_000);
 		const all = await n8n.executions({ workflowId: 'failInbox00001', includeData: true });
@@ -424,10 +636,14 @@ describe('failing runs', () => {
 		expect(failed).toHaveLength(3);
 		expect(Number(fs.readFileSync(OUTAGE_COUNTER, 'utf8'))).toBeGreaterThanOrEqual(4);
 		for (const sku of skus) {
-			const lastFailedStart = Math.max(...failed.filter((e) => skusOf(e).includes(sku)).map((e) => Date.parse(e.startedAt)), 0);
+			const lastFailedStart = Math.max(
+				...failed.filter((e) => skusOf(e).includes(sku)).map((e) => Date.parse(e.startedAt)),
+				0,
+			);
 			const okRuns = all.filter((e) => e.status === 'success' && skusOf(e).includes(sku));
 			expect(okRuns).toHaveLength(1);
-			if (lastFailedStart > 0) expect(Date.parse(okRuns[0].startedAt) - lastFailedStart).toBeGreaterThanOrEqual(2_800);
+			if (lastFailedStart > 0)
+				expect(Date.parse(okRuns[0].startedAt) - lastFailedStart).toBeGreaterThanOrEqual(2_800);
 		}
 		expect(await redis.exists(stream('dlq'))).toBe(0);
 	});
@@ -435,22 +651,48 @@ describe('failing runs', () => {
 	it('a poison entry: halved until it runs alone, dead-lettered alone after Max deliveries; every neighbour processed', async () => {
 		const before = (await n8n.executions({ workflowId: 'failInbox00001' })).length;
 		const skus = [...Array.from({ length: 10 }, (_, i) => `OK-${i}`), 'POISON'];
-		const sent = await Promise.all(skus.map(async (sku) => await sendShopify('failIn00000001', 'orders/create', shopifyOrder({ lines: [{ sku, quantity: 1 }] }), `fail-${sku}`)));
+		const sent = await Promise.all(
+			skus.map(
+				async (sku) =>
+					await sendShopify(
+						'failIn00000001',
+						'orders/create',
+						shopifyOrder({ lines: [{ sku, quantity: 1 }] }),
+						`fail-${sku}`,
+					),
+			),
+		);
 		expect(sent.map((s) => s.status)).toEqual(skus.map(() => 200));
 
 		const dlq = stream('dlq');
-		await waitFor(async () => await redis.xlen(dlq), (n) => n >= 1, 60_000, 'dead letter', 250);
+		await waitFor(
+			async () => await redis.xlen(dlq),
+			(n) => n >= 1,
+			60_000,
+			'dead letter',
+			250,
+		);
 		await drained('fail', 30_000);
 		await sleep(3_500); // one more Reclaim after: nothing else may follow
 		const letters = await redis.xrange(dlq, '-', '+');
 		expect(letters).toHaveLength(1);
 		const fields = fieldsOf(letters[0]);
-		expect(fields).toMatchObject({ kind: 'inbox', stream: stream('fail'), group: GROUP, deliveries: '3', platform: 'shopify' });
-		expect(fields.reason).toMatch(/^no successful run after 2 deliveries; last error: .*poison order line/);
+		expect(fields).toMatchObject({
+			kind: 'inbox',
+			stream: stream('fail'),
+			group: GROUP,
+			deliveries: '3',
+			platform: 'shopify',
+		});
+		expect(fields.reason).toMatch(
+			/^no successful run after 2 deliveries; last error: .*poison order line/,
+		);
 		expect(JSON.parse(fields.headers)['x-shopify-event-id']).toBe('fail-POISON');
 		expect(fields.body).toBe(sent[10].rawBody);
 
-		const all = (await n8n.executions({ workflowId: 'failInbox00001', includeData: true })).slice(before);
+		const all = (await n8n.executions({ workflowId: 'failInbox00001', includeData: true })).slice(
+			before,
+		);
 		const ok = all.filter((e) => e.status === 'success');
 		expect(new Set(ok.flatMap(skusOf))).toEqual(new Set(skus.filter((s) => s !== 'POISON')));
 		// Every run with the poison entry failed; the last ones held it alone (one per delivery).
@@ -460,39 +702,71 @@ describe('failing runs', () => {
 	});
 });
 
-describe('Redis outage (a Redis of the test\'s own)', () => {
+describe("Redis outage (a Redis of the test's own)", () => {
 	it('stopped → the webhook answers 503, never 200; back → 200 and the event is processed', async () => {
-		const level = (n: number) => shopifyInventoryLevel({ inventoryItemId: 7_000_000n + BigInt(n), locationId: 1, available: n });
-		expect((await sendShopify('ownIn000000001', 'inventory_levels/update', level(1), 'own-1')).status).toBe(200);
-		const ownClient = new Redis({ host: '127.0.0.1', port: own.port, maxRetriesPerRequest: 1, retryStrategy: () => 200 });
+		const level = (n: number) =>
+			shopifyInventoryLevel({
+				inventoryItemId: 7_000_000n + BigInt(n),
+				locationId: 1,
+				available: n,
+			});
+		expect(
+			(await sendShopify('ownIn000000001', 'inventory_levels/update', level(1), 'own-1')).status,
+		).toBe(200);
+		const ownClient = new Redis({
+			host: '127.0.0.1',
+			port: own.port,
+			maxRetriesPerRequest: 1,
+			retryStrategy: () => 200,
+		});
 		ownClient.on('error', () => undefined);
 		try {
 			await drained('own', 30_000, ownClient);
 			await own.kill();
-			const during = await Promise.all([2, 3, 4].map(async (n) => await sendShopify('ownIn000000001', 'inventory_levels/update', level(n), `own-${n}`)));
+			const during = await Promise.all(
+				[2, 3, 4].map(
+					async (n) =>
+						await sendShopify('ownIn000000001', 'inventory_levels/update', level(n), `own-${n}`),
+				),
+			);
 			expect(during.map((s) => s.status)).toEqual([503, 503, 503]);
-			const answer = await shopify.sendWebhook(url('ownIn000000001'), 'inventory_levels/update', level(5), { eventId: 'own-5' });
+			const answer = await shopify.sendWebhook(
+				url('ownIn000000001'),
+				'inventory_levels/update',
+				level(5),
+				{ eventId: 'own-5' },
+			);
 			expect(answer.status).toBe(503);
 			expect(JSON.parse(answer.body)).toEqual({ error: 'inbox unavailable, retry later' });
 
 			await own.restart();
 			// As Shopify does: retry until it is accepted (the shared client reconnects within ~2 s).
 			const accepted = await waitFor(
-				async () => await sendShopify('ownIn000000001', 'inventory_levels/update', level(6), 'own-6'),
+				async () =>
+					await sendShopify('ownIn000000001', 'inventory_levels/update', level(6), 'own-6'),
 				(s) => s.status === 200,
 				30_000,
-				'accepted after Redis came back', 250,
+				'accepted after Redis came back',
+				250,
 			);
 			expect(accepted.status).toBe(200);
 			const runs = await waitFor(
 				async () => await successful('ownInbox000001'),
-				(list) => list.some((e) => (n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).some((ev) => ev.correlationId === 'own-6')),
+				(list) =>
+					list.some((e) =>
+						(n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).some((ev) => ev.correlationId === 'own-6'),
+					),
 				60_000,
-				'processed after the outage', 250,
+				'processed after the outage',
+				250,
 			);
-			const seen = runs.flatMap((e) => (n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((ev) => ev.correlationId));
+			const seen = runs.flatMap((e) =>
+				(n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((ev) => ev.correlationId),
+			);
 			expect(seen).toEqual(expect.arrayContaining(['own-1', 'own-6']));
-			expect(seen.filter((id) => ['own-2', 'own-3', 'own-4', 'own-5'].includes(String(id)))).toEqual([]);
+			expect(
+				seen.filter((id) => ['own-2', 'own-3', 'own-4', 'own-5'].includes(String(id))),
+			).toEqual([]);
 		} finally {
 			ownClient.disconnect();
 		}
@@ -501,13 +775,25 @@ describe('Redis outage (a Redis of the test\'s own)', () => {
 
 describe('n8n killed mid-batch', () => {
 	it('SIGKILL with batches in flight → after restart every acknowledged webhook is processed (at least once), none lost', async () => {
-		const deliveries = Array.from({ length: 300 }, (_, i) => ({ i, order: shopifyOrder({ lines: [{ sku: `KILL-${i}`, quantity: 1 }] }) }));
+		const deliveries = Array.from({ length: 300 }, (_, i) => ({
+			i,
+			order: shopifyOrder({ lines: [{ sku: `KILL-${i}`, quantity: 1 }] }),
+		}));
 		let killedAt = 0;
 		const sending = pool(deliveries, 16, async ({ i, order }) => {
-			const r = await shopify.sendWebhook(url('killIn00000001'), 'orders/create', order, { eventId: `kill-${i}`, timeoutMs: 5_000 });
+			const r = await shopify.sendWebhook(url('killIn00000001'), 'orders/create', order, {
+				eventId: `kill-${i}`,
+				timeoutMs: 5_000,
+			});
 			return { i, status: r.status, at: Date.now() };
 		});
-		await waitFor(async () => await groupState(redis, stream('kill'), GROUP), (s) => s.pending >= 50, 30_000, 'batches in flight', 250);
+		await waitFor(
+			async () => await groupState(redis, stream('kill'), GROUP),
+			(s) => s.pending >= 50,
+			30_000,
+			'batches in flight',
+			250,
+		);
 		await n8n.kill();
 		killedAt = Date.now();
 		const inFlightAtKill = await groupState(redis, stream('kill'), GROUP);
@@ -521,15 +807,22 @@ describe('n8n killed mid-batch', () => {
 		const runs = await waitFor(
 			async () => await successful('killInbox00001'),
 			(list) => {
-				const seen = new Set(list.flatMap((e) => (n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((ev) => String(ev.correlationId))));
+				const seen = new Set(
+					list.flatMap((e) =>
+						(n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((ev) => String(ev.correlationId)),
+					),
+				);
 				return acknowledged.every((id) => seen.has(id));
 			},
 			60_000,
-			'every acknowledged webhook in a successful run', 250,
+			'every acknowledged webhook in a successful run',
+			250,
 		);
 		const after = runs.filter((e) => Date.parse(e.startedAt) > killedAt);
 		expect(after.length).toBeGreaterThan(0); // reclaimed by the restarted n8n
 		// eslint-disable-next-line no-console
-		console.log(`kill e2e: ${acknowledged.length} acknowledged, ${inFlightAtKill.pending} pending at the kill, ${after.length} runs after restart`);
+		console.log(
+			`kill e2e: ${acknowledged.length} acknowledged, ${inFlightAtKill.pending} pending at the kill, ${after.length} runs after restart`,
+		);
 	});
 });

@@ -48,7 +48,8 @@ beforeAll(async () => {
 	const conn = {};
 	wire(conn, INBOX_TRIGGER, 'Check', 'Invalid');
 	wire(conn, 'Check', 'Done');
-	const check = "for (const item of $input.all()) if (item.json.sku === 'POISON') throw new Error('poison order line');\nreturn $input.all();";
+	const check =
+		"for (const item of $input.all()) if (item.json.sku === 'POISON') throw new Error('poison order line');\nreturn $input.all();";
 	n8n = await startN8n({
 		extensions: [snapshot.dist],
 		activateVia: 'api',
@@ -58,17 +59,55 @@ beforeAll(async () => {
 			...(process.env.INBOX_E2E_LOG ? { N8N_LOG_LEVEL: 'debug' } : {}),
 		},
 		...(process.env.INBOX_E2E_LOG ? { logFile: process.env.INBOX_E2E_LOG } : {}),
-		queue: { redisHost: TEST_REDIS.host, redisPort: TEST_REDIS.port, redisDb: 12, workers: 1, postgresDb: `invsync_e2e_inbox_${process.pid}`, workerConcurrency: 5 },
+		queue: {
+			redisHost: TEST_REDIS.host,
+			redisPort: TEST_REDIS.port,
+			redisDb: 12,
+			workers: 1,
+			postgresDb: `invsync_e2e_inbox_${process.pid}`,
+			workerConcurrency: 5,
+		},
 		credentials: [
-			{ id: 'shopQ', name: 'shopQ', type: 'shopifyInventoryApi', data: { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'x', webhookSecret: SECRET } },
-			{ id: 'redisQ', name: 'redisQ', type: 'inventoryRedisApi', data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX } },
+			{
+				id: 'shopQ',
+				name: 'shopQ',
+				type: 'shopifyInventoryApi',
+				data: {
+					shopDomain: shopify.baseUrl,
+					authentication: 'accessToken',
+					accessToken: 'x',
+					webhookSecret: SECRET,
+				},
+			},
+			{
+				id: 'redisQ',
+				name: 'redisQ',
+				type: 'inventoryRedisApi',
+				data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: PREFIX },
+			},
 		],
 		workflows: [
-			workflow('queueIn0000001', [webhookTriggerNode({ platform: 'shopify', webhookId: 'queue-in', delivery: 'inbox', stream: 'queue', platformCredential: 'shopQ', redisCredential: 'redisQ' })], {}),
+			workflow(
+				'queueIn0000001',
+				[
+					webhookTriggerNode({
+						platform: 'shopify',
+						webhookId: 'queue-in',
+						delivery: 'inbox',
+						stream: 'queue',
+						platformCredential: 'shopQ',
+						redisCredential: 'redisQ',
+					}),
+				],
+				{},
+			),
 			workflow(
 				'queueInbox0001',
 				[
-					inboxTriggerNode({ redisCredential: 'redisQ', parameters: { inboxStream: 'queue', reclaimAfter: 8, maxDeliveries: 2 } }),
+					inboxTriggerNode({
+						redisCredential: 'redisQ',
+						parameters: { inboxStream: 'queue', reclaimAfter: 8, maxDeliveries: 2 },
+					}),
 					plainNode('Check', 'n8n-nodes-base.code', { jsCode: check }, 2),
 					noOp('Done'),
 					noOp('Invalid'),
@@ -90,20 +129,40 @@ afterAll(async () => {
 });
 
 const url = () => n8n.webhookUrl('queue-in', 'webhook');
-const correlations = (e: Execution) => (n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((ev) => String(ev.correlationId));
+const correlations = (e: Execution) =>
+	(n8n.nodeOutput(e, INBOX_TRIGGER)[0] ?? []).map((ev) => String(ev.correlationId));
 
 it('runs execute on the worker; main acknowledges each batch when the worker finished it', async () => {
-	const sent = await pool(Array.from({ length: 120 }, (_, i) => i), 8, async (i) => {
-		const payload = i % 2 ? shopifyOrder({ lines: 2 }) : shopifyInventoryLevel({ inventoryItemId: 6_000_000 + i, locationId: 3, available: i });
-		return await shopify.sendWebhook(url(), i % 2 ? 'orders/create' : 'inventory_levels/update', payload, { eventId: `q-${i}` });
-	});
+	const sent = await pool(
+		Array.from({ length: 120 }, (_, i) => i),
+		8,
+		async (i) => {
+			const payload =
+				i % 2
+					? shopifyOrder({ lines: 2 })
+					: shopifyInventoryLevel({ inventoryItemId: 6_000_000 + i, locationId: 3, available: i });
+			return await shopify.sendWebhook(
+				url(),
+				i % 2 ? 'orders/create' : 'inventory_levels/update',
+				payload,
+				{ eventId: `q-${i}` },
+			);
+		},
+	);
 	expect(sent.filter((s) => s.status !== 200)).toEqual([]);
-	await waitFor(async () => await groupState(redis, STREAM, GROUP), (s) => s.pending === 0 && s.lag === 0, 120_000, 'acknowledged', 250);
+	await waitFor(
+		async () => await groupState(redis, STREAM, GROUP),
+		(s) => s.pending === 0 && s.lag === 0,
+		120_000,
+		'acknowledged',
+		250,
+	);
 	const runs = await waitFor(
 		async () => await n8n.executions({ workflowId: 'queueInbox0001', includeData: true }),
 		(list) => new Set(list.filter((e) => e.status === 'success').flatMap(correlations)).size >= 120,
 		60_000,
-		'runs saved', 250,
+		'runs saved',
+		250,
 	);
 	expect(runs.map((r) => r.status).filter((s) => s !== 'success')).toEqual([]);
 	expect(runs.length).toBeLessThan(120);
@@ -114,19 +173,48 @@ it('runs execute on the worker; main acknowledges each batch when the worker fin
 
 it('a run that fails on the worker is not acknowledged: the poison entry ends in the dead-letter stream alone', async () => {
 	const skus = ['A', 'B', 'POISON', 'C', 'D', 'E'];
-	const sent = await Promise.all(skus.map(async (sku) => await shopify.sendWebhook(url(), 'orders/create', shopifyOrder({ lines: [{ sku, quantity: 1 }] }), { eventId: `qp-${sku}` })));
+	const sent = await Promise.all(
+		skus.map(
+			async (sku) =>
+				await shopify.sendWebhook(
+					url(),
+					'orders/create',
+					shopifyOrder({ lines: [{ sku, quantity: 1 }] }),
+					{ eventId: `qp-${sku}` },
+				),
+		),
+	);
 	expect(sent.map((s) => s.status)).toEqual(skus.map(() => 200));
-	await waitFor(async () => await redis.xlen(`${PREFIX}:dlq`), (n) => n >= 1, 90_000, 'dead letter', 250);
-	await waitFor(async () => await groupState(redis, STREAM, GROUP), (s) => s.pending === 0 && s.lag === 0, 30_000, 'nothing pending', 250);
+	await waitFor(
+		async () => await redis.xlen(`${PREFIX}:dlq`),
+		(n) => n >= 1,
+		90_000,
+		'dead letter',
+		250,
+	);
+	await waitFor(
+		async () => await groupState(redis, STREAM, GROUP),
+		(s) => s.pending === 0 && s.lag === 0,
+		30_000,
+		'nothing pending',
+		250,
+	);
 	await sleep(8_500);
 	const letters = await redis.xrange(`${PREFIX}:dlq`, '-', '+');
 	expect(letters).toHaveLength(1);
-	const fields = Object.fromEntries(Array.from({ length: letters[0][1].length / 2 }, (_, i) => [letters[0][1][2 * i], letters[0][1][2 * i + 1]]));
+	const fields = Object.fromEntries(
+		Array.from({ length: letters[0][1].length / 2 }, (_, i) => [
+			letters[0][1][2 * i],
+			letters[0][1][2 * i + 1],
+		]),
+	);
 	expect(JSON.parse(fields.headers)['x-shopify-event-id']).toBe('qp-POISON');
 	expect(fields.reason).toMatch(/poison order line/);
 	const runs = await n8n.executions({ workflowId: 'queueInbox0001', includeData: true });
 	const ok = new Set(runs.filter((e) => e.status === 'success').flatMap(correlations));
 	for (const sku of skus.filter((s) => s !== 'POISON')) expect(ok.has(`qp-${sku}`)).toBe(true);
 	expect(ok.has('qp-POISON')).toBe(false);
-	expect(runs.some((e) => e.status === 'error' && correlations(e).includes('qp-POISON'))).toBe(true);
+	expect(runs.some((e) => e.status === 'error' && correlations(e).includes('qp-POISON'))).toBe(
+		true,
+	);
 });

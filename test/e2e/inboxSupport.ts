@@ -16,7 +16,11 @@ export const INBOX_TRIGGER = 'Inventory Inbox Trigger';
 export function snapshotDist(): { dir: string; dist: string; remove: () => void } {
 	const dir = mkdtempSync(path.join(REPO_ROOT, '.e2e-tmp-inbox-'));
 	cpSync(path.join(REPO_ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
-	return { dir, dist: path.join(dir, 'dist'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+	return {
+		dir,
+		dist: path.join(dir, 'dist'),
+		remove: () => rmSync(dir, { recursive: true, force: true }),
+	};
 }
 
 type Node = Record<string, unknown>;
@@ -47,7 +51,9 @@ export function webhookTriggerNode(opts: {
 		},
 		credentials: {
 			[type]: { id: opts.platformCredential, name: opts.platformCredential },
-			...(opts.redisCredential ? { inventoryRedisApi: { id: opts.redisCredential, name: opts.redisCredential } } : {}),
+			...(opts.redisCredential
+				? { inventoryRedisApi: { id: opts.redisCredential, name: opts.redisCredential } }
+				: {}),
 		},
 	};
 }
@@ -66,28 +72,55 @@ export function inboxTriggerNode(opts: {
 		parameters: opts.parameters,
 		credentials: {
 			inventoryRedisApi: { id: opts.redisCredential, name: opts.redisCredential },
-			...(opts.shopifyCredential ? { shopifyInventoryApi: { id: opts.shopifyCredential, name: opts.shopifyCredential } } : {}),
+			...(opts.shopifyCredential
+				? { shopifyInventoryApi: { id: opts.shopifyCredential, name: opts.shopifyCredential } }
+				: {}),
 		},
 	};
 }
 
-export function plainNode(name: string, type: string, parameters: Record<string, unknown> = {}, typeVersion = 1, extra: Node = {}): Node {
-	return { id: `${name.replace(/\W/g, '')}-${Math.random().toString(36).slice(2, 8)}`, name, type, typeVersion, position: at(), parameters, ...extra };
+export function plainNode(
+	name: string,
+	type: string,
+	parameters: Record<string, unknown> = {},
+	typeVersion = 1,
+	extra: Node = {},
+): Node {
+	return {
+		id: `${name.replace(/\W/g, '')}-${Math.random().toString(36).slice(2, 8)}`,
+		name,
+		type,
+		typeVersion,
+		position: at(),
+		parameters,
+		...extra,
+	};
 }
 
 export const noOp = (name: string): Node => plainNode(name, 'n8n-nodes-base.noOp');
 
 /** `from` output i → `to[i]` (an empty name leaves that output unconnected). */
 export function wire(connections: Record<string, unknown>, from: string, ...to: string[]): void {
-	connections[from] = { main: to.map((name) => (name ? [{ node: name, type: 'main', index: 0 }] : [])) };
+	connections[from] = {
+		main: to.map((name) => (name ? [{ node: name, type: 'main', index: 0 }] : [])),
+	};
 }
 
-export function workflow(id: string, nodes: Node[], connections: Record<string, unknown>, active = true): object {
+export function workflow(
+	id: string,
+	nodes: Node[],
+	connections: Record<string, unknown>,
+	active = true,
+): object {
 	return { id, name: id, active, nodes, connections, settings: { executionOrder: 'v1' } };
 }
 
 /** Runs `fn` over `items` with at most `concurrency` at once; results in input order. */
-export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+	items: readonly T[],
+	concurrency: number,
+	fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
 	const out: R[] = new Array(items.length);
 	let next = 0;
 	const worker = async () => {
@@ -145,7 +178,11 @@ export function canonical(value: unknown): string {
 }
 
 /** Events of a node's first output over executions, grouped by correlationId (canonical texts, sorted). */
-export function eventsByCorrelation(n8n: N8nInstance, executions: Execution[], nodeName: string): Map<string, string[]> {
+export function eventsByCorrelation(
+	n8n: N8nInstance,
+	executions: Execution[],
+	nodeName: string,
+): Map<string, string[]> {
 	const out = new Map<string, string[]>();
 	for (const e of executions) {
 		const [events = []] = n8n.nodeOutput(e, nodeName);
@@ -160,12 +197,17 @@ export function eventsByCorrelation(n8n: N8nInstance, executions: Execution[], n
 	return out;
 }
 
-export async function groupState(redis: Redis, stream: string, group: string): Promise<{ pending: number; lag: number | null }> {
+export async function groupState(
+	redis: Redis,
+	stream: string,
+	group: string,
+): Promise<{ pending: number; lag: number | null }> {
 	const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
 	for (const raw of groups) {
 		const g: Record<string, unknown> = {};
 		for (let i = 0; i + 1 < raw.length; i += 2) g[String(raw[i])] = raw[i + 1];
-		if (g.name === group) return { pending: Number(g.pending), lag: g.lag === null ? null : Number(g.lag) };
+		if (g.name === group)
+			return { pending: Number(g.pending), lag: g.lag === null ? null : Number(g.lag) };
 	}
 	return { pending: -1, lag: -1 };
 }

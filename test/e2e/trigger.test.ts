@@ -31,7 +31,8 @@ function triggerWorkflow(opts: {
 	manageSubscriptions: boolean;
 	active: boolean;
 }) {
-	const credentialType = opts.platform === 'shopify' ? 'shopifyInventoryApi' : 'wooCommerceInventoryApi';
+	const credentialType =
+		opts.platform === 'shopify' ? 'shopifyInventoryApi' : 'wooCommerceInventoryApi';
 	return {
 		id: opts.id,
 		name: opts.id,
@@ -44,15 +45,36 @@ function triggerWorkflow(opts: {
 				typeVersion: 1,
 				position: [0, 0],
 				webhookId: opts.webhookId,
-				parameters: { platform: opts.platform, delivery: 'run', options: { manageSubscriptions: opts.manageSubscriptions } },
+				parameters: {
+					platform: opts.platform,
+					delivery: 'run',
+					options: { manageSubscriptions: opts.manageSubscriptions },
+				},
 				credentials: { [credentialType]: { id: opts.credentialId, name: opts.credentialId } },
 			},
-			{ id: `${opts.id}-events`, name: 'Events', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [300, -100], parameters: {} },
-			{ id: `${opts.id}-invalid`, name: 'Invalid', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [300, 100], parameters: {} },
+			{
+				id: `${opts.id}-events`,
+				name: 'Events',
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [300, -100],
+				parameters: {},
+			},
+			{
+				id: `${opts.id}-invalid`,
+				name: 'Invalid',
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [300, 100],
+				parameters: {},
+			},
 		],
 		connections: {
 			[TRIGGER]: {
-				main: [[{ node: 'Events', type: 'main', index: 0 }], [{ node: 'Invalid', type: 'main', index: 0 }]],
+				main: [
+					[{ node: 'Events', type: 'main', index: 0 }],
+					[{ node: 'Invalid', type: 'main', index: 0 }],
+				],
 			},
 		},
 		settings: { executionOrder: 'v1' },
@@ -66,8 +88,17 @@ let shopifyUrl: string;
 let wooUrl: string;
 
 beforeAll(async () => {
-	shopify = new ShopifySimulator({ webhookSecret: SHOPIFY_SECRET, accessToken: 'shpat_e2e', clientId: 'e2e-client', clientSecret: 'e2e-client-secret' });
-	woo = new WooCommerceSimulator({ consumerKey: 'ck_e2e', consumerSecret: 'cs_e2e', pingFailureDisables: false });
+	shopify = new ShopifySimulator({
+		webhookSecret: SHOPIFY_SECRET,
+		accessToken: 'shpat_e2e',
+		clientId: 'e2e-client',
+		clientSecret: 'e2e-client-secret',
+	});
+	woo = new WooCommerceSimulator({
+		consumerKey: 'ck_e2e',
+		consumerSecret: 'cs_e2e',
+		pingFailureDisables: false,
+	});
 	await shopify.start();
 	await woo.start();
 	n8n = await startN8n({
@@ -92,14 +123,47 @@ beforeAll(async () => {
 				id: 'wooCred',
 				name: 'wooCred',
 				type: 'wooCommerceInventoryApi',
-				data: { siteUrl: woo.baseUrl, consumerKey: 'ck_e2e', consumerSecret: 'cs_e2e', webhookSecret: WOO_SECRET },
+				data: {
+					siteUrl: woo.baseUrl,
+					consumerKey: 'ck_e2e',
+					consumerSecret: 'cs_e2e',
+					webhookSecret: WOO_SECRET,
+				},
 			},
 		],
 		workflows: [
-			triggerWorkflow({ id: 'shopifyDirect01', platform: 'shopify', webhookId: 'shopify-direct', credentialId: 'shopifyCred', manageSubscriptions: false, active: true }),
-			triggerWorkflow({ id: 'wooDirect00001', platform: 'woocommerce', webhookId: 'woo-direct', credentialId: 'wooCred', manageSubscriptions: false, active: true }),
-			triggerWorkflow({ id: 'shopifySubs001', platform: 'shopify', webhookId: 'shopify-subs', credentialId: 'shopifyCred', manageSubscriptions: true, active: false }),
-			triggerWorkflow({ id: 'wooSubs0000001', platform: 'woocommerce', webhookId: 'woo-subs', credentialId: 'wooCred', manageSubscriptions: true, active: false }),
+			triggerWorkflow({
+				id: 'shopifyDirect01',
+				platform: 'shopify',
+				webhookId: 'shopify-direct',
+				credentialId: 'shopifyCred',
+				manageSubscriptions: false,
+				active: true,
+			}),
+			triggerWorkflow({
+				id: 'wooDirect00001',
+				platform: 'woocommerce',
+				webhookId: 'woo-direct',
+				credentialId: 'wooCred',
+				manageSubscriptions: false,
+				active: true,
+			}),
+			triggerWorkflow({
+				id: 'shopifySubs001',
+				platform: 'shopify',
+				webhookId: 'shopify-subs',
+				credentialId: 'shopifyCred',
+				manageSubscriptions: true,
+				active: false,
+			}),
+			triggerWorkflow({
+				id: 'wooSubs0000001',
+				platform: 'woocommerce',
+				webhookId: 'woo-subs',
+				credentialId: 'wooCred',
+				manageSubscriptions: true,
+				active: false,
+			}),
 		],
 	});
 	shopifyUrl = n8n.webhookUrl('shopify-direct', 'webhook');
@@ -118,7 +182,10 @@ async function count(workflowId: string): Promise<number> {
 }
 
 /** Waits for the next execution of a workflow and returns its trigger outputs [events, invalid]. */
-async function nextRun(workflowId: string, before: number): Promise<{ execution: Execution; events: any[]; invalid: any[] }> {
+async function nextRun(
+	workflowId: string,
+	before: number,
+): Promise<{ execution: Execution; events: any[]; invalid: any[] }> {
 	const all = await n8n.waitForExecutions({ workflowId, count: before + 1, timeoutMs: 30_000 });
 	const execution = all[all.length - 1];
 	expect(execution.status).toBe('success');
@@ -135,7 +202,12 @@ async function expectNoRun(workflowId: string, before: number): Promise<void> {
 // n8n stores a webhook before it runs the node's checkExists/create, so "the URL answers" comes a little
 // before the platform subscription exists: wait for what the simulator holds instead (waitFor).
 
-const strip = (e: any) => ({ id: e.id, version: e.version, quantity: e.quantity, locationId: e.locationId });
+const strip = (e: any) => ({
+	id: e.id,
+	version: e.version,
+	quantity: e.quantity,
+	locationId: e.locationId,
+});
 
 describe('Shopify, one run per request', () => {
 	const WF = 'shopifyDirect01';
@@ -146,8 +218,15 @@ describe('Shopify, one run per request', () => {
 		// second. Nothing here depends on today's date.
 		const updatedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
 		const triggeredAt = new Date(updatedAt.getTime() + 123);
-		const level = shopifyInventoryLevel({ inventoryItemId: 9007199254740993n, locationId: 655441491, available: 7, updatedAt });
-		const sent = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, { triggeredAt: triggeredAt.toISOString() });
+		const level = shopifyInventoryLevel({
+			inventoryItemId: 9007199254740993n,
+			locationId: 655441491,
+			available: 7,
+			updatedAt,
+		});
+		const sent = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, {
+			triggeredAt: triggeredAt.toISOString(),
+		});
 		expect(sent.status).toBe(200);
 		expect(JSON.parse(sent.body)).toEqual({ received: 1 });
 		const { events, invalid } = await nextRun(WF, before);
@@ -157,7 +236,12 @@ describe('Shopify, one run per request', () => {
 				kind: 'level',
 				id: 'shopify:demo-shop.myshopify.com:level:9007199254740993:655441491',
 				version: triggeredAt.getTime(),
-				source: { platform: 'shopify', shop: 'demo-shop.myshopify.com', topic: 'inventory_levels/update', via: 'webhook' },
+				source: {
+					platform: 'shopify',
+					shop: 'demo-shop.myshopify.com',
+					topic: 'inventory_levels/update',
+					via: 'webhook',
+				},
 				sku: null,
 				refs: { inventoryItemId: '9007199254740993' },
 				locationId: 'shopify:demo-shop.myshopify.com:655441491',
@@ -170,23 +254,37 @@ describe('Shopify, one run per request', () => {
 	it('tampered body, wrong secret and missing header → 401 and no run; the previous secret is accepted', async () => {
 		const before = await count(WF);
 		const level = shopifyInventoryLevel({ inventoryItemId: 1, locationId: 2, available: 3 });
-		const tampered = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, { tamper: true });
-		const wrong = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, { secret: 'not-the-secret' });
-		const missing = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, { omitHmac: true });
+		const tampered = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, {
+			tamper: true,
+		});
+		const wrong = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, {
+			secret: 'not-the-secret',
+		});
+		const missing = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, {
+			omitHmac: true,
+		});
 		for (const r of [tampered, wrong, missing]) expect(r.status).toBe(401);
 		expect(JSON.parse(wrong.body)).toEqual({ error: 'invalid signature' });
 		expect(JSON.parse(missing.body)).toEqual({ error: 'missing signature header' });
 		expect(wrong.body).not.toContain(SHOPIFY_SECRET);
 		await expectNoRun(WF, before);
 
-		const rotated = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, { secret: SHOPIFY_OLD_SECRET });
+		const rotated = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, {
+			secret: SHOPIFY_OLD_SECRET,
+		});
 		expect(rotated.status).toBe(200);
 		const { events } = await nextRun(WF, before);
 		expect(events).toHaveLength(1);
 	});
 
 	it('a restocking cancellation and its refunds/create give the same line states: the restock counts once', async () => {
-		const order = shopifyOrder({ lines: [{ sku: 'CANCEL-A', quantity: 2 }, { sku: 'CANCEL-B', quantity: 1 }], cancelled: 'restock' });
+		const order = shopifyOrder({
+			lines: [
+				{ sku: 'CANCEL-A', quantity: 2 },
+				{ sku: 'CANCEL-B', quantity: 1 },
+			],
+			cancelled: 'restock',
+		});
 		shopify.putOrder(toJson(order));
 		let before = await count(WF);
 		expect((await shopify.sendWebhook(shopifyUrl, 'orders/cancelled', order)).status).toBe(200);
@@ -212,7 +310,9 @@ describe('Shopify, one run per request', () => {
 			const net = cancelled.events.filter((e) => e.sku === sku).reduce((s, e) => s + e.quantity, 0);
 			expect(net).toBe(0);
 		}
-		expect(shopify.log.some((e: any) => e.op === 'graphql' && /OrderForStock/.test(String(e.name)))).toBe(true);
+		expect(
+			shopify.log.some((e: any) => e.op === 'graphql' && /OrderForStock/.test(String(e.name))),
+		).toBe(true);
 	});
 
 	it('a cancellation without restock returns nothing', async () => {
@@ -222,7 +322,9 @@ describe('Shopify, one run per request', () => {
 		const { events } = await nextRun(WF, before);
 		expect(events.map((e) => [e.sku, e.quantity])).toEqual([['KEEP-A', 3]]);
 		const lineId = String((order.line_items as any[])[0].id);
-		expect(events[0].id).toBe(`shopify:demo-shop.myshopify.com:order:${String(order.id)}:line:${lineId}`);
+		expect(events[0].id).toBe(
+			`shopify:demo-shop.myshopify.com:order:${String(order.id)}:line:${lineId}`,
+		);
 		expect(BigInt(lineId) > 2n ** 53n).toBe(true);
 	});
 
@@ -233,7 +335,14 @@ describe('Shopify, one run per request', () => {
 		expect(sent.status).toBe(200);
 		const { events, invalid } = await nextRun(WF, before);
 		expect(events).toEqual([]);
-		expect(invalid).toEqual([expect.objectContaining({ reason: 'line_items is not an array', platform: 'shopify', topic: 'orders/updated', rawBody: body })]);
+		expect(invalid).toEqual([
+			expect.objectContaining({
+				reason: 'line_items is not an array',
+				platform: 'shopify',
+				topic: 'orders/updated',
+				rawBody: body,
+			}),
+		]);
 	});
 });
 
@@ -256,7 +365,11 @@ describe('what n8n itself answers before our node runs (README "Before our node 
 		const oversized = await postRaw(shopifyUrl, big, signed(big));
 		expect(oversized.status).toBe(500);
 		const notGzip = '{"id":1}';
-		const gzip = await postRaw(shopifyUrl, notGzip, signed(notGzip, { 'content-encoding': 'gzip' }));
+		const gzip = await postRaw(
+			shopifyUrl,
+			notGzip,
+			signed(notGzip, { 'content-encoding': 'gzip' }),
+		);
 		expect(gzip.status).toBe(500);
 		await expectNoRun(WF, before);
 	});
@@ -274,27 +387,60 @@ describe('WooCommerce, one run per request', () => {
 
 	it('an unsigned or tampered delivery → 401 and no run', async () => {
 		const before = await count(WF);
-		const order = wooOrder({ status: 'processing', lines: [{ productId: 93, sku: 'W', quantity: 1, reducedStock: 1 }] });
-		expect((await woo.sendWebhook(wooUrl, 'order.updated', order, { secret: WOO_SECRET, omitSignature: true })).status).toBe(401);
-		expect((await woo.sendWebhook(wooUrl, 'order.updated', order, { secret: WOO_SECRET, tamper: true })).status).toBe(401);
+		const order = wooOrder({
+			status: 'processing',
+			lines: [{ productId: 93, sku: 'W', quantity: 1, reducedStock: 1 }],
+		});
+		expect(
+			(
+				await woo.sendWebhook(wooUrl, 'order.updated', order, {
+					secret: WOO_SECRET,
+					omitSignature: true,
+				})
+			).status,
+		).toBe(401);
+		expect(
+			(await woo.sendWebhook(wooUrl, 'order.updated', order, { secret: WOO_SECRET, tamper: true }))
+				.status,
+		).toBe(401);
 		await expectNoRun(WF, before);
 	});
 
-	async function send(status: string, reducedStock: number | null, restockRefunded?: number): Promise<number | null> {
+	async function send(
+		status: string,
+		reducedStock: number | null,
+		restockRefunded?: number,
+	): Promise<number | null> {
 		const before = await count(WF);
 		const order = wooOrder({
 			id: 5001,
 			status,
-			lines: [{ id: 77, productId: 93, sku: 'WOO-SEQ', quantity: 2, reducedStock, ...(restockRefunded ? { restockRefunded } : {}) }],
+			lines: [
+				{
+					id: 77,
+					productId: 93,
+					sku: 'WOO-SEQ',
+					quantity: 2,
+					reducedStock,
+					...(restockRefunded ? { restockRefunded } : {}),
+				},
+			],
 		});
-		expect((await woo.sendWebhook(wooUrl, 'order.updated', order, { secret: WOO_SECRET })).status).toBe(200);
+		expect(
+			(await woo.sendWebhook(wooUrl, 'order.updated', order, { secret: WOO_SECRET })).status,
+		).toBe(200);
 		const { events } = await nextRun(WF, before);
 		expect(events).toHaveLength(1);
 		return events[0].quantity;
 	}
 
 	it('pending → processing → cancelled → processing: the line draws 0, 2, 0, 2 (once, at the end)', async () => {
-		const drawn = [await send('pending', null), await send('processing', 2), await send('cancelled', null), await send('processing', 2)];
+		const drawn = [
+			await send('pending', null),
+			await send('processing', 2),
+			await send('cancelled', null),
+			await send('processing', 2),
+		];
 		expect(drawn).toEqual([0, 2, 0, 2]);
 	});
 
@@ -310,36 +456,68 @@ describe('subscriptions on activation', () => {
 		const uri = n8n.webhookUrl('shopify-subs', 'webhook');
 		expect(shopify.subscriptions.filter((s) => s.uri === uri)).toHaveLength(0);
 		await n8n.activate('shopifySubs001');
-		const created = await waitFor(() => shopify.subscriptions.filter((s) => s.uri === uri), (l) => l.length >= 7);
-		expect(created.map((s) => s.restTopic).sort()).toEqual(
-			['inventory_items/update', 'inventory_levels/update', 'orders/cancelled', 'orders/create', 'orders/updated', 'products/update', 'refunds/create'],
+		const created = await waitFor(
+			() => shopify.subscriptions.filter((s) => s.uri === uri),
+			(l) => l.length >= 7,
 		);
+		expect(created.map((s) => s.restTopic).sort()).toEqual([
+			'inventory_items/update',
+			'inventory_levels/update',
+			'orders/cancelled',
+			'orders/create',
+			'orders/updated',
+			'products/update',
+			'refunds/create',
+		]);
 		// Events reach the workflow through the subscription.
 		const before = await count('shopifySubs001');
-		await shopify.deliver('inventory_levels/update', shopifyInventoryLevel({ inventoryItemId: 5, locationId: 6, available: 1 }));
+		await shopify.deliver(
+			'inventory_levels/update',
+			shopifyInventoryLevel({ inventoryItemId: 5, locationId: 6, available: 1 }),
+		);
 		await nextRun('shopifySubs001', before);
 
 		await n8n.deactivate('shopifySubs001');
-		expect(await waitFor(() => shopify.subscriptions.filter((s) => s.uri === uri), (l) => l.length === 0)).toHaveLength(0);
+		expect(
+			await waitFor(
+				() => shopify.subscriptions.filter((s) => s.uri === uri),
+				(l) => l.length === 0,
+			),
+		).toHaveLength(0);
 	});
 
 	it('WooCommerce: activation creates the webhooks (answering the ping), deactivation deletes them', async () => {
 		const uri = n8n.webhookUrl('woo-subs', 'webhook');
 		await n8n.activate('wooSubs0000001');
-		const hooks = await waitFor(() => [...woo.webhooks.values()].filter((w) => w.deliveryUrl === uri), (l) => l.length >= 3);
-		expect(hooks.map((w) => w.topic).sort()).toEqual(['order.created', 'order.updated', 'product.updated']);
+		const hooks = await waitFor(
+			() => [...woo.webhooks.values()].filter((w) => w.deliveryUrl === uri),
+			(l) => l.length >= 3,
+		);
+		expect(hooks.map((w) => w.topic).sort()).toEqual([
+			'order.created',
+			'order.updated',
+			'product.updated',
+		]);
 		expect(hooks.every((w) => w.status === 'active' && w.secret === WOO_SECRET)).toBe(true);
 		const pings = woo.log.filter((e: any) => e.op === 'ping' || /ping/i.test(String(e.name ?? '')));
 		expect(pings.length).toBeGreaterThanOrEqual(3);
 
 		const before = await count('wooSubs0000001');
-		const order = wooOrder({ status: 'processing', lines: [{ productId: 93, sku: 'SUB', quantity: 1, reducedStock: 1 }] });
+		const order = wooOrder({
+			status: 'processing',
+			lines: [{ productId: 93, sku: 'SUB', quantity: 1, reducedStock: 1 }],
+		});
 		const results = await woo.deliver('order.created', order);
 		expect(results.every((r: any) => r.success)).toBe(true);
 		await nextRun('wooSubs0000001', before);
 
 		await n8n.deactivate('wooSubs0000001');
-		expect(await waitFor(() => [...woo.webhooks.values()].filter((w) => w.deliveryUrl === uri), (l) => l.length === 0)).toHaveLength(0);
+		expect(
+			await waitFor(
+				() => [...woo.webhooks.values()].filter((w) => w.deliveryUrl === uri),
+				(l) => l.length === 0,
+			),
+		).toHaveLength(0);
 	});
 });
 
@@ -351,33 +529,70 @@ describe('credential tests (the Test button), against the simulators', () => {
 	 * As the editor does it: the credential is saved first, then tested with the values in the form (a
 	 * credential that refreshes a token — Shopify's client credentials — needs a saved id to store it in).
 	 */
-	async function testCredential(type: string, data: Record<string, unknown>): Promise<{ status: string; message: string }> {
+	async function testCredential(
+		type: string,
+		data: Record<string, unknown>,
+	): Promise<{ status: string; message: string }> {
 		const id = type === 'shopifyInventoryApi' ? 'shopifyCred' : 'wooCred';
-		const answer = await n8n.rest<any>('POST', '/credentials/test', { credentials: { id, name: id, type, data } });
+		const answer = await n8n.rest<any>('POST', '/credentials/test', {
+			credentials: { id, name: id, type, data },
+		});
 		return answer.data ?? answer;
 	}
 
 	it('Shopify: a legacy token passes; a wrong token fails without echoing it', async () => {
-		const good = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_e2e', apiVersion: '2026-10' });
+		const good = await testCredential('shopifyInventoryApi', {
+			shopDomain: shopify.baseUrl,
+			authentication: 'accessToken',
+			accessToken: 'shpat_e2e',
+			apiVersion: '2026-10',
+		});
 		expect(good).toMatchObject({ status: 'OK' });
-		const bad = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'accessToken', accessToken: 'shpat_wrong_secret_token', apiVersion: '2026-10' });
+		const bad = await testCredential('shopifyInventoryApi', {
+			shopDomain: shopify.baseUrl,
+			authentication: 'accessToken',
+			accessToken: 'shpat_wrong_secret_token',
+			apiVersion: '2026-10',
+		});
 		expect(bad.status).toBe('Error');
 		expect(bad.message).not.toContain('shpat_wrong_secret_token');
 	});
 
 	it('Shopify: client credentials are exchanged for a token (the grant), wrong ones fail clearly', async () => {
 		const grantsBefore = shopify.tokenGrants;
-		const good = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'clientCredentials', clientId: 'e2e-client', clientSecret: 'e2e-client-secret', apiVersion: '2026-10' });
+		const good = await testCredential('shopifyInventoryApi', {
+			shopDomain: shopify.baseUrl,
+			authentication: 'clientCredentials',
+			clientId: 'e2e-client',
+			clientSecret: 'e2e-client-secret',
+			apiVersion: '2026-10',
+		});
 		expect(good).toMatchObject({ status: 'OK' });
 		expect(shopify.tokenGrants).toBeGreaterThan(grantsBefore);
-		const bad = await testCredential('shopifyInventoryApi', { shopDomain: shopify.baseUrl, authentication: 'clientCredentials', clientId: 'e2e-client', clientSecret: 'not-the-client-secret', apiVersion: '2026-10' });
+		const bad = await testCredential('shopifyInventoryApi', {
+			shopDomain: shopify.baseUrl,
+			authentication: 'clientCredentials',
+			clientId: 'e2e-client',
+			clientSecret: 'not-the-client-secret',
+			apiVersion: '2026-10',
+		});
 		expect(bad.status).toBe('Error');
 		expect(bad.message).not.toContain('not-the-client-secret');
 	});
 
 	it('WooCommerce: right keys pass, wrong keys fail', async () => {
-		expect(await testCredential('wooCommerceInventoryApi', { siteUrl: woo.baseUrl, consumerKey: 'ck_e2e', consumerSecret: 'cs_e2e' })).toMatchObject({ status: 'OK' });
-		const bad = await testCredential('wooCommerceInventoryApi', { siteUrl: woo.baseUrl, consumerKey: 'ck_e2e', consumerSecret: 'cs_wrong_secret' });
+		expect(
+			await testCredential('wooCommerceInventoryApi', {
+				siteUrl: woo.baseUrl,
+				consumerKey: 'ck_e2e',
+				consumerSecret: 'cs_e2e',
+			}),
+		).toMatchObject({ status: 'OK' });
+		const bad = await testCredential('wooCommerceInventoryApi', {
+			siteUrl: woo.baseUrl,
+			consumerKey: 'ck_e2e',
+			consumerSecret: 'cs_wrong_secret',
+		});
 		expect(bad.status).toBe('Error');
 		expect(bad.message).not.toContain('cs_wrong_secret');
 	});

@@ -5,11 +5,7 @@ import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { guardKey } from '../../nodes/InventoryGuard/guard';
 import { claimKeys, commitKeys, releaseKeys } from '../../nodes/InventoryGuard/redisGuard';
 import { closeAllRedis } from '../../nodes/shared/redis';
-import {
-	credential,
-	guardContext,
-	routeOf,
-} from './guardHarness';
+import { credential, guardContext, routeOf } from './guardHarness';
 import { concurrentClaims, nodeDedupeFlow } from './guardSuite';
 import { deleteByPrefix, testClient, uniquePrefix } from '../support';
 
@@ -101,17 +97,27 @@ describe('items from the Inventory Inbox Trigger: a claim belongs to the inbox e
 		executeGuard(
 			guardContext({
 				items,
-				params: { operation, key: (j: Record<string, unknown>) => `${j.id}@${j.version}`, claimTtl: 300 },
+				params: {
+					operation,
+					key: (j: Record<string, unknown>) => `${j.id}@${j.version}`,
+					claimTtl: 300,
+				},
 				credential: cred,
 				executionId,
 			}),
 		);
 	const status = (outputs: Awaited<ReturnType<typeof executeGuard>>) =>
-		outputs.map((o) => o.map((i) => `${i.json.id}:${(i.json.guard as { status?: string }).status}`));
+		outputs.map((o) =>
+			o.map((i) => `${i.json.id}:${(i.json.guard as { status?: string }).status}`),
+		);
 
 	it('a run that claimed and died: the redelivery of the same entry is New again; another entry with the same event is a duplicate', async () => {
 		const line = { id: 'shopify:s:order:1:line:1', version: 1000, inboxEntryId: '1764122400000-0' };
-		const other = { id: 'shopify:s:order:2:line:1', version: 1000, inboxEntryId: '1764122400000-0' };
+		const other = {
+			id: 'shopify:s:order:2:line:1',
+			version: 1000,
+			inboxEntryId: '1764122400000-0',
+		};
 		// Run 1 claims both events of entry …-0, then dies (no commit, no release).
 		expect(status(await dedupe([line, other], 'run-1'))).toEqual([
 			[`${line.id}:new`, `${other.id}:new`],
@@ -139,11 +145,17 @@ describe('items from the Inventory Inbox Trigger: a claim belongs to the inbox e
 		expect(status(await dedupe([plain], 'run-1'))).toEqual([[`p:new`], []]);
 		expect(status(await dedupe([plain], 'run-2'))).toEqual([[], [`p:inFlight`]]);
 		// Not an entry id (a forged or mistyped field) → the run owns the claim.
-		expect(status(await dedupe([{ id: 'q', version: 1, inboxEntryId: 'x' }], 'run-1'))).toEqual([[`q:new`], []]);
-		expect(status(await dedupe([{ id: 'q', version: 1, inboxEntryId: 'x' }], 'run-2'))).toEqual([[], [`q:inFlight`]]);
+		expect(status(await dedupe([{ id: 'q', version: 1, inboxEntryId: 'x' }], 'run-1'))).toEqual([
+			[`q:new`],
+			[],
+		]);
+		expect(status(await dedupe([{ id: 'q', version: 1, inboxEntryId: 'x' }], 'run-2'))).toEqual([
+			[],
+			[`q:inFlight`],
+		]);
 	});
 
-	it('Release gives back the claims of the items\' own entries, so a failed branch can retry at once', async () => {
+	it("Release gives back the claims of the items' own entries, so a failed branch can retry at once", async () => {
 		const a = { id: 'r', version: 1, inboxEntryId: '9-0' };
 		await dedupe([a], 'run-1');
 		const released = await dedupe([a], 'run-2', 'release');
@@ -183,7 +195,11 @@ describe('key text from items', () => {
 		const outputs = await executeGuard(
 			guardContext({
 				items: texts.map((t) => ({ t })),
-				params: { operation: 'deduplicate', key: (j: Record<string, unknown>) => j.t, claimTtl: 60 },
+				params: {
+					operation: 'deduplicate',
+					key: (j: Record<string, unknown>) => j.t,
+					claimTtl: 60,
+				},
 				credential: cred,
 			}),
 		);
@@ -199,7 +215,11 @@ describe('key text from items', () => {
 		const again = await executeGuard(
 			guardContext({
 				items: texts.map((t) => ({ t })),
-				params: { operation: 'deduplicate', key: (j: Record<string, unknown>) => j.t, claimTtl: 60 },
+				params: {
+					operation: 'deduplicate',
+					key: (j: Record<string, unknown>) => j.t,
+					claimTtl: 60,
+				},
 				credential: cred,
 			}),
 		);

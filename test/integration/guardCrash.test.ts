@@ -4,10 +4,7 @@ import type Redis from 'ioredis';
 import type { IDataObject } from 'n8n-workflow';
 import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { closeAllRedis } from '../../nodes/shared/redis';
-import {
-	credential,
-	guardContext,
-} from './guardHarness';
+import { credential, guardContext } from './guardHarness';
 import { deleteByPrefix, sleep, testClient, uniquePrefix } from '../support';
 
 // A run that dies between claim and commit: its claim expires and the event can be processed again.

@@ -1,6 +1,14 @@
 import type Redis from 'ioredis';
-import { inboxSettings, type InboxSettings, type RunOutcome } from '../../nodes/InventoryInboxTrigger/batching';
-import { InboxConsumer, type BatchItems, type ConsumerLogger } from '../../nodes/InventoryInboxTrigger/consumer';
+import {
+	inboxSettings,
+	type InboxSettings,
+	type RunOutcome,
+} from '../../nodes/InventoryInboxTrigger/batching';
+import {
+	InboxConsumer,
+	type BatchItems,
+	type ConsumerLogger,
+} from '../../nodes/InventoryInboxTrigger/consumer';
 import type { Delivery } from '../../nodes/shared/events';
 import { appendToInbox } from '../../nodes/shared/inbox';
 import { inboxKey, key } from '../../nodes/shared/keys';
@@ -78,9 +86,17 @@ export function makeConsumer(options: {
 	hang?: boolean;
 	consumerName?: string;
 }): TestConsumer {
-	const cred = credentialFromData({ host: TEST_REDIS.host, port: options.port ?? TEST_REDIS.port, database: 0, keyPrefix: options.prefix });
+	const cred = credentialFromData({
+		host: TEST_REDIS.host,
+		port: options.port ?? TEST_REDIS.port,
+		database: 0,
+		keyPrefix: options.prefix,
+	});
 	const settings = inboxSettings({ blockMs: 200, ...options.settings });
-	const keys = { stream: inboxKey(options.prefix, settings.stream), dlq: key(options.prefix, 'dlq') };
+	const keys = {
+		stream: inboxKey(options.prefix, settings.stream),
+		dlq: key(options.prefix, 'dlq'),
+	};
 	const runs: RecordedRun[] = [];
 	const logs: string[] = [];
 	let inFlight = 0;
@@ -100,7 +116,13 @@ export function makeConsumer(options: {
 			if (options.runMs) await sleep(options.runMs);
 			const items = batch.events.map(itemOf);
 			const failed = (options.failAll?.() ?? false) || items.some((n) => options.poison?.has(n));
-			runs.push({ items, invalid: batch.invalid.length, ok: !failed, startedAt, endedAt: Date.now() });
+			runs.push({
+				items,
+				invalid: batch.invalid.length,
+				ok: !failed,
+				startedAt,
+				endedAt: Date.now(),
+			});
 			return failed ? { ok: false, error: `poison in batch of ${items.length}` } : { ok: true };
 		} finally {
 			inFlight--;
@@ -138,7 +160,11 @@ export async function pendingCount(redis: Redis, stream: string, group: string):
 }
 
 /** The group's lag (entries not yet delivered), from XINFO GROUPS. */
-export async function groupInfo(redis: Redis, stream: string, group: string): Promise<Record<string, unknown> | undefined> {
+export async function groupInfo(
+	redis: Redis,
+	stream: string,
+	group: string,
+): Promise<Record<string, unknown> | undefined> {
 	const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
 	for (const raw of groups) {
 		const g: Record<string, unknown> = {};
@@ -153,10 +179,20 @@ export async function groupInfo(redis: Redis, stream: string, group: string): Pr
  * the consumer's own connection, named 'n8n-nodes-inventory-sync:inbox'). Redis 7.0 registers a consumer only
  * when a read returns something, so XINFO CONSUMERS cannot say it.
  */
-export async function isReading(redis: Redis, stream: string, group: string, readers = 1): Promise<boolean> {
+export async function isReading(
+	redis: Redis,
+	stream: string,
+	group: string,
+	readers = 1,
+): Promise<boolean> {
 	if (!(await groupInfo(redis, stream, group).catch(() => undefined))) return false;
 	const clients = String(await redis.client('LIST')).split('\n');
-	const blocked = clients.filter((c) => /\bname=n8n-nodes-inventory-sync:inbox\b/.test(c) && /\bcmd=xreadgroup\b/.test(c) && /\bflags=\S*b/.test(c));
+	const blocked = clients.filter(
+		(c) =>
+			/\bname=n8n-nodes-inventory-sync:inbox\b/.test(c) &&
+			/\bcmd=xreadgroup\b/.test(c) &&
+			/\bflags=\S*b/.test(c),
+	);
 	return blocked.length >= readers;
 }
 

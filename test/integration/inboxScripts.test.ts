@@ -1,6 +1,11 @@
 import Redis from 'ioredis';
 import { InboxStream } from '../../nodes/InventoryInboxTrigger/stream';
-import { DEAD_LETTER_FIELDS, deadLetterFields, deadLetterReason, readDeadLetter } from '../../nodes/shared/deadLetters';
+import {
+	DEAD_LETTER_FIELDS,
+	deadLetterFields,
+	deadLetterReason,
+	readDeadLetter,
+} from '../../nodes/shared/deadLetters';
 import { OwnRedis, uniquePrefix } from '../support';
 
 // The Inbox Trigger's scripts themselves (no TypeScript twin): where trimAcknowledged-1.lua trims, the exact
@@ -33,7 +38,19 @@ afterAll(async () => {
 
 /** Entries with these explicit ids (ms-seq), fields as the Webhook Trigger writes them. */
 async function entries(ids: string[]): Promise<void> {
-	for (const id of ids) await redis.xadd(keys.stream, id, 'platform', 'shopify', 'headers', '{}', 'body', `{"n":"${id}"}`, 'receivedAt', 'now');
+	for (const id of ids)
+		await redis.xadd(
+			keys.stream,
+			id,
+			'platform',
+			'shopify',
+			'headers',
+			'{}',
+			'body',
+			`{"n":"${id}"}`,
+			'receivedAt',
+			'now',
+		);
 }
 const left = async () => (await redis.xrange(keys.stream, '-', '+')).map(([id]) => id);
 
@@ -43,7 +60,7 @@ describe('trimAcknowledged-1.lua: below the oldest id any group still needs, and
 		expect(await stream.trimAcknowledged(redis)).toBe(0);
 	});
 
-	it("one group: its oldest pending entry; with nothing pending, the entry after its last-delivered id", async () => {
+	it('one group: its oldest pending entry; with nothing pending, the entry after its last-delivered id', async () => {
 		await entries(['10-1', '20-3', '50-0', '50-1', '60-0']);
 		await redis.xgroup('CREATE', keys.stream, 'g', '0');
 		await redis.xreadgroup('GROUP', 'g', 'c', 'COUNT', 3, 'STREAMS', keys.stream, '>'); // 10-1, 20-3, 50-0
@@ -77,14 +94,29 @@ describe('trimAcknowledged-1.lua: below the oldest id any group still needs, and
 describe('deadLetterEntries-2.lua', () => {
 	it('writes exactly the shared record (header fields in order, then the entry bytes) and acknowledges', async () => {
 		const body = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]); // not UTF-8: kept byte for byte
-		await redis.xadd(keys.stream, '5-0', 'platform', 'shopify', 'headers', '{"x-shopify-topic":"orders/create"}', 'body', body, 'receivedAt', 'at');
+		await redis.xadd(
+			keys.stream,
+			'5-0',
+			'platform',
+			'shopify',
+			'headers',
+			'{"x-shopify-topic":"orders/create"}',
+			'body',
+			body,
+			'receivedAt',
+			'at',
+		);
 		await redis.xgroup('CREATE', keys.stream, 'g', '0');
 		await redis.xreadgroup('GROUP', 'g', 'c1', 'STREAMS', keys.stream, '>');
 		const deadAt = '2026-11-26T15:00:00.000Z';
-		expect(await stream.deadLetter(redis, [{ id: '5-0', deliveries: 6, lastError: 'boom' }], deadAt)).toBe(1);
+		expect(
+			await stream.deadLetter(redis, [{ id: '5-0', deliveries: 6, lastError: 'boom' }], deadAt),
+		).toBe(1);
 		expect(Number(((await redis.xpending(keys.stream, 'g')) as [number])[0])).toBe(0);
 
-		const [[id, fields]] = (await redis.xrangeBuffer(keys.dlq, '-', '+')) as Array<[Buffer, Buffer[]]>;
+		const [[id, fields]] = (await redis.xrangeBuffer(keys.dlq, '-', '+')) as Array<
+			[Buffer, Buffer[]]
+		>;
 		const header = {
 			kind: 'inbox',
 			reason: deadLetterReason(5, 'boom'),
@@ -95,13 +127,29 @@ describe('deadLetterEntries-2.lua', () => {
 			deadAt,
 			consumer: 'c1',
 		};
-		const expected = deadLetterFields(header, [Buffer.from('platform'), Buffer.from('shopify'), Buffer.from('headers'), Buffer.from('{"x-shopify-topic":"orders/create"}'), Buffer.from('body'), body, Buffer.from('receivedAt'), Buffer.from('at')]);
-		expect(fields.map((f) => f.toString('hex'))).toEqual(expected.map((f) => Buffer.from(f).toString('hex')));
+		const expected = deadLetterFields(header, [
+			Buffer.from('platform'),
+			Buffer.from('shopify'),
+			Buffer.from('headers'),
+			Buffer.from('{"x-shopify-topic":"orders/create"}'),
+			Buffer.from('body'),
+			body,
+			Buffer.from('receivedAt'),
+			Buffer.from('at'),
+		]);
+		expect(fields.map((f) => f.toString('hex'))).toEqual(
+			expected.map((f) => Buffer.from(f).toString('hex')),
+		);
 		const letter = readDeadLetter(id.toString(), fields);
 		expect(letter).toMatchObject({ ...header, id: id.toString() });
 		expect(Object.keys(letter.entry)).toEqual(['platform', 'headers', 'body', 'receivedAt']);
 		expect(letter.entry.body.equals(body)).toBe(true);
-		expect(fields.slice(0, 2 * DEAD_LETTER_FIELDS.length).filter((_, i) => i % 2 === 0).map(String)).toEqual([...DEAD_LETTER_FIELDS]);
+		expect(
+			fields
+				.slice(0, 2 * DEAD_LETTER_FIELDS.length)
+				.filter((_, i) => i % 2 === 0)
+				.map(String),
+		).toEqual([...DEAD_LETTER_FIELDS]);
 	});
 });
 

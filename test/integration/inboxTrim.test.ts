@@ -3,7 +3,14 @@ import type Redis from 'ioredis';
 import { loadScripts } from '../../nodes/shared/scripts';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import '../../nodes/InventoryInboxTrigger/consumer'; // the script's command typing
-import { fill, groupInfo, makeConsumer, pendingCount, range, type TestConsumer } from './inboxHarness';
+import {
+	fill,
+	groupInfo,
+	makeConsumer,
+	pendingCount,
+	range,
+	type TestConsumer,
+} from './inboxHarness';
 import { deleteByPrefix, sleep, testClient, uniquePrefix, waitFor } from '../support';
 
 // Trimming the inbox (trimAcknowledged-1.lua): only what every consumer group acknowledged goes, never an
@@ -36,7 +43,16 @@ const trim = async () => await loadScripts(admin, LUA_DIR, 'inbox').inboxTrimAck
 const ids = async () => (await admin.xrange(stream, '-', '+')).map(([id]) => id);
 
 async function readAndAck(group: string, count: number, ackFirst: number): Promise<string[]> {
-	const reply = (await admin.xreadgroup('GROUP', group, 'c1', 'COUNT', count, 'STREAMS', stream, '>')) as Array<[string, Array<[string, string[]]>]>;
+	const reply = (await admin.xreadgroup(
+		'GROUP',
+		group,
+		'c1',
+		'COUNT',
+		count,
+		'STREAMS',
+		stream,
+		'>',
+	)) as Array<[string, Array<[string, string[]]>]>;
 	const got = reply[0][1].map(([id]) => id);
 	if (ackFirst > 0) await admin.xack(stream, group, ...got.slice(0, ackFirst));
 	return got;
@@ -74,7 +90,7 @@ describe('trimAcknowledged-1.lua', () => {
 		expect(await ids()).toEqual([]);
 		// The groups still know where they were: new entries are read as before.
 		await fill(admin, stream, [21]);
-		expect((await readAndAck('a', 10, 0))).toHaveLength(1);
+		expect(await readAndAck('a', 10, 0)).toHaveLength(1);
 	});
 
 	it('a group created at 0 that has read nothing keeps the whole stream', async () => {
@@ -90,7 +106,11 @@ describe('trimAcknowledged-1.lua', () => {
 describe('the consumer trims as it acknowledges', () => {
 	it('while entries arrive and some runs fail: no pending or unread entry is ever removed; acknowledged ones go', async () => {
 		const poison = new Set([17, 133]);
-		const c = makeConsumer({ prefix, settings: { batchSize: 25, reclaimAfterMs: 600_000 }, poison });
+		const c = makeConsumer({
+			prefix,
+			settings: { batchSize: 25, reclaimAfterMs: 600_000 },
+			poison,
+		});
 		started.push(c);
 		// A second group that has read nothing: nothing it needs may be trimmed while the consumer runs.
 		await fill(admin, c.keys.stream, [0]);
@@ -102,21 +122,56 @@ describe('the consumer trims as it acknowledges', () => {
 			await sleep(60);
 			expect(await admin.xlen(c.keys.stream)).toBe(written.length + 1);
 		}
-		await waitFor(() => c.processed().length, (n) => n >= 201 - poison.size, 15_000, 'processed');
+		await waitFor(
+			() => c.processed().length,
+			(n) => n >= 201 - poison.size,
+			15_000,
+			'processed',
+		);
 		expect(await admin.xlen(c.keys.stream)).toBe(201);
 
 		// The slow reader catches up and acknowledges: now only what the consumer left pending may stay.
-		const reply = (await admin.xreadgroup('GROUP', 'slow-reader', 'x', 'COUNT', 1_000, 'STREAMS', c.keys.stream, '>')) as Array<[string, Array<[string, string[]]>]>;
+		const reply = (await admin.xreadgroup(
+			'GROUP',
+			'slow-reader',
+			'x',
+			'COUNT',
+			1_000,
+			'STREAMS',
+			c.keys.stream,
+			'>',
+		)) as Array<[string, Array<[string, string[]]>]>;
 		await admin.xack(c.keys.stream, 'slow-reader', ...reply[0][1].map(([id]) => id));
 		await fill(admin, c.keys.stream, [999]); // one more batch: its acknowledgement trims
-		await waitFor(() => c.processed().includes(999), (v) => v, 10_000, 'last entry');
+		await waitFor(
+			() => c.processed().includes(999),
+			(v) => v,
+			10_000,
+			'last entry',
+		);
 		await sleep(1_100);
 		await fill(admin, c.keys.stream, [1000]);
-		await waitFor(() => c.processed().includes(1000), (v) => v, 10_000, 'trigger a trim');
-		await waitFor(async () => await admin.xlen(c.keys.stream), (n) => n < 201, 5_000, 'trimmed');
+		await waitFor(
+			() => c.processed().includes(1000),
+			(v) => v,
+			10_000,
+			'trigger a trim',
+		);
+		await waitFor(
+			async () => await admin.xlen(c.keys.stream),
+			(n) => n < 201,
+			5_000,
+			'trimmed',
+		);
 
 		const left = (await admin.xrange(c.keys.stream, '-', '+')).map(([id]) => id);
-		const pendingRows = (await admin.xpending(c.keys.stream, c.settings.group, '-', '+', 100)) as Array<[string, string, number, number]>;
+		const pendingRows = (await admin.xpending(
+			c.keys.stream,
+			c.settings.group,
+			'-',
+			'+',
+			100,
+		)) as Array<[string, string, number, number]>;
 		expect(pendingRows).toHaveLength(poison.size);
 		for (const [id] of pendingRows) expect(left).toContain(id); // never dropped
 		// Everything below the oldest pending entry is gone.

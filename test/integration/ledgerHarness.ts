@@ -60,7 +60,12 @@ export function levelEvent(
 	locationId: string,
 	quantity: number,
 	version: number,
-	opts: { platform?: 'shopify' | 'manual'; shop?: string; inventoryItemId?: string; reread?: boolean } = {},
+	opts: {
+		platform?: 'shopify' | 'manual';
+		shop?: string;
+		inventoryItemId?: string;
+		reread?: boolean;
+	} = {},
 ): InventoryEvent & { reread?: boolean } {
 	const platform = opts.platform ?? 'shopify';
 	const shop = opts.shop ?? (platform === 'shopify' ? SHOP : 'erp');
@@ -69,7 +74,12 @@ export function levelEvent(
 		kind: 'level',
 		id: `${platform}:${shop}:level:${item}:${locationId}`,
 		version,
-		source: { platform, shop, topic: platform === 'shopify' ? 'inventory_levels/update' : 'feed', via: platform === 'manual' ? 'manual' : 'webhook' },
+		source: {
+			platform,
+			shop,
+			topic: platform === 'shopify' ? 'inventory_levels/update' : 'feed',
+			via: platform === 'manual' ? 'manual' : 'webhook',
+		},
 		sku,
 		refs: opts.inventoryItemId ? { inventoryItemId: opts.inventoryItemId } : {},
 		locationId,
@@ -95,7 +105,12 @@ export function lineEvent(opts: {
 		kind: 'orderLine',
 		id: `${opts.platform}:${opts.shop}:order:${opts.orderId}:line:${opts.lineKey}`,
 		version: opts.version,
-		source: { platform: opts.platform, shop: opts.shop, topic: opts.platform === 'shopify' ? 'orders/updated' : 'order.updated', via: 'webhook' },
+		source: {
+			platform: opts.platform,
+			shop: opts.shop,
+			topic: opts.platform === 'shopify' ? 'orders/updated' : 'order.updated',
+			via: 'webhook',
+		},
 		lineIds: opts.lineIds ?? [opts.lineKey],
 		sku: opts.sku,
 		refs: { orderId: opts.orderId },

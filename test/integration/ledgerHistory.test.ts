@@ -78,7 +78,11 @@ function generate(seed: number, h: number) {
 	const rng = rngOf(seed);
 	const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
 	const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)];
-	const shapes = [(i: number) => `H${h}-S${i}`, (i: number) => `{H${h}}:S ${i}`, (i: number) => `Ü${h}-${i}\u{1F600}`];
+	const shapes = [
+		(i: number) => `H${h}-S${i}`,
+		(i: number) => `{H${h}}:S ${i}`,
+		(i: number) => `Ü${h}-${i}\u{1F600}`,
+	];
 	const skus = Array.from({ length: 20 }, (_, i) => shapes[i % 3](i));
 	const seeds = skus.map(() => ({ l0: int(0, 40), l1: int(0, 40), l2: int(0, 40) }));
 	const orders: Order[] = [];
@@ -96,7 +100,9 @@ function generate(seed: number, h: number) {
 			const gone = pick(lines);
 			from = int(from, order.states.length - 1);
 			for (const state of order.states.slice(from))
-				state.items = state.items.filter((it) => it.key !== gone && !it.key.startsWith(`${gone}:restock:`));
+				state.items = state.items.filter(
+					(it) => it.key !== gone && !it.key.startsWith(`${gone}:restock:`),
+				);
 		}
 	};
 	let t0 = 1_700_000_000_000;
@@ -108,7 +114,9 @@ function generate(seed: number, h: number) {
 		const lineSkus = [...new Set(Array.from({ length: int(1, 3) }, () => pick(skus)))];
 		const qs = lineSkus.map(() => int(1, 5));
 		const snapshot = (f: (i: number) => number | null, extra: Item[] = []) =>
-			lineSkus.map((sku, i) => ({ key: `${i + 1}`, sku, loc: '', drawn: f(i) })).concat(extra.map((e) => ({ ...e })));
+			lineSkus
+				.map((sku, i) => ({ key: `${i + 1}`, sku, loc: '', drawn: f(i) }))
+				.concat(extra.map((e) => ({ ...e })));
 		if (rng() < 0.5) {
 			// Shopify: web orders at L1 (owner: audited only) or POS at L0 (ledger). Cancellation is final.
 			const pos = rng() < 0.4;
@@ -125,14 +133,21 @@ function generate(seed: number, h: number) {
 			if (!pos && rng() < 0.4) {
 				// Refund restocked at another location (L0): the line keeps drawing at L1, units return at L0.
 				restocks = lineSkus
-					.map((sku, i) => ({ key: `${i + 1}:restock:100`, sku, loc: L0, drawn: -int(0, drawn[i]) }))
+					.map((sku, i) => ({
+						key: `${i + 1}:restock:100`,
+						sku,
+						loc: L0,
+						drawn: -int(0, drawn[i]),
+					}))
 					.filter((r) => r.drawn !== 0);
 				states.push({ version: next(), items: snapshot((i) => drawn[i], restocks) });
 			}
 			if (rng() < 0.35) {
 				// Cancelled; with restock the remaining units come back at the line's location.
 				if (rng() < 0.7) {
-					drawn = drawn.map((_, i) => -(restocks.find((r) => r.key === `${i + 1}:restock:100`)?.drawn ?? 0));
+					drawn = drawn.map(
+						(_, i) => -(restocks.find((r) => r.key === `${i + 1}:restock:100`)?.drawn ?? 0),
+					);
 				}
 				states.push({ version: next(), items: snapshot((i) => drawn[i], restocks) });
 			}
@@ -150,7 +165,8 @@ function generate(seed: number, h: number) {
 			const tally = rng() < 0.6;
 			const states: Order['states'] = [];
 			let q = [...qs];
-			const push = (f: (i: number) => number | null) => states.push({ version: next(), items: snapshot(f) });
+			const push = (f: (i: number) => number | null) =>
+				states.push({ version: next(), items: snapshot(f) });
 			push(() => 0); // created, pending
 			push((i) => q[i]); // processing
 			if (rng() < 0.3) push((i) => (tally ? q[i] : null)); // on-hold → failed: units stay drawn
@@ -167,15 +183,24 @@ function generate(seed: number, h: number) {
 				push((i) => q[i]);
 			}
 			if (rng() < 0.2) push((i) => (tally ? q[i] : null)); // refunded status (legacy: leaves stock)
-			orders.push({ platform: 'woocommerce', shop, orderId: `${h}-${o}`, itemLocation: () => null, states });
+			orders.push({
+				platform: 'woocommerce',
+				shop,
+				orderId: `${h}-${o}`,
+				itemLocation: () => null,
+				states,
+			});
 			dropLines(orders[orders.length - 1]);
 		}
 	}
-	const levels: Array<{ sku: string; loc: string; qty: number; version: number; owner: boolean }> = [];
+	const levels: Array<{ sku: string; loc: string; qty: number; version: number; owner: boolean }> =
+		[];
 	for (const sku of skus) {
 		let v = 1_000;
-		for (let k = int(0, 3); k > 0; k--) levels.push({ sku, loc: L1, qty: int(0, 60), version: (v += int(1, 9) * 1000), owner: true });
-		if (rng() < 0.3) levels.push({ sku, loc: L0, qty: int(0, 60), version: int(2, 9) * 1000, owner: false });
+		for (let k = int(0, 3); k > 0; k--)
+			levels.push({ sku, loc: L1, qty: int(0, 60), version: (v += int(1, 9) * 1000), owner: true });
+		if (rng() < 0.3)
+			levels.push({ sku, loc: L0, qty: int(0, 60), version: int(2, 9) * 1000, owner: false });
 	}
 	return { rng, int, skus, seeds, orders, levels };
 }
@@ -188,7 +213,10 @@ function shuffle<T>(xs: T[], rng: () => number): T[] {
 	return xs;
 }
 
-async function runHistory(seed: number, h: number): Promise<{ items: number; batches: number; removedLines: number }> {
+async function runHistory(
+	seed: number,
+	h: number,
+): Promise<{ items: number; batches: number; removedLines: number }> {
 	const prefix = `${base}-h${h}`;
 	const g = generate(seed, h);
 	await saveProfile(admin, prefix, PROFILE);
@@ -226,8 +254,14 @@ async function runHistory(seed: number, h: number): Promise<{ items: number; bat
 		}
 	}
 	for (const l of g.levels) units.push([levelEvent(l.sku, l.loc, l.qty, l.version)]);
-	const deliveries = shuffle(units.flatMap((u) => Array.from({ length: g.int(1, 4) }, () => u)), g.rng);
-	const later = shuffle(units.filter(() => g.rng() < 0.15), g.rng);
+	const deliveries = shuffle(
+		units.flatMap((u) => Array.from({ length: g.int(1, 4) }, () => u)),
+		g.rng,
+	);
+	const later = shuffle(
+		units.filter(() => g.rng() < 0.15),
+		g.rng,
+	);
 
 	let batches = 0;
 	let items = 0;
@@ -251,7 +285,8 @@ async function runHistory(seed: number, h: number): Promise<{ items: number; bat
 				for (let b = queue.shift(); b; b = queue.shift()) {
 					const rs: ApplyResult[] = await applyEvents(conn, prefix, b);
 					const bad = rs.filter((r) => r.outcome === 'invalid');
-					if (bad.length) throw new Error(`invalid items in a valid history: ${JSON.stringify(bad[0])}`);
+					if (bad.length)
+						throw new Error(`invalid items in a valid history: ${JSON.stringify(bad[0])}`);
 				}
 			}),
 		);
@@ -260,7 +295,10 @@ async function runHistory(seed: number, h: number): Promise<{ items: number; bat
 	await applyAll(later); // "an hour later": redeliveries and re-polls of old states
 
 	// ---- the serial model
-	const finalDrawn = new Map<string, { sku: string; loc: string; drawn: number; owner: string; id: string }>();
+	const finalDrawn = new Map<
+		string,
+		{ sku: string; loc: string; drawn: number; owner: string; id: string }
+	>();
 	let removedLines = 0;
 	for (const order of g.orders) {
 		const final = new Set(order.states[order.states.length - 1].items.map((it) => it.key));
@@ -268,16 +306,30 @@ async function runHistory(seed: number, h: number): Promise<{ items: number; bat
 			for (const it of state.items) {
 				if (it.drawn === null) continue; // a null state carries the previous state's units
 				const loc =
-					order.itemLocation(it) ?? (order.platform === 'shopify' ? L1 : order.shop === WOO ? L1 : L2);
+					order.itemLocation(it) ??
+					(order.platform === 'shopify' ? L1 : order.shop === WOO ? L1 : L2);
 				const id = `${order.platform}:${order.shop}:order:${order.orderId}:line:${it.key}`;
 				const owner = loc === L1 ? (order.platform === 'shopify' ? 'owner' : 'forward') : 'ledger';
 				// A line missing from the order's final version draws 0 (it was removed; it never comes back).
-				finalDrawn.set(id, { sku: it.sku, loc, drawn: final.has(it.key) ? it.drawn : 0, owner, id });
+				finalDrawn.set(id, {
+					sku: it.sku,
+					loc,
+					drawn: final.has(it.key) ? it.drawn : 0,
+					owner,
+					id,
+				});
 			}
 		}
-		removedLines += new Set(order.states.flatMap((st) => st.items.map((it) => it.key)).filter((k) => !final.has(k))).size;
+		removedLines += new Set(
+			order.states.flatMap((st) => st.items.map((it) => it.key)).filter((k) => !final.has(k)),
+		).size;
 	}
-	const expected = new Map(g.skus.map((sku, i) => [sku, { [L0]: g.seeds[i].l0, [L1]: g.seeds[i].l1, [L2]: g.seeds[i].l2, pending: 0 }]));
+	const expected = new Map(
+		g.skus.map((sku, i) => [
+			sku,
+			{ [L0]: g.seeds[i].l0, [L1]: g.seeds[i].l1, [L2]: g.seeds[i].l2, pending: 0 },
+		]),
+	);
 	const newestLevel = new Map<string, { qty: number; version: number }>();
 	for (const l of g.levels.filter((x) => x.owner)) {
 		const cur = newestLevel.get(l.sku);
@@ -292,7 +344,8 @@ async function runHistory(seed: number, h: number): Promise<{ items: number; bat
 
 	// ---- the actual state, in one pipeline
 	const p = admin.pipeline();
-	for (const sku of g.skus) p.hgetall(ledgerKeys.ledger(prefix, sku)).xrange(ledgerKeys.audit(prefix, sku), '-', '+');
+	for (const sku of g.skus)
+		p.hgetall(ledgerKeys.ledger(prefix, sku)).xrange(ledgerKeys.audit(prefix, sku), '-', '+');
 	p.xrange(ledgerKeys.outbox(prefix, 'shopify'), '-', '+');
 	const replies = (await p.exec())!.map(([e, r]) => {
 		if (e) throw e;
@@ -303,9 +356,18 @@ async function runHistory(seed: number, h: number): Promise<{ items: number; bat
 	for (const [i, sku] of g.skus.entries()) {
 		const hash = replies[2 * i] as Record<string, string>;
 		const e = expected.get(sku)!;
-		const got = { [L0]: Number(hash[`q:${L0}`]), [L1]: Number(hash[`q:${L1}`]), [L2]: Number(hash[`q:${L2}`]), pending: Number(hash[`p:${L1}`] ?? 0) };
-		if (JSON.stringify(got) !== JSON.stringify(e)) throw new Error(`${where}: SKU ${sku}: ledger ${JSON.stringify(got)} ≠ model ${JSON.stringify(e)}`);
-		if (hash[`p:${L0}`] || hash[`p:${L2}`]) throw new Error(`${where}: pending marks on ledger-owned locations`);
+		const got = {
+			[L0]: Number(hash[`q:${L0}`]),
+			[L1]: Number(hash[`q:${L1}`]),
+			[L2]: Number(hash[`q:${L2}`]),
+			pending: Number(hash[`p:${L1}`] ?? 0),
+		};
+		if (JSON.stringify(got) !== JSON.stringify(e))
+			throw new Error(
+				`${where}: SKU ${sku}: ledger ${JSON.stringify(got)} ≠ model ${JSON.stringify(e)}`,
+			);
+		if (hash[`p:${L0}`] || hash[`p:${L2}`])
+			throw new Error(`${where}: pending marks on ledger-owned locations`);
 		// The audit: applied entries per line / level location, versions strictly increasing, deltas summing up.
 		const audit = replies[2 * i + 1] as Array<[string, string[]]>;
 		let revChanges = 0;
@@ -324,20 +386,32 @@ async function runHistory(seed: number, h: number): Promise<{ items: number; bat
 			a.sum += Number(entry.delta);
 			appliedPerLine.set(entry.id, a);
 		}
-		if (Number(hash.rev) !== revChanges) throw new Error(`${where}: SKU ${sku}: rev ${hash.rev} ≠ ${revChanges} rev-changing audit entries`);
-		if (levelVersions.some((v, k) => k > 0 && v <= levelVersions[k - 1])) throw new Error(`${where}: SKU ${sku}: a level applied out of order`);
+		if (Number(hash.rev) !== revChanges)
+			throw new Error(
+				`${where}: SKU ${sku}: rev ${hash.rev} ≠ ${revChanges} rev-changing audit entries`,
+			);
+		if (levelVersions.some((v, k) => k > 0 && v <= levelVersions[k - 1]))
+			throw new Error(`${where}: SKU ${sku}: a level applied out of order`);
 		const newest = newestLevel.get(sku);
 		// The newest level's version is held (an equal quantity is recorded as unchanged, not applied).
 		if (newest && Number(hash[`v:${L1}`]) !== newest.version)
-			throw new Error(`${where}: SKU ${sku}: held version ${hash[`v:${L1}`]} is not the newest ${newest.version}`);
-		if (newest && levelVersions.some((v) => v > newest.version)) throw new Error(`${where}: SKU ${sku}: unknown level version`);
+			throw new Error(
+				`${where}: SKU ${sku}: held version ${hash[`v:${L1}`]} is not the newest ${newest.version}`,
+			);
+		if (newest && levelVersions.some((v) => v > newest.version))
+			throw new Error(`${where}: SKU ${sku}: unknown level version`);
 	}
 	for (const line of finalDrawn.values()) {
 		const a = appliedPerLine.get(line.id) ?? { versions: [], sum: 0 };
-		if (a.sum !== -line.drawn) throw new Error(`${where}: line ${line.id}: audited deltas ${a.sum} ≠ −${line.drawn}`);
-		if (a.versions.some((v, k) => k > 0 && v <= a.versions[k - 1])) throw new Error(`${where}: line ${line.id}: a version applied twice or out of order (${a.versions})`);
+		if (a.sum !== -line.drawn)
+			throw new Error(`${where}: line ${line.id}: audited deltas ${a.sum} ≠ −${line.drawn}`);
+		if (a.versions.some((v, k) => k > 0 && v <= a.versions[k - 1]))
+			throw new Error(
+				`${where}: line ${line.id}: a version applied twice or out of order (${a.versions})`,
+			);
 	}
-	for (const id of appliedPerLine.keys()) if (!finalDrawn.has(id)) throw new Error(`${where}: audit entry for an unknown line ${id}`);
+	for (const id of appliedPerLine.keys())
+		if (!finalDrawn.has(id)) throw new Error(`${where}: audit entry for an unknown line ${id}`);
 	// The outbox: forwards add up to the model's, per line, each version at most once, nothing else.
 	const outbox = replies[2 * g.skus.length] as Array<[string, string[]]>;
 	const forwards = new Map<string, { sum: number; versions: number[] }>();
@@ -355,8 +429,10 @@ async function runHistory(seed: number, h: number): Promise<{ items: number; bat
 			if (x) throw new Error(`${where}: line ${line.id} (${line.owner}) was forwarded`);
 			continue;
 		}
-		if ((x?.sum ?? 0) !== -line.drawn) throw new Error(`${where}: line ${line.id}: forwards ${x?.sum} ≠ −${line.drawn}`);
-		if (x && x.versions.some((v, k) => k > 0 && v <= x.versions[k - 1])) throw new Error(`${where}: line ${line.id}: a forward repeated`);
+		if ((x?.sum ?? 0) !== -line.drawn)
+			throw new Error(`${where}: line ${line.id}: forwards ${x?.sum} ≠ −${line.drawn}`);
+		if (x && x.versions.some((v, k) => k > 0 && v <= x.versions[k - 1]))
+			throw new Error(`${where}: line ${line.id}: a forward repeated`);
 	}
 	await deleteByPrefix(admin, prefix);
 	return { items, batches, removedLines };

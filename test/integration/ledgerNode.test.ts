@@ -13,8 +13,11 @@ const prefix = uniquePrefix('node');
 const cred = credential({ keyPrefix: prefix });
 let admin: Redis;
 const run = (items: IDataObject[], params: Record<string, Param>, continueOnFail = false) =>
-	executeLedger(guardContext({ items, params, credential: cred, continueOnFail }) as unknown as LedgerContext);
-const json = (o: Array<Array<{ json: IDataObject }>>) => o.map((out) => out.map((i) => i.json.ledger as IDataObject));
+	executeLedger(
+		guardContext({ items, params, credential: cred, continueOnFail }) as unknown as LedgerContext,
+	);
+const json = (o: Array<Array<{ json: IDataObject }>>) =>
+	o.map((out) => out.map((i) => i.json.ledger as IDataObject));
 
 beforeAll(() => {
 	admin = new Redis(TEST_REDIS);
@@ -26,10 +29,29 @@ afterAll(async () => {
 });
 
 it('Apply before any profile fails clearly; Profile Save (JSON) then Get', async () => {
-	await expect(run([levelEvent('N-1', L1, 1, 1) as unknown as IDataObject], { operation: 'apply' })).rejects.toThrow(/No sync profile/);
-	await expect(run([], { operation: 'profile', profileAction: 'save', profileMode: 'json', profileJson: JSON.stringify({ ...PROFILE, locations: [] }) })).rejects.toThrow(/not valid/);
-	const [saved] = await run([], { operation: 'profile', profileAction: 'save', profileMode: 'json', profileJson: JSON.stringify(PROFILE) });
-	expect(saved[0].json.ledger).toMatchObject({ saved: true, version: 1, dryRun: true, affectedChannels: ['shopify', 'woo', 'woo2'] });
+	await expect(
+		run([levelEvent('N-1', L1, 1, 1) as unknown as IDataObject], { operation: 'apply' }),
+	).rejects.toThrow(/No sync profile/);
+	await expect(
+		run([], {
+			operation: 'profile',
+			profileAction: 'save',
+			profileMode: 'json',
+			profileJson: JSON.stringify({ ...PROFILE, locations: [] }),
+		}),
+	).rejects.toThrow(/not valid/);
+	const [saved] = await run([], {
+		operation: 'profile',
+		profileAction: 'save',
+		profileMode: 'json',
+		profileJson: JSON.stringify(PROFILE),
+	});
+	expect(saved[0].json.ledger).toMatchObject({
+		saved: true,
+		version: 1,
+		dryRun: true,
+		affectedChannels: ['shopify', 'woo', 'woo2'],
+	});
 	const [got] = await run([{}], { operation: 'profile', profileAction: 'get' });
 	expect(got[0].json.ledger).toMatchObject({ version: 1, dryRun: true });
 });
@@ -46,18 +68,51 @@ it('Profile Save from the form', async () => {
 				profileMode: 'form',
 				dryRun: false,
 				locations: { location: [{ id: 'ledger:wh', owner: 'ledger' }] },
-				channels: { channel: [{ name: 'woo', platform: 'woocommerce', shop: 'w.test', salesLocation: 'ledger:wh', shows: 'ledger:wh', bufferType: 'percent', bufferValue: 10, cap: -1 }] },
+				channels: {
+					channel: [
+						{
+							name: 'woo',
+							platform: 'woocommerce',
+							shop: 'w.test',
+							salesLocation: 'ledger:wh',
+							shows: 'ledger:wh',
+							bufferType: 'percent',
+							bufferValue: 10,
+							cap: -1,
+						},
+					],
+				},
 				frozen: 'A, B',
 			},
 		}) as unknown as LedgerContext,
 	);
-	expect(out[0][0].json.ledger).toMatchObject({ saved: true, dryRun: false, profile: { frozen: ['A', 'B'], channels: [{ buffer: { type: 'percent', value: 10 }, cap: null }] } });
+	expect(out[0][0].json.ledger).toMatchObject({
+		saved: true,
+		dryRun: false,
+		profile: {
+			frozen: ['A', 'B'],
+			channels: [{ buffer: { type: 'percent', value: 10 }, cap: null }],
+		},
+	});
 	await deleteByPrefix(admin, p);
 });
 
 it('Apply routes Applied / Skipped / Invalid with reasons, in input order', async () => {
-	const sale = lineEvent({ platform: 'woocommerce', shop: WOO2, orderId: '1', lineKey: '1', sku: 'N-1', quantity: 2, version: 10 });
-	const items = [levelEvent('N-1', L2, 10, 1, { platform: 'manual' }), sale, sale, { ...sale, quantity: 'x' }] as unknown as IDataObject[];
+	const sale = lineEvent({
+		platform: 'woocommerce',
+		shop: WOO2,
+		orderId: '1',
+		lineKey: '1',
+		sku: 'N-1',
+		quantity: 2,
+		version: 10,
+	});
+	const items = [
+		levelEvent('N-1', L2, 10, 1, { platform: 'manual' }),
+		sale,
+		sale,
+		{ ...sale, quantity: 'x' },
+	] as unknown as IDataObject[];
 	const out = await run(items, { operation: 'apply' });
 	expect(out.map((o) => o.length)).toEqual([2, 1, 1]);
 	expect(json(out)[1][0]).toMatchObject({ outcome: 'skipped', reason: 'unchanged', dryRun: true });
@@ -69,18 +124,35 @@ it('Apply routes Applied / Skipped / Invalid with reasons, in input order', asyn
 it('Get, Availability, Audit, Set, Freeze / Unfreeze / Resync', async () => {
 	const [get] = await run([{ sku: 'N-1' }], { operation: 'get', sku: (j: IDataObject) => j.sku });
 	expect(get[0].json.ledger).toMatchObject({ sku: 'N-1', rev: 2, quantities: { [L2]: 8 } });
-	const [avail] = await run([{ sku: 'N-1' }], { operation: 'availability', sku: 'N-1', channel: 'woo' });
-	// woo shows L1 (nothing) and L2 (8), buffer 1 → 7.
-	expect((avail[0].json.ledger as { places: IDataObject[] }).places[0]).toMatchObject({ channel: 'woo', shown: 8, available: 7 });
-	const [audit] = await run([{}], { operation: 'audit', sku: 'N-1', limit: 2 });
-	expect((audit[0].json.ledger as { entries: IDataObject[] }).entries.map((e) => e.out)).toEqual(['unchanged', 'applied']);
-	const set = await run([{ sku: 'N-1', q: 20 }, { sku: 'N-1', q: 1.5 }], {
-		operation: 'set',
+	const [avail] = await run([{ sku: 'N-1' }], {
+		operation: 'availability',
 		sku: 'N-1',
-		location: L2,
-		quantity: (j: IDataObject) => j.q,
-		asOf: '2020-01-01T00:00:00Z',
+		channel: 'woo',
 	});
+	// woo shows L1 (nothing) and L2 (8), buffer 1 → 7.
+	expect((avail[0].json.ledger as { places: IDataObject[] }).places[0]).toMatchObject({
+		channel: 'woo',
+		shown: 8,
+		available: 7,
+	});
+	const [audit] = await run([{}], { operation: 'audit', sku: 'N-1', limit: 2 });
+	expect((audit[0].json.ledger as { entries: IDataObject[] }).entries.map((e) => e.out)).toEqual([
+		'unchanged',
+		'applied',
+	]);
+	const set = await run(
+		[
+			{ sku: 'N-1', q: 20 },
+			{ sku: 'N-1', q: 1.5 },
+		],
+		{
+			operation: 'set',
+			sku: 'N-1',
+			location: L2,
+			quantity: (j: IDataObject) => j.q,
+			asOf: '2020-01-01T00:00:00Z',
+		},
+	);
 	expect(set.map((o) => o.length)).toEqual([1, 0, 1]);
 	// Everything recorded since 2020 is "after" the count: the sale of 2 stays.
 	expect(json(set)[0][0]).toMatchObject({ outcome: 'applied', new: 18, delta: -2 });
@@ -94,7 +166,13 @@ it('Get, Availability, Audit, Set, Freeze / Unfreeze / Resync', async () => {
 
 it('a Redis outage fails the batch clearly, or with Continue On Fail every item carries the error', async () => {
 	const bad = credential({ keyPrefix: prefix, port: 1 });
-	const ctx = (c: boolean) => guardContext({ items: [{}, {}], params: { operation: 'get', sku: 'x' }, credential: bad, continueOnFail: c }) as unknown as LedgerContext;
+	const ctx = (c: boolean) =>
+		guardContext({
+			items: [{}, {}],
+			params: { operation: 'get', sku: 'x' },
+			credential: bad,
+			continueOnFail: c,
+		}) as unknown as LedgerContext;
 	await expect(executeLedger(ctx(false))).rejects.toThrow(/Redis at 127.0.0.1:1/);
 	const out = await executeLedger(ctx(true));
 	expect(out[0]).toHaveLength(2);
@@ -122,5 +200,7 @@ it('an item with a blank SKU fails alone (Get, Availability, Audit, Freeze, Unfr
 		}
 	}
 	const [all] = await run([{ sku: '' }], { operation: 'get', sku }, true);
-	expect(all).toEqual([expect.objectContaining({ json: { error: 'SKU is empty' }, pairedItem: { item: 0 } })]);
+	expect(all).toEqual([
+		expect.objectContaining({ json: { error: 'SKU is empty' }, pairedItem: { item: 0 } }),
+	]);
 });

@@ -29,16 +29,38 @@ async function scenario(prefix: string, flush: boolean): Promise<unknown[]> {
 		if (flush) await admin.script('FLUSH');
 		return await run();
 	};
-	const saved = await step(async () => await saveProfile(redis, prefix, PROFILE, { now: () => new Date('2026-11-26T15:00:00Z') }));
+	const saved = await step(
+		async () =>
+			await saveProfile(redis, prefix, PROFILE, { now: () => new Date('2026-11-26T15:00:00Z') }),
+	);
 	const applied = await step(
 		async () =>
 			await applyEvents(redis, prefix, [
 				levelEvent('F-1', L2, 100, 1, { platform: 'manual' }),
-				lineEvent({ platform: 'woocommerce', shop: WOO2, orderId: 'o1', lineKey: '1', sku: 'F-1', quantity: 3, version: 10 }),
+				lineEvent({
+					platform: 'woocommerce',
+					shop: WOO2,
+					orderId: 'o1',
+					lineKey: '1',
+					sku: 'F-1',
+					quantity: 3,
+					version: 10,
+				}),
 			]),
 	);
 	const counted = await step(
-		async () => await setCounts(redis, prefix, [{ index: 0, sku: 'F-1', location: L2, quantity: 90, asOf: 1, id: 'count:F-1', source: 'manual:erp:count:manual' }]),
+		async () =>
+			await setCounts(redis, prefix, [
+				{
+					index: 0,
+					sku: 'F-1',
+					location: L2,
+					quantity: 90,
+					asOf: 1,
+					id: 'count:F-1',
+					source: 'manual:erp:count:manual',
+				},
+			]),
 	);
 	const marked = await step(async () => await markSkus(redis, prefix, ['F-1'], 'freeze', 'test'));
 	return [saved.saved, saved.version, applied, counted, marked];

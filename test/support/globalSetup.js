@@ -60,7 +60,22 @@ async function start() {
 		const port = await freePort();
 		const child = spawn(
 			binary,
-			['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', logFile, '--daemonize', 'no'],
+			[
+				'--port',
+				String(port),
+				'--bind',
+				'127.0.0.1',
+				'--save',
+				'',
+				'--appendonly',
+				'no',
+				'--dir',
+				dir,
+				'--logfile',
+				logFile,
+				'--daemonize',
+				'no',
+			],
 			{ stdio: 'ignore' },
 		);
 		child.unref();

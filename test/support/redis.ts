@@ -19,7 +19,8 @@ export interface RedisAddress {
 
 export function parseRedisAddress(text: string): RedisAddress {
 	const url = new URL(text.includes('://') ? text : `redis://${text}`);
-	if (url.protocol !== 'redis:') throw new Error(`${TEST_REDIS_ENV} must be a redis:// address (got '${text}')`);
+	if (url.protocol !== 'redis:')
+		throw new Error(`${TEST_REDIS_ENV} must be a redis:// address (got '${text}')`);
 	const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
 	const port = Number(url.port || 6379);
 	return Object.freeze({ host, port, url: `redis://${url.hostname || host}:${port}` });
@@ -41,7 +42,12 @@ export const TEST_REDIS: RedisAddress = fromEnvironment();
 
 /** A client of the tests' own on the test Redis (errors surface through commands, not as unhandled events). */
 export function testClient(options: RedisOptions = {}): Redis {
-	const redis = new Redis({ host: TEST_REDIS.host, port: TEST_REDIS.port, maxRetriesPerRequest: 1, ...options });
+	const redis = new Redis({
+		host: TEST_REDIS.host,
+		port: TEST_REDIS.port,
+		maxRetriesPerRequest: 1,
+		...options,
+	});
 	redis.on('error', () => undefined);
 	return redis;
 }

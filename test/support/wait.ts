@@ -1,6 +1,7 @@
 /** Waiting in tests: on a condition, never on a guess (a fixed sleep only where the time itself is tested). */
 
-export const sleep = async (ms: number): Promise<void> => await new Promise((r) => setTimeout(r, ms));
+export const sleep = async (ms: number): Promise<void> =>
+	await new Promise((r) => setTimeout(r, ms));
 
 /**
  * Reads until `done(value)` holds and returns that value; throws after `timeoutMs` with the last value read.
@@ -18,7 +19,9 @@ export async function waitFor<T>(
 		const value = await read();
 		if (done(value)) return value;
 		if (Date.now() > deadline) {
-			throw new Error(`waitFor(${what}): not reached in ${timeoutMs} ms; last value ${JSON.stringify(value)?.slice(0, 400)}`);
+			throw new Error(
+				`waitFor(${what}): not reached in ${timeoutMs} ms; last value ${JSON.stringify(value)?.slice(0, 400)}`,
+			);
 		}
 		await sleep(intervalMs);
 	}

@@ -69,7 +69,8 @@ export function readSettings(ctx: GuardContext, operation: GuardOperation): Guar
 	// '' (unset) when a parameter is missing: n8n throws for a missing parameter without a fallback.
 	const get = (name: string) => ctx.getNodeParameter(name, 0, '') as unknown;
 	return guardSettings({
-		claimTtlMs: operation === 'deduplicate' ? secondsParam(get('claimTtl'), 'Claim TTL') : undefined,
+		claimTtlMs:
+			operation === 'deduplicate' ? secondsParam(get('claimTtl'), 'Claim TTL') : undefined,
 		commitTtlMs: operation === 'commit' ? secondsParam(get('commitTtl'), 'Commit TTL') : undefined,
 		lockTtlMs:
 			operation === 'lock' || operation === 'extend'

@@ -26,7 +26,12 @@ export async function execute(run: GuardRun, prepared: Prepared[]): Promise<void
 				expiresAt: new Date(stamp + lockTtlMs).toISOString(),
 			});
 		} else {
-			run.put(1, p, { ...previousResult(run, p), key: p.text, extended: false, outcome: LOCK_OUTCOME[code] });
+			run.put(1, p, {
+				...previousResult(run, p),
+				key: p.text,
+				extended: false,
+				outcome: LOCK_OUTCOME[code],
+			});
 		}
 	});
 }

@@ -7,7 +7,14 @@ import {
 	resultField,
 	type RedisConnection,
 } from '../../shared/nodeKit';
-import { claimOwnerOf, configuredOutputs, isGuardOperation, ownerOf, type GuardOperation, type GuardSettings } from '../guard';
+import {
+	claimOwnerOf,
+	configuredOutputs,
+	isGuardOperation,
+	ownerOf,
+	type GuardOperation,
+	type GuardSettings,
+} from '../guard';
 import * as commit from './commit.operation';
 import {
 	DEFAULT_FIELD,

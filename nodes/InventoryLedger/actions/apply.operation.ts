@@ -17,5 +17,12 @@ export async function execute(run: LedgerRun): Promise<void> {
 	const events = items.map((item) => (eventField ? item.json[eventField] : item.json));
 	const results = await applyEvents(redis, prefix, events);
 	const dryRun = (await loadProfile(redis, prefix))?.index.profile.dryRun;
-	for (const r of results) run.out.put(OUTPUT_OF[r.outcome], items[r.index], r.index, run.field, describeResult(r, dryRun));
+	for (const r of results)
+		run.out.put(
+			OUTPUT_OF[r.outcome],
+			items[r.index],
+			r.index,
+			run.field,
+			describeResult(r, dryRun),
+		);
 }

@@ -24,6 +24,9 @@ export async function execute(run: LedgerRun): Promise<void> {
 	}));
 	for (const { index, value } of wanted) {
 		const entries = await auditOf(run.redis, run.prefix, value.sku, value.limit);
-		run.out.put(0, run.items[index], index, run.field, { sku: value.sku, entries: entries as unknown as IDataObject[] });
+		run.out.put(0, run.items[index], index, run.field, {
+			sku: value.sku,
+			entries: entries as unknown as IDataObject[],
+		});
 	}
 }

@@ -23,7 +23,11 @@ export async function execute(run: LedgerRun): Promise<void> {
 		channel: String(ctx.getNodeParameter('channel', index, '') ?? '').trim() || undefined,
 	}));
 	if (wanted.length === 0) return;
-	const { states, profile } = await getSkus(run.redis, run.prefix, wanted.map((w) => w.value.sku));
+	const { states, profile } = await getSkus(
+		run.redis,
+		run.prefix,
+		wanted.map((w) => w.value.sku),
+	);
 	if (!profile) throw new NoProfileError();
 	states.forEach((state, n) => {
 		const { index, value } = wanted[n];

@@ -1,5 +1,10 @@
 import type Redis from 'ioredis';
-import { NodeOperationError, type IDataObject, type INode, type INodeExecutionData } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type INode,
+	type INodeExecutionData,
+} from 'n8n-workflow';
 import type { NodeContext, NodeOutputs } from '../../shared/nodeKit';
 import type { LedgerOperation } from '../descriptions';
 import { NoProfileError, markSkus, type ApplyResult, type MarkAction } from '../ledger';
@@ -30,7 +35,8 @@ export function ledgerError(node: INode, error: unknown): NodeOperationError {
 		return new NodeOperationError(node, error.message, { description: error.problems.join('\n') });
 	if (error instanceof NoProfileError)
 		return new NodeOperationError(node, error.message, {
-			description: 'Add an Inventory Ledger node with Operation = Profile, Action = Save, and run it once.',
+			description:
+				'Add an Inventory Ledger node with Operation = Profile, Action = Save, and run it once.',
 		});
 	return new NodeOperationError(node, error instanceof Error ? error.message : String(error));
 }
@@ -50,25 +56,44 @@ export function skusOf(run: LedgerRun): Array<{ index: number; value: string }> 
 export function asOfParam(raw: unknown): number {
 	if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw;
 	if (typeof raw === 'string' && /^\d{1,16}$/.test(raw.trim())) return Number(raw.trim());
-	const parsed = typeof raw === 'string' || raw instanceof Date ? Date.parse(String(raw instanceof Date ? raw.toISOString() : raw)) : NaN;
-	if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`As Of must be an ISO time or milliseconds since the epoch (got ${JSON.stringify(raw)?.slice(0, 40)})`);
+	const parsed =
+		typeof raw === 'string' || raw instanceof Date
+			? Date.parse(String(raw instanceof Date ? raw.toISOString() : raw))
+			: NaN;
+	if (!Number.isFinite(parsed) || parsed < 0)
+		throw new Error(
+			`As Of must be an ISO time or milliseconds since the epoch (got ${JSON.stringify(raw)?.slice(0, 40)})`,
+		);
 	return parsed;
 }
 
 export function describeResult(r: ApplyResult, dryRun: boolean | undefined): IDataObject {
 	const out: IDataObject = {};
-	for (const [k, v] of Object.entries(r)) if (k !== 'index' && v !== undefined) out[k] = v as IDataObject[string];
+	for (const [k, v] of Object.entries(r))
+		if (k !== 'index' && v !== undefined) out[k] = v as IDataObject[string];
 	if (dryRun !== undefined) out.dryRun = dryRun;
 	return out;
 }
 
 /** Apply and Set: Applied, Skipped, Invalid. */
-export const OUTPUT_OF: Record<ApplyResult['outcome'], number> = { applied: 0, skipped: 1, invalid: 2 };
+export const OUTPUT_OF: Record<ApplyResult['outcome'], number> = {
+	applied: 0,
+	skipped: 1,
+	invalid: 2,
+};
 
 /** Freeze, Unfreeze, Resync: one script call per chunk of SKUs (ledger/marks.ts), every item to Done. */
 export async function markItems(run: LedgerRun, action: MarkAction): Promise<void> {
 	const skus = skusOf(run);
 	if (skus.length === 0) return;
-	const marks = await markSkus(run.redis, run.prefix, skus.map((s) => s.value), action, run.source);
-	marks.forEach((m, n) => run.out.put(0, run.items[skus[n].index], skus[n].index, run.field, { ...m, action }));
+	const marks = await markSkus(
+		run.redis,
+		run.prefix,
+		skus.map((s) => s.value),
+		action,
+		run.source,
+	);
+	marks.forEach((m, n) =>
+		run.out.put(0, run.items[skus[n].index], skus[n].index, run.field, { ...m, action }),
+	);
 }

@@ -9,7 +9,11 @@ export const description: INodeProperties[] = [];
 export async function execute(run: LedgerRun): Promise<void> {
 	const skus = skusOf(run);
 	if (skus.length === 0) return;
-	const { states } = await getSkus(run.redis, run.prefix, skus.map((s) => s.value));
+	const { states } = await getSkus(
+		run.redis,
+		run.prefix,
+		skus.map((s) => s.value),
+	);
 	states.forEach((state, n) => {
 		const { index } = skus[n];
 		run.out.put(0, run.items[index], index, run.field, state as unknown as IDataObject);

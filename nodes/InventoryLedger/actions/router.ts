@@ -1,5 +1,11 @@
 import { NodeOperationError, type INodeExecutionData } from 'n8n-workflow';
-import { NodeOutputs, connectRedis, redisStepError, resultField, type RedisConnection } from '../../shared/nodeKit';
+import {
+	NodeOutputs,
+	connectRedis,
+	redisStepError,
+	resultField,
+	type RedisConnection,
+} from '../../shared/nodeKit';
 import { LEDGER_OPERATIONS, configuredOutputs, type LedgerOperation } from '../descriptions';
 import { NoProfileError } from '../ledger';
 import { ProfileError } from '../profile';
@@ -39,7 +45,8 @@ export async function executeLedger(ctx: LedgerContext): Promise<INodeExecutionD
 	const node = ctx.getNode();
 	const items = ctx.getInputData();
 	const operation = ctx.getNodeParameter('operation', 0) as LedgerOperation;
-	if (!(LEDGER_OPERATIONS as readonly string[]).includes(operation)) throw new NodeOperationError(node, `Unknown operation '${operation}'`);
+	if (!(LEDGER_OPERATIONS as readonly string[]).includes(operation))
+		throw new NodeOperationError(node, `Unknown operation '${operation}'`);
 	const out = new NodeOutputs(node, configuredOutputs({ operation }).length, ctx.continueOnFail());
 	if (items.length === 0 && operation !== 'profile') return out.outputs;
 	const field = resultField(ctx, 'ledger');
@@ -66,10 +73,20 @@ export async function executeLedger(ctx: LedgerContext): Promise<INodeExecutionD
 	try {
 		await OPERATIONS[operation].execute(run);
 	} catch (error) {
-		const isOwn = error instanceof ProfileError || error instanceof NoProfileError || error instanceof NodeOperationError;
-		const isRedis = !isOwn && /ECONN|Connection|timed? ?out|NOSCRIPT|READONLY|LOADING|ERR /i.test(error instanceof Error ? error.message : String(error));
+		const isOwn =
+			error instanceof ProfileError ||
+			error instanceof NoProfileError ||
+			error instanceof NodeOperationError;
+		const isRedis =
+			!isOwn &&
+			/ECONN|Connection|timed? ?out|NOSCRIPT|READONLY|LOADING|ERR /i.test(
+				error instanceof Error ? error.message : String(error),
+			);
 		out.dropResults();
-		out.failAll(all, isRedis ? redisStepError(node, error, connection, operation) : ledgerError(node, error));
+		out.failAll(
+			all,
+			isRedis ? redisStepError(node, error, connection, operation) : ledgerError(node, error),
+		);
 	}
 	return out.sorted();
 }

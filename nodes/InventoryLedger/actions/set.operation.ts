@@ -33,7 +33,8 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '={{ $json.countedAt }}',
 		displayOptions: { show: { operation: ['set'] } },
-		description: 'When the count was taken (ISO time or milliseconds since the epoch). Sales recorded after it are applied again on top.',
+		description:
+			'When the count was taken (ISO time or milliseconds since the epoch). Sales recorded after it are applied again on top.',
 	},
 ];
 
@@ -46,12 +47,26 @@ export async function execute(run: LedgerRun): Promise<void> {
 			const location = String(ctx.getNodeParameter('location', index, '') ?? '').trim();
 			if (!location) throw new Error('Location is empty');
 			const quantity = Number(ctx.getNodeParameter('quantity', index));
-			if (!Number.isInteger(quantity) || Math.abs(quantity) > 1e9) throw new Error('Counted Quantity must be a whole number within ±1e9');
-			counts.push({ index, sku, location, quantity, asOf: asOfParam(ctx.getNodeParameter('asOf', index)), id: `count:${location}`, source });
+			if (!Number.isInteger(quantity) || Math.abs(quantity) > 1e9)
+				throw new Error('Counted Quantity must be a whole number within ±1e9');
+			counts.push({
+				index,
+				sku,
+				location,
+				quantity,
+				asOf: asOfParam(ctx.getNodeParameter('asOf', index)),
+				id: `count:${location}`,
+				source,
+			});
 		} catch (error) {
-			out.put(2, item, index, field, { outcome: 'invalid', reason: 'badInput', message: (error as Error).message });
+			out.put(2, item, index, field, {
+				outcome: 'invalid',
+				reason: 'badInput',
+				message: (error as Error).message,
+			});
 		}
 	});
 	const results = await setCounts(run.redis, run.prefix, counts);
-	for (const r of results) out.put(OUTPUT_OF[r.outcome], items[r.index], r.index, field, describeResult(r, undefined));
+	for (const r of results)
+		out.put(OUTPUT_OF[r.outcome], items[r.index], r.index, field, describeResult(r, undefined));
 }

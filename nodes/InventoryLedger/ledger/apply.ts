@@ -5,12 +5,25 @@ import { LedgerCode, SKIP_REASON, toCode, type InvalidReason } from '../codes';
 import { planEvent, type Plan } from '../orderLines';
 import { NoProfileError, loadProfile, type LoadedProfile } from './profileStore';
 import type { ApplyResult, RemovedLine } from './results';
-import { MAX_ITEMS_PER_SCRIPT, MAX_RETRIES, keyTable, num, ref, withLedgerScripts } from './scripts';
+import {
+	MAX_ITEMS_PER_SCRIPT,
+	MAX_RETRIES,
+	keyTable,
+	num,
+	ref,
+	withLedgerScripts,
+} from './scripts';
 import { resolveSkus, unmappedMessage } from './skuMap';
 
 /** Apply: canonical events planned against the profile (orderLines.ts), then lua/applyEvents.lua. */
 
-const OP_LETTER: Record<Plan['op'], string> = { level: 'L', orderLine: 'O', observation: 'B', mapping: 'M', untrackedLine: 'U' };
+const OP_LETTER: Record<Plan['op'], string> = {
+	level: 'L',
+	orderLine: 'O',
+	observation: 'B',
+	mapping: 'M',
+	untrackedLine: 'U',
+};
 const APPLY_FIELDS = 19;
 /** Reply entries per item. */
 const APPLY_REPLY = 7;
@@ -24,7 +37,12 @@ export interface ApplyOptions {
 }
 
 /** Builds one script call for a chunk of plans (all SKUs resolved). */
-function applyCall(prefix: string, loaded: LoadedProfile, plans: Plan[], reread: (i: number) => boolean) {
+function applyCall(
+	prefix: string,
+	loaded: LoadedProfile,
+	plans: Plan[],
+	reread: (i: number) => boolean,
+) {
 	const { profile, mirrorsOf, frozen } = loaded.index;
 	const table = keyTable([ledgerKeys.profile(prefix), ledgerKeys.skus(prefix)]);
 	const args: Array<string | number> = [
@@ -63,7 +81,9 @@ function applyCall(prefix: string, loaded: LoadedProfile, plans: Plan[], reread:
 			case 'level':
 				k2 = ref(table, ledgerKeys.ledger(prefix, sku));
 				k3 = ref(table, ledgerKeys.audit(prefix, sku));
-				dirty = (mirrorsOf.get(plan.location) ?? []).map((c) => ref(table, ledgerKeys.dirty(prefix, c))).join(',');
+				dirty = (mirrorsOf.get(plan.location) ?? [])
+					.map((c) => ref(table, ledgerKeys.dirty(prefix, c)))
+					.join(',');
 				where = plan.location;
 				qty = String(plan.quantity);
 				if (plan.map) {
@@ -83,10 +103,15 @@ function applyCall(prefix: string, loaded: LoadedProfile, plans: Plan[], reread:
 			case 'orderLine':
 				k2 = ref(table, ledgerKeys.ledger(prefix, sku));
 				k3 = ref(table, ledgerKeys.audit(prefix, sku));
-				k4 = ref(table, ledgerKeys.orderLines(prefix, plan.order.platform, plan.order.shop, plan.order.orderId));
+				k4 = ref(
+					table,
+					ledgerKeys.orderLines(prefix, plan.order.platform, plan.order.shop, plan.order.orderId),
+				);
 				if (plan.mode === 'forward') k5 = ref(table, ledgerKeys.outbox(prefix, plan.owner));
 				if (plan.mode !== 'owner')
-					dirty = (mirrorsOf.get(plan.location) ?? []).map((c) => ref(table, ledgerKeys.dirty(prefix, c))).join(',');
+					dirty = (mirrorsOf.get(plan.location) ?? [])
+						.map((c) => ref(table, ledgerKeys.dirty(prefix, c)))
+						.join(',');
 				where = plan.location;
 				field = plan.lineKey;
 				qty = plan.quantity === null ? '' : String(plan.quantity);
@@ -95,7 +120,10 @@ function applyCall(prefix: string, loaded: LoadedProfile, plans: Plan[], reread:
 				lineList = listOf(plan.lineIds);
 				break;
 			case 'untrackedLine':
-				k4 = ref(table, ledgerKeys.orderLines(prefix, plan.order.platform, plan.order.shop, plan.order.orderId));
+				k4 = ref(
+					table,
+					ledgerKeys.orderLines(prefix, plan.order.platform, plan.order.shop, plan.order.orderId),
+				);
 				field = plan.lineKey;
 				lineList = listOf(plan.lineIds);
 				break;
@@ -127,7 +155,8 @@ function applyCall(prefix: string, loaded: LoadedProfile, plans: Plan[], reread:
 			lineList,
 		);
 	}
-	if (args.length !== 4 + plans.length * APPLY_FIELDS) throw new Error('applyEvents: argument layout');
+	if (args.length !== 4 + plans.length * APPLY_FIELDS)
+		throw new Error('applyEvents: argument layout');
 	// After the items: the prefix (a removed line's keys are named from it and its stored route), the
 	// line-key lists; for the removed-line rule, the dirty zsets of every location (current profile) and the
 	// profile's frozen SKUs (only when some item carries a list).
@@ -137,21 +166,30 @@ function applyCall(prefix: string, loaded: LoadedProfile, plans: Plan[], reread:
 		const locations = profile.locations.map((l) => l.id);
 		args.push(locations.length);
 		for (const loc of locations)
-			args.push(loc, (mirrorsOf.get(loc) ?? []).map((c) => ref(table, ledgerKeys.dirty(prefix, c))).join(','));
+			args.push(
+				loc,
+				(mirrorsOf.get(loc) ?? []).map((c) => ref(table, ledgerKeys.dirty(prefix, c))).join(','),
+			);
 		args.push(frozen.size, ...frozen);
 	} else args.push(0, 0);
 	return { keys: table.keys, args };
 }
 
-
 /** The 7th reply entry of an order-line item: 9 entries per removed line. */
 function removedOf(plan: Plan, raw: unknown): RemovedLine[] | undefined {
 	if (!Array.isArray(raw) || raw.length === 0) return undefined;
-	if (raw.length % 9 !== 0 || (plan.op !== 'orderLine' && plan.op !== 'untrackedLine')) throw new UnexpectedReplyError('applyEvents', raw);
-	const base = plan.op === 'untrackedLine' ? plan.lineBase : plan.id.slice(0, plan.id.length - plan.lineKey.length);
+	if (raw.length % 9 !== 0 || (plan.op !== 'orderLine' && plan.op !== 'untrackedLine'))
+		throw new UnexpectedReplyError('applyEvents', raw);
+	const base =
+		plan.op === 'untrackedLine'
+			? plan.lineBase
+			: plan.id.slice(0, plan.id.length - plan.lineKey.length);
 	const out: RemovedLine[] = [];
 	for (let k = 0; k < raw.length; k += 9) {
-		const [lineKey, sku, location, previous, delta, rev, effect, owner, code] = raw.slice(k, k + 9) as unknown[];
+		const [lineKey, sku, location, previous, delta, rev, effect, owner, code] = raw.slice(
+			k,
+			k + 9,
+		) as unknown[];
 		const line: RemovedLine = {
 			id: base + String(lineKey),
 			lineKey: String(lineKey),
@@ -175,9 +213,21 @@ function resultOf(plan: Plan, reply: unknown[], at: number): ApplyResult {
 	if (plan.op === 'untrackedLine') {
 		// Its own outcome: no tracked line of its own (untracked, or an order version without any line).
 		const reason = plan.emptyOrder ? 'emptyOrder' : 'untracked';
-		const r: ApplyResult = { index: plan.index, outcome: 'skipped', reason, message: plan.message, heldVersion: num(reply[at + 5]) };
-		if (code === LedgerCode.Tie) Object.assign(r, { reason: 'tie', reread: true, message: `${plan.message}; the order's line keys differ from another state at the same version: re-read the order` });
-		else if (code !== LedgerCode.Unchanged) throw new UnexpectedReplyError('applyEvents', reply[at]);
+		const r: ApplyResult = {
+			index: plan.index,
+			outcome: 'skipped',
+			reason,
+			message: plan.message,
+			heldVersion: num(reply[at + 5]),
+		};
+		if (code === LedgerCode.Tie)
+			Object.assign(r, {
+				reason: 'tie',
+				reread: true,
+				message: `${plan.message}; the order's line keys differ from another state at the same version: re-read the order`,
+			});
+		else if (code !== LedgerCode.Unchanged)
+			throw new UnexpectedReplyError('applyEvents', reply[at]);
 		if (removed) r.removed = removed;
 		return r;
 	}
@@ -247,15 +297,28 @@ export async function applyEvents(
 	for (let attempt = 0; pending.length > 0; attempt++) {
 		if (attempt > MAX_RETRIES) {
 			// The profile or the map kept changing under us: fail the stragglers clearly, apply nothing for them.
-			throw new Error(`The profile or SKU map changed ${MAX_RETRIES} times during one Apply; run it again`);
+			throw new Error(
+				`The profile or SKU map changed ${MAX_RETRIES} times during one Apply; run it again`,
+			);
 		}
 		const plans: Plan[] = [];
 		for (const i of pending) {
 			const planned = planEvent(i, events[i], loaded.index);
 			if ('plan' in planned) plans.push(planned.plan);
 			else if ('invalid' in planned)
-				results[i] = { index: i, outcome: 'invalid', reason: planned.invalid, message: planned.message };
-			else results[i] = { index: i, outcome: 'skipped', reason: planned.skipped, message: planned.message };
+				results[i] = {
+					index: i,
+					outcome: 'invalid',
+					reason: planned.invalid,
+					message: planned.message,
+				};
+			else
+				results[i] = {
+					index: i,
+					outcome: 'skipped',
+					reason: planned.skipped,
+					message: planned.message,
+				};
 		}
 		const unmapped = await resolveSkus(redis, prefix, plans, freshMap);
 		const ready = plans.filter((p) => {
@@ -285,7 +348,8 @@ export async function applyEvents(
 				retry.push(...part.map((p) => p.index));
 				return;
 			}
-			if (reply.length !== part.length * APPLY_REPLY) throw new UnexpectedReplyError('applyEvents', reply);
+			if (reply.length !== part.length * APPLY_REPLY)
+				throw new UnexpectedReplyError('applyEvents', reply);
 			part.forEach((plan, j) => {
 				if (Number(reply[j * APPLY_REPLY]) === LedgerCode.Remapped) {
 					freshMap.add(plan.index);
@@ -303,4 +367,3 @@ export async function applyEvents(
 	}
 	return results;
 }
-

@@ -5,7 +5,14 @@ import { LedgerCode, toCode } from '../codes';
 import { LEDGER_OWNER, resolveLocation } from '../profile';
 import { NoProfileError, loadProfile } from './profileStore';
 import type { ApplyResult } from './results';
-import { MAX_ITEMS_PER_SCRIPT, MAX_RETRIES, keyTable, num, ref, withLedgerScripts } from './scripts';
+import {
+	MAX_ITEMS_PER_SCRIPT,
+	MAX_RETRIES,
+	keyTable,
+	num,
+	ref,
+	withLedgerScripts,
+} from './scripts';
 
 /** Set: as-of counts (lua/setCounts.lua). */
 
@@ -19,7 +26,11 @@ export interface CountInput {
 	source: string;
 }
 
-export async function setCounts(redis: Redis, prefix: string, counts: readonly CountInput[]): Promise<ApplyResult[]> {
+export async function setCounts(
+	redis: Redis,
+	prefix: string,
+	counts: readonly CountInput[],
+): Promise<ApplyResult[]> {
 	withLedgerScripts(redis);
 	const results: ApplyResult[] = [];
 	let loaded = await loadProfile(redis, prefix);
@@ -59,7 +70,9 @@ export async function setCounts(redis: Redis, prefix: string, counts: readonly C
 				args.push(
 					ref(table, ledgerKeys.ledger(prefix, c.sku)),
 					ref(table, ledgerKeys.audit(prefix, c.sku)),
-					(mirrorsOf.get(c.location) ?? []).map((ch) => ref(table, ledgerKeys.dirty(prefix, ch))).join(','),
+					(mirrorsOf.get(c.location) ?? [])
+						.map((ch) => ref(table, ledgerKeys.dirty(prefix, ch)))
+						.join(','),
 					c.sku,
 					c.location,
 					String(c.quantity),
@@ -76,7 +89,10 @@ export async function setCounts(redis: Redis, prefix: string, counts: readonly C
 		const replies = (await execAll(pipeline)) as unknown[][];
 		if (replies.some((r) => Number(r[0]) === LedgerCode.ProfileChanged && r.length === 2)) {
 			// Items of chunks that did run are not re-run: only whole-batch retries when every chunk refused.
-			if (replies.every((r) => Number(r[0]) === LedgerCode.ProfileChanged && r.length === 2) && attempt < MAX_RETRIES) {
+			if (
+				replies.every((r) => Number(r[0]) === LedgerCode.ProfileChanged && r.length === 2) &&
+				attempt < MAX_RETRIES
+			) {
 				loaded = await loadProfile(redis, prefix, true);
 				continue;
 			}
@@ -85,7 +101,13 @@ export async function setCounts(redis: Redis, prefix: string, counts: readonly C
 			const reply = replies[n];
 			if (Number(reply[0]) === LedgerCode.ProfileChanged && reply.length === 2) {
 				for (const c of call.part)
-					results.push({ index: c.index, outcome: 'invalid', reason: 'profileChanged', message: 'the profile changed during Set: run it again', sku: c.sku });
+					results.push({
+						index: c.index,
+						outcome: 'invalid',
+						reason: 'profileChanged',
+						message: 'the profile changed during Set: run it again',
+						sku: c.sku,
+					});
 				return;
 			}
 			call.part.forEach((c, j) => {
@@ -104,14 +126,17 @@ export async function setCounts(redis: Redis, prefix: string, counts: readonly C
 					heldVersion: num(reply[at + 5]),
 				};
 				if (code === LedgerCode.Applied) results.push(base);
-				else if (code === LedgerCode.Frozen) results.push({ ...base, outcome: 'skipped', reason: 'frozen' });
-				else if (code === LedgerCode.Stale) results.push({ ...base, outcome: 'skipped', reason: 'stale' });
+				else if (code === LedgerCode.Frozen)
+					results.push({ ...base, outcome: 'skipped', reason: 'frozen' });
+				else if (code === LedgerCode.Stale)
+					results.push({ ...base, outcome: 'skipped', reason: 'stale' });
 				else if (code === LedgerCode.AsOfBeyondAudit)
 					results.push({
 						...base,
 						outcome: 'invalid',
 						reason: 'asOfBeyondAudit',
-						message: 'the audit stream no longer holds every sale after this as-of time (raise auditMaxEntries, or count again)',
+						message:
+							'the audit stream no longer holds every sale after this as-of time (raise auditMaxEntries, or count again)',
 					});
 				else throw new UnexpectedReplyError('setCounts', reply[at]);
 			});

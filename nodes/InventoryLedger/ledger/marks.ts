@@ -28,7 +28,9 @@ export async function markSkus(
 			args.push(
 				ref(table, ledgerKeys.ledger(prefix, sku)),
 				ref(table, ledgerKeys.audit(prefix, sku)),
-				action === 'freeze' ? '' : channels.map((c) => ref(table, ledgerKeys.dirty(prefix, c))).join(','),
+				action === 'freeze'
+					? ''
+					: channels.map((c) => ref(table, ledgerKeys.dirty(prefix, c))).join(','),
 				sku,
 				action,
 				source,

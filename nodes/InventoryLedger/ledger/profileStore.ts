@@ -2,7 +2,15 @@ import type Redis from 'ioredis';
 import { ledgerKeys } from '../../shared/keys';
 import { execAll } from '../../shared/redisBatch';
 import { LedgerCode } from '../codes';
-import { ProfileError, affectedChannels, indexProfile, parseProfile, profileText, type Profile, type ProfileIndex } from '../profile';
+import {
+	ProfileError,
+	affectedChannels,
+	indexProfile,
+	parseProfile,
+	profileText,
+	type Profile,
+	type ProfileIndex,
+} from '../profile';
 import { withLedgerScripts } from './scripts';
 
 /** Profile: the stored sync profile (cached per client and prefix), saving it, re-marking SKUs dirty. */
@@ -15,14 +23,20 @@ export interface LoadedProfile {
 
 export class NoProfileError extends Error {
 	constructor() {
-		super('No sync profile is saved yet: run the Inventory Ledger node with the Profile operation (Save) first');
+		super(
+			'No sync profile is saved yet: run the Inventory Ledger node with the Profile operation (Save) first',
+		);
 	}
 }
 
 const profiles = new WeakMap<Redis, Map<string, LoadedProfile>>();
 
 /** The stored profile (cached per client and prefix unless `fresh`); undefined when none is saved. */
-export async function loadProfile(redis: Redis, prefix: string, fresh = false): Promise<LoadedProfile | undefined> {
+export async function loadProfile(
+	redis: Redis,
+	prefix: string,
+	fresh = false,
+): Promise<LoadedProfile | undefined> {
 	let byPrefix = profiles.get(redis);
 	if (!byPrefix) {
 		byPrefix = new Map();
@@ -30,7 +44,12 @@ export async function loadProfile(redis: Redis, prefix: string, fresh = false): 
 	}
 	const cached = byPrefix.get(prefix);
 	if (cached && !fresh) return cached;
-	const [version, json, updatedAt] = await redis.hmget(ledgerKeys.profile(prefix), 'version', 'json', 'updatedAt');
+	const [version, json, updatedAt] = await redis.hmget(
+		ledgerKeys.profile(prefix),
+		'version',
+		'json',
+		'updatedAt',
+	);
 	if (!version || !json) {
 		byPrefix.delete(prefix);
 		return undefined;
@@ -43,8 +62,16 @@ export async function loadProfile(redis: Redis, prefix: string, fresh = false): 
 	} catch (error) {
 		problem = error instanceof ProfileError ? error : new ProfileError([String(error)]);
 	}
-	if (!profile) throw new ProfileError([`the stored profile (version ${version}) is not valid any more`, ...(problem?.problems ?? [])]);
-	const loaded: LoadedProfile = { version, index: indexProfile(profile), updatedAt: updatedAt ?? undefined };
+	if (!profile)
+		throw new ProfileError([
+			`the stored profile (version ${version}) is not valid any more`,
+			...(problem?.problems ?? []),
+		]);
+	const loaded: LoadedProfile = {
+		version,
+		index: indexProfile(profile),
+		updatedAt: updatedAt ?? undefined,
+	};
 	byPrefix.set(prefix, loaded);
 	return loaded;
 }
@@ -79,8 +106,10 @@ export async function saveProfile(
 	)) as [number, number | string, string];
 	const code = Number(reply[0]);
 	const version = Number(reply[1]);
-	if (code === LedgerCode.VersionConflict) return { saved: false, conflict: true, version, affectedChannels: [], markedSkus: 0, profile };
-	if (code === LedgerCode.Unchanged) return { saved: false, version, affectedChannels: [], markedSkus: 0, profile };
+	if (code === LedgerCode.VersionConflict)
+		return { saved: false, conflict: true, version, affectedChannels: [], markedSkus: 0, profile };
+	if (code === LedgerCode.Unchanged)
+		return { saved: false, version, affectedChannels: [], markedSkus: 0, profile };
 	let before: Profile | undefined;
 	try {
 		before = reply[2] ? parseProfile(reply[2]) : undefined;
@@ -93,7 +122,11 @@ export async function saveProfile(
 }
 
 /** Marks every known SKU dirty (score = its rev) for these channels; SSCAN in pages, one pipeline per page. */
-export async function markAllDirty(redis: Redis, prefix: string, channels: string[]): Promise<number> {
+export async function markAllDirty(
+	redis: Redis,
+	prefix: string,
+	channels: string[],
+): Promise<number> {
 	if (channels.length === 0) return 0;
 	let cursor = '0';
 	let count = 0;

@@ -12,14 +12,26 @@ export interface SkuState {
 	frozen: boolean;
 	frozenByProfile: boolean;
 	/** The profile's locations (with their aliases, when they have some), then any other location the hash holds. */
-	locations: Array<{ id: string; owner: string | null; aliases?: string[]; quantity: number | null; version: number | null; pending: number }>;
+	locations: Array<{
+		id: string;
+		owner: string | null;
+		aliases?: string[];
+		quantity: number | null;
+		version: number | null;
+		pending: number;
+	}>;
 	/** Per channel: last published quantity / rev, last observed quantity, as the channel nodes record them. */
 	channels: Record<string, Record<string, string>>;
 	quantities: Record<string, number>;
 	pending: Record<string, number>;
 }
 
-export function parseLedgerHash(sku: string, hash: Record<string, string>, pub: Record<string, string>, index?: ProfileIndex): SkuState {
+export function parseLedgerHash(
+	sku: string,
+	hash: Record<string, string>,
+	pub: Record<string, string>,
+	index?: ProfileIndex,
+): SkuState {
 	const quantities: Record<string, number> = {};
 	const versions: Record<string, number> = {};
 	const pending: Record<string, number> = {};
@@ -28,15 +40,23 @@ export function parseLedgerHash(sku: string, hash: Record<string, string>, pub: 
 		else if (field.startsWith('v:')) versions[field.slice(2)] = Number(value);
 		else if (field.startsWith('p:')) pending[field.slice(2)] = Number(value);
 	}
-	const ids = new Set([...(index?.profile.locations.map((l) => l.id) ?? []), ...Object.keys(quantities), ...Object.keys(pending)]);
-	const aliasesOf = new Map((index?.profile.locations ?? []).filter((l) => l.aliases).map((l) => [l.id, l.aliases!]));
+	const ids = new Set([
+		...(index?.profile.locations.map((l) => l.id) ?? []),
+		...Object.keys(quantities),
+		...Object.keys(pending),
+	]);
+	const aliasesOf = new Map(
+		(index?.profile.locations ?? []).filter((l) => l.aliases).map((l) => [l.id, l.aliases!]),
+	);
 	const channels: Record<string, Record<string, string>> = {};
 	for (const [field, value] of Object.entries(pub)) {
 		const at = field.indexOf(':');
 		const kind = at > 0 ? field.slice(0, at) : field;
 		const rest = at > 0 ? field.slice(at + 1) : '';
 		const channel = rest.split(':')[0] || '_';
-		(channels[channel] ??= {})[rest.includes(':') ? `${kind}:${rest.slice(channel.length + 1)}` : kind] = value;
+		(channels[channel] ??= {})[
+			rest.includes(':') ? `${kind}:${rest.slice(channel.length + 1)}` : kind
+		] = value;
 	}
 	return {
 		sku,
@@ -58,15 +78,25 @@ export function parseLedgerHash(sku: string, hash: Record<string, string>, pub: 
 }
 
 /** Ledger and publish state of SKUs: one pipeline (one round trip) for all. */
-export async function getSkus(redis: Redis, prefix: string, skus: readonly string[]): Promise<{ states: SkuState[]; profile?: LoadedProfile }> {
+export async function getSkus(
+	redis: Redis,
+	prefix: string,
+	skus: readonly string[],
+): Promise<{ states: SkuState[]; profile?: LoadedProfile }> {
 	const profile = await loadProfile(redis, prefix, true);
 	const pipeline = redis.pipeline();
-	for (const sku of skus) pipeline.hgetall(ledgerKeys.ledger(prefix, sku)).hgetall(ledgerKeys.pub(prefix, sku));
+	for (const sku of skus)
+		pipeline.hgetall(ledgerKeys.ledger(prefix, sku)).hgetall(ledgerKeys.pub(prefix, sku));
 	const replies = skus.length ? await execAll(pipeline) : [];
 	return {
 		profile,
 		states: skus.map((sku, i) =>
-			parseLedgerHash(sku, replies[2 * i] as Record<string, string>, replies[2 * i + 1] as Record<string, string>, profile?.index),
+			parseLedgerHash(
+				sku,
+				replies[2 * i] as Record<string, string>,
+				replies[2 * i + 1] as Record<string, string>,
+				profile?.index,
+			),
 		),
 	};
 }
@@ -78,10 +108,24 @@ export interface AuditEntry {
 }
 
 /** A SKU's audit history, newest first. */
-export async function auditOf(redis: Redis, prefix: string, sku: string, limit: number): Promise<AuditEntry[]> {
-	const raw = await redis.xrevrange(ledgerKeys.audit(prefix, sku), '+', '-', 'COUNT', Math.max(1, limit));
+export async function auditOf(
+	redis: Redis,
+	prefix: string,
+	sku: string,
+	limit: number,
+): Promise<AuditEntry[]> {
+	const raw = await redis.xrevrange(
+		ledgerKeys.audit(prefix, sku),
+		'+',
+		'-',
+		'COUNT',
+		Math.max(1, limit),
+	);
 	return raw.map(([entryId, fields]) => {
-		const entry: AuditEntry = { entryId, recordedAt: new Date(Number(entryId.split('-')[0])).toISOString() };
+		const entry: AuditEntry = {
+			entryId,
+			recordedAt: new Date(Number(entryId.split('-')[0])).toISOString(),
+		};
 		for (let i = 0; i < fields.length; i += 2) entry[fields[i]] = fields[i + 1];
 		return entry;
 	});

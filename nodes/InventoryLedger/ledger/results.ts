@@ -47,4 +47,3 @@ export interface RemovedLine {
 	/** The SKU is frozen: recorded, not marked dirty. */
 	frozen?: boolean;
 }
-

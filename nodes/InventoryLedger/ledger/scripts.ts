@@ -19,10 +19,24 @@ export const MAX_RETRIES = 3;
 
 declare module 'ioredis' {
 	interface RedisCommander<Context> {
-		ledgerApplyEvents(numberOfKeys: number, ...keysAndArgs: Array<string | number>): Result<unknown[], Context>;
-		ledgerSetCounts(numberOfKeys: number, ...keysAndArgs: Array<string | number>): Result<unknown[], Context>;
-		ledgerMarkSkus(numberOfKeys: number, ...keysAndArgs: Array<string | number>): Result<unknown[], Context>;
-		ledgerSaveProfile(profileKey: string, json: string, expected: string, updatedAt: string): Result<unknown[], Context>;
+		ledgerApplyEvents(
+			numberOfKeys: number,
+			...keysAndArgs: Array<string | number>
+		): Result<unknown[], Context>;
+		ledgerSetCounts(
+			numberOfKeys: number,
+			...keysAndArgs: Array<string | number>
+		): Result<unknown[], Context>;
+		ledgerMarkSkus(
+			numberOfKeys: number,
+			...keysAndArgs: Array<string | number>
+		): Result<unknown[], Context>;
+		ledgerSaveProfile(
+			profileKey: string,
+			json: string,
+			expected: string,
+			updatedAt: string,
+		): Result<unknown[], Context>;
 	}
 }
 
@@ -50,4 +64,5 @@ export function ref(table: KeyTable, key: string): number {
 	return i;
 }
 /** A reply entry that may be '' (none) → null, else a number. */
-export const num = (v: unknown): number | null => (v === '' || v === null || v === undefined ? null : Number(v));
+export const num = (v: unknown): number | null =>
+	v === '' || v === null || v === undefined ? null : Number(v);

@@ -17,7 +17,8 @@ function mapCache(redis: Redis): Map<string, string> {
 	return cache;
 }
 
-const mapCacheKey = (prefix: string, m: MapRef) => `${prefix}\u0000${m.platform}\u0000${m.shop}\u0000${m.field}`;
+const mapCacheKey = (prefix: string, m: MapRef) =>
+	`${prefix}\u0000${m.platform}\u0000${m.shop}\u0000${m.field}`;
 
 /**
  * What to do about a platform id without a SKU (Invalid `unmapped`): the map is filled by mapping items, from
@@ -27,7 +28,12 @@ const mapCacheKey = (prefix: string, m: MapRef) => `${prefix}\u0000${m.platform}
 export function unmappedMessage(plan: Plan): string {
 	const map = plan.op === 'level' || plan.op === 'observation' ? plan.map : undefined;
 	if (!map) return 'no SKU is mapped for this item';
-	const topics = map.platform === 'shopify' ? 'inventory_items/update or products/update' : map.platform === 'woocommerce' ? 'product.updated' : 'mapping';
+	const topics =
+		map.platform === 'shopify'
+			? 'inventory_items/update or products/update'
+			: map.platform === 'woocommerce'
+				? 'product.updated'
+				: 'mapping';
 	return (
 		`no SKU is mapped for ${map.field} (${map.platform} ${map.shop}): fill the map first — let the trigger receive the ${topics} ` +
 		`webhook of that item (e.g. save the product once), or Apply a 'mapping' item (kind 'mapping', the SKU, refs with the ` +
@@ -36,7 +42,12 @@ export function unmappedMessage(plan: Plan): string {
 }
 
 /** Resolves SKUs of map-dependent plans: cache first, one pipeline of HGETs for the misses. */
-export async function resolveSkus(redis: Redis, prefix: string, plans: Plan[], fresh: Set<number>): Promise<Set<number>> {
+export async function resolveSkus(
+	redis: Redis,
+	prefix: string,
+	plans: Plan[],
+	fresh: Set<number>,
+): Promise<Set<number>> {
 	const cache = mapCache(redis);
 	const unmapped = new Set<number>();
 	const misses: Array<{ plan: Plan & { map: MapRef } }> = [];
@@ -44,7 +55,8 @@ export async function resolveSkus(redis: Redis, prefix: string, plans: Plan[], f
 	const inBatch = new Map<string, string>();
 	for (const plan of plans) {
 		if (plan.op === 'mapping') inBatch.set(mapCacheKey(prefix, plan.map), plan.sku);
-		if ((plan.op !== 'level' && plan.op !== 'observation') || plan.sku !== null || !plan.map) continue;
+		if ((plan.op !== 'level' && plan.op !== 'observation') || plan.sku !== null || !plan.map)
+			continue;
 		const id = mapCacheKey(prefix, plan.map);
 		const hit = inBatch.get(id) ?? (fresh.has(plan.index) ? undefined : cache.get(id));
 		if (hit !== undefined) plan.sku = hit;
@@ -53,7 +65,8 @@ export async function resolveSkus(redis: Redis, prefix: string, plans: Plan[], f
 	if (misses.length) {
 		const replies = await execAll(
 			misses.reduce(
-				(p, m) => p.hget(ledgerKeys.map(prefix, m.plan.map.platform, m.plan.map.shop), m.plan.map.field),
+				(p, m) =>
+					p.hget(ledgerKeys.map(prefix, m.plan.map.platform, m.plan.map.shop), m.plan.map.field),
 				redis.pipeline(),
 			),
 		);

@@ -76,7 +76,11 @@ export function optionalId(value: unknown, what: string): string | null {
 }
 
 /** A stock quantity: a whole number within MAX_ABS_QUANTITY (numeric strings are accepted, as WooCommerce meta is text). */
-export function requireQuantity(value: unknown, what: string, { allowNegative = false } = {}): number {
+export function requireQuantity(
+	value: unknown,
+	what: string,
+	{ allowNegative = false } = {},
+): number {
 	let n: number;
 	if (typeof value === 'number') n = value;
 	else if (typeof value === 'string' && /^-?[0-9]+$/.test(value.trim())) n = Number(value.trim());
@@ -120,7 +124,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 export function skuOf(value: unknown): string | null {
 	if (typeof value !== 'string') return null;
 	const sku = value.trim();
-	if (LONE_SURROGATE.test(sku)) throw new ShapeError('sku is not valid Unicode (a lone surrogate escape)');
+	if (LONE_SURROGATE.test(sku))
+		throw new ShapeError('sku is not valid Unicode (a lone surrogate escape)');
 	return sku.length > 0 ? sku : null;
 }
 

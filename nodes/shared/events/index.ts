@@ -51,13 +51,19 @@ export const WOOCOMMERCE_HEADERS = [
 	'x-wc-webhook-delivery-id',
 ] as const;
 
-export const SIGNATURE_HEADER = { shopify: 'x-shopify-hmac-sha256', woocommerce: 'x-wc-webhook-signature' } as const;
+export const SIGNATURE_HEADER = {
+	shopify: 'x-shopify-hmac-sha256',
+	woocommerce: 'x-wc-webhook-signature',
+} as const;
 
 /**
  * WooCommerce's ping on webhook creation: a form body `webhook_id=<id>` and no signature. It must get exactly
  * 200 (WooCommerce checks `200 !==`) and is not an event.
  */
-export function isWooCommercePing(headers: Record<string, string | undefined>, rawBody: string): boolean {
+export function isWooCommercePing(
+	headers: Record<string, string | undefined>,
+	rawBody: string,
+): boolean {
 	return !headers[SIGNATURE_HEADER.woocommerce] && /^webhook_id=[0-9]+$/.test(rawBody.trim());
 }
 
@@ -74,7 +80,9 @@ export function shopOf(delivery: Pick<Delivery, 'platform' | 'headers'>): string
 		: hostOf(delivery.headers?.['x-wc-webhook-source']);
 }
 
-export function correlationIdOf(delivery: Pick<Delivery, 'platform' | 'headers'>): string | undefined {
+export function correlationIdOf(
+	delivery: Pick<Delivery, 'platform' | 'headers'>,
+): string | undefined {
 	const h = delivery.headers ?? {};
 	const id: unknown =
 		delivery.platform === 'shopify'
@@ -83,7 +91,12 @@ export function correlationIdOf(delivery: Pick<Delivery, 'platform' | 'headers'>
 	return typeof id === 'string' ? id : undefined;
 }
 
-function invalid(delivery: Delivery, reason: string, topic: string, shop: string | null): InvalidEvent {
+function invalid(
+	delivery: Delivery,
+	reason: string,
+	topic: string,
+	shop: string | null,
+): InvalidEvent {
 	return {
 		reason,
 		platform: delivery.platform,
@@ -99,8 +112,12 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
 	const topic = topicOf(delivery);
 	const shop = shopOf(delivery);
 	try {
-		if (delivery.bodyNotUtf8) throw new ShapeError('the body is not valid UTF-8 (the platforms send UTF-8)');
-		if (delivery.platform === 'woocommerce' && isWooCommercePing(delivery.headers, delivery.rawBody)) {
+		if (delivery.bodyNotUtf8)
+			throw new ShapeError('the body is not valid UTF-8 (the platforms send UTF-8)');
+		if (
+			delivery.platform === 'woocommerce' &&
+			isWooCommercePing(delivery.headers, delivery.rawBody)
+		) {
 			return { events: [], invalid: [], ignored: 'WooCommerce ping' };
 		}
 		if (!topic) throw new ShapeError('the topic header is missing');
@@ -173,7 +190,9 @@ function normalizeShopify(body: unknown, ctx: ShopifyContext): InventoryEvent[] 
 
 function rereadOf(body: unknown, ctx: ShopifyContext): Pick<NormalizeResult, 'rereadOrder'> {
 	if (ctx.topic !== 'refunds/create') return {};
-	return { rereadOrder: { shop: ctx.shop, orderId: shopifyRefundOrderId(requireRecord(body, 'body')) } };
+	return {
+		rereadOrder: { shop: ctx.shop, orderId: shopifyRefundOrderId(requireRecord(body, 'body')) },
+	};
 }
 
 function normalizeWooCommerce(body: unknown, ctx: WooContext): InventoryEvent[] {
@@ -205,7 +224,8 @@ export function normalizeShopifyGraphqlOrder(order: unknown, delivery: Delivery)
 		};
 		return { events: shopifyOrderLines(shopifyOrderFromGraphql(order), ctx), invalid: [] };
 	} catch (error) {
-		const reason = error instanceof ShapeError ? `order re-read: ${error.message}` : 'order re-read failed';
+		const reason =
+			error instanceof ShapeError ? `order re-read: ${error.message}` : 'order re-read failed';
 		return { events: [], invalid: [invalid(delivery, reason, topic, shop)] };
 	}
 }

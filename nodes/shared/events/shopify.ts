@@ -18,7 +18,8 @@ import {
  * Pure: the caller supplies the receipt context; no clock, no I/O.
  */
 
-export interface ShopifyContext extends ReceiptContext {	/** X-Shopify-Triggered-At in ms, when the delivery carried a valid one (sub-second precision). */
+export interface ShopifyContext extends ReceiptContext {
+	/** X-Shopify-Triggered-At in ms, when the delivery carried a valid one (sub-second precision). */
 	triggeredAtMs?: number;
 }
 
@@ -79,7 +80,13 @@ export interface ShopifyOrderState {
 	updatedAtMs: number;
 	/** POS orders carry the location they sold from; web orders have none (the channel's sales location). */
 	locationId: string | null;
-	lines: Array<{ lineId: string; sku: string | null; quantity: number; variantId: string | null; productId: string | null }>;
+	lines: Array<{
+		lineId: string;
+		sku: string | null;
+		quantity: number;
+		variantId: string | null;
+		productId: string | null;
+	}>;
 	restocks: Array<{ lineId: string; quantity: number; locationId: string | null }>;
 }
 
@@ -199,7 +206,8 @@ function restocksFromRefunds(value: unknown): ShopifyOrderState['restocks'] {
 		requireArray(lines, `refunds[${i}].refund_line_items`).forEach((rawLine, j) => {
 			const what = `refunds[${i}].refund_line_items[${j}]`;
 			const line = requireRecord(rawLine, what);
-			const restockType = typeof line.restock_type === 'string' ? line.restock_type.toLowerCase() : '';
+			const restockType =
+				typeof line.restock_type === 'string' ? line.restock_type.toLowerCase() : '';
 			if (!RESTOCKING.has(restockType)) return;
 			const nested = isRecord(line.line_item) ? line.line_item.id : undefined;
 			restocks.push({
@@ -240,7 +248,8 @@ export function shopifyOrderFromGraphql(data: unknown): ShopifyOrderState {
 		const refund = requireRecord(rawRefund, `refunds[${i}]`);
 		edges(refund.refundLineItems, `refunds[${i}].refundLineItems`).forEach((line, j) => {
 			const what = `refunds[${i}].refundLineItems[${j}]`;
-			const restockType = typeof line.restockType === 'string' ? line.restockType.toLowerCase() : '';
+			const restockType =
+				typeof line.restockType === 'string' ? line.restockType.toLowerCase() : '';
 			if (!RESTOCKING.has(restockType)) return;
 			const lineId = nodeId(line.lineItem, `${what}.lineItem.id`);
 			if (lineId === null) throw new ShapeError(`${what}.lineItem is missing`);

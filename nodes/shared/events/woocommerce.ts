@@ -66,7 +66,9 @@ export function wooOrderLines(body: unknown, ctx: WooContext): InventoryEvent[] 
 	const status = typeof order.status === 'string' ? order.status.toLowerCase() : null;
 	if (status === null) throw new ShapeError('status is missing');
 	const version = modifiedAt(order);
-	const lines = requireArray(order.line_items, 'line_items').map((raw, i) => requireRecord(raw, `line_items[${i}]`));
+	const lines = requireArray(order.line_items, 'line_items').map((raw, i) =>
+		requireRecord(raw, `line_items[${i}]`),
+	);
 	const hasTally = lines.some((line) => metaValue(line, '_reduced_stock') !== undefined);
 
 	const lineIds = lines.map((line, i) => requireId(line.id, `line_items[${i}].id`));
@@ -91,10 +93,14 @@ export function wooOrderLines(body: unknown, ctx: WooContext): InventoryEvent[] 
 		let drawn: number | null;
 		if (hasTally) {
 			const tally = metaValue(line, '_reduced_stock');
-			drawn = tally === undefined || tally === '' ? 0 : requireQuantity(tally, `${what}._reduced_stock`);
+			drawn =
+				tally === undefined || tally === '' ? 0 : requireQuantity(tally, `${what}._reduced_stock`);
 		} else if (DRAWING_STATUSES.has(status)) {
 			const refunded = metaValue(line, '_restock_refunded_items');
-			const restocked = refunded === undefined || refunded === '' ? 0 : requireQuantity(refunded, `${what}._restock_refunded_items`);
+			const restocked =
+				refunded === undefined || refunded === ''
+					? 0
+					: requireQuantity(refunded, `${what}._restock_refunded_items`);
 			drawn = Math.max(0, quantity - restocked);
 		} else if (RESTORED_STATUSES.has(status)) {
 			drawn = 0;

@@ -76,7 +76,10 @@ describe('Inventory Guard description', () => {
 	});
 
 	it('operation values read like their names in the editor (Deduplicate is deduplicate)', () => {
-		const ops = (d.properties.find((p) => p.name === 'operation')?.options ?? []) as Array<{ name: string; value: string }>;
+		const ops = (d.properties.find((p) => p.name === 'operation')?.options ?? []) as Array<{
+			name: string;
+			value: string;
+		}>;
 		for (const o of ops) expect(o.value).toBe(o.name.toLowerCase());
 	});
 

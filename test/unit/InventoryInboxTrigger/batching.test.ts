@@ -34,17 +34,33 @@ describe('settings', () => {
 	it('fills the defaults of the issue: batch 500, wait 100 ms, reclaim 60 s, 5 deliveries, 2 in parallel', () => {
 		const s = inboxSettings();
 		expect(s).toEqual(DEFAULT_SETTINGS);
-		expect(s).toMatchObject({ batchSize: 500, maxWaitMs: 100, reclaimAfterMs: 60_000, maxDeliveries: 5, parallelBatches: 2 });
+		expect(s).toMatchObject({
+			batchSize: 500,
+			maxWaitMs: 100,
+			reclaimAfterMs: 60_000,
+			maxDeliveries: 5,
+			parallelBatches: 2,
+		});
 		expect(Object.isFrozen(s)).toBe(true);
 	});
 
 	it('takes numbers given as text, rounds counts down, and names the field of a bad value', () => {
-		expect(inboxSettings({ batchSize: '250.9', reclaimAfterMs: 1500.4 })).toMatchObject({ batchSize: 250, reclaimAfterMs: 1500 });
-		expect(() => inboxSettings({ batchSize: 0 })).toThrow(new SettingsError('batchSize must be a number from 1 to 10000 (got 0)'));
+		expect(inboxSettings({ batchSize: '250.9', reclaimAfterMs: 1500.4 })).toMatchObject({
+			batchSize: 250,
+			reclaimAfterMs: 1500,
+		});
+		expect(() => inboxSettings({ batchSize: 0 })).toThrow(
+			new SettingsError('batchSize must be a number from 1 to 10000 (got 0)'),
+		);
 		expect(() => inboxSettings({ parallelBatches: 'many' })).toThrow(/parallelBatches/);
-		expect(() => inboxSettings({ reclaimAfterMs: 50 })).toThrow(/reclaimAfterMs must be a number from 100/);
+		expect(() => inboxSettings({ reclaimAfterMs: 50 })).toThrow(
+			/reclaimAfterMs must be a number from 100/,
+		);
 		expect(() => inboxSettings({ stream: '   ' })).toThrow(/stream must be a non-empty text/);
-		expect(inboxSettings({ stream: ' orders ', group: '' })).toMatchObject({ stream: 'orders', group: 'inbox-trigger' });
+		expect(inboxSettings({ stream: ' orders ', group: '' })).toMatchObject({
+			stream: 'orders',
+			group: 'inbox-trigger',
+		});
 	});
 });
 
@@ -84,8 +100,14 @@ describe('settleBatch: a failed batch is halved until the poison entry stands al
 		const apart = await settleBatch(range(64), runner(new Set([3, 40])).attempt);
 		expect(apart.pending).toHaveLength(64);
 		expect(apart.runs).toBe(3);
-		for (const half of reclaimBatches(range(64).map((i) => ({ i, deliveries: 2 })), 64)) {
-			const again = await settleBatch(half.map((e) => e.i), runner(new Set([3, 40])).attempt);
+		for (const half of reclaimBatches(
+			range(64).map((i) => ({ i, deliveries: 2 })),
+			64,
+		)) {
+			const again = await settleBatch(
+				half.map((e) => e.i),
+				runner(new Set([3, 40])).attempt,
+			);
 			expect(again.pending.length).toBe(1);
 		}
 	});
@@ -146,7 +168,9 @@ describe('settleBatch: a failed batch is halved until the poison entry stands al
 
 describe('reclaimed entries come back in batches that shrink with their deliveries', () => {
 	it('batch size halved per delivery after the first, at least 1', () => {
-		expect([1, 2, 3, 4, 5, 6].map((d) => reclaimBatchLimit(500, d))).toEqual([500, 250, 125, 62, 31, 15]);
+		expect([1, 2, 3, 4, 5, 6].map((d) => reclaimBatchLimit(500, d))).toEqual([
+			500, 250, 125, 62, 31, 15,
+		]);
 		expect(reclaimBatchLimit(500, 40)).toBe(1);
 		expect(reclaimBatchLimit(1, 3)).toBe(1);
 	});
@@ -176,7 +200,7 @@ describe('reclaimed entries come back in batches that shrink with their deliveri
 });
 
 describe('stream ids', () => {
-	it('an entry\'s age is its id\'s time part, never negative', () => {
+	it("an entry's age is its id's time part, never negative", () => {
 		expect(entryAgeMs('1000-0', 1500)).toBe(500);
 		expect(entryAgeMs('2000-0', 1500)).toBe(0);
 		expect(() => entryAgeMs('$', 0)).toThrow(/not a stream id/);
@@ -207,9 +231,13 @@ describe('retry delay after a Redis failure', () => {
 
 describe('runOutcome: what the donePromise resolved with', () => {
 	it('success without resultData.error, failure with it (its message kept), failure for a missing or failed run', () => {
-		expect(runOutcome({ status: 'success', data: { resultData: { runData: {} } } })).toEqual({ ok: true });
+		expect(runOutcome({ status: 'success', data: { resultData: { runData: {} } } })).toEqual({
+			ok: true,
+		});
 		expect(runOutcome({ data: { resultData: {} } })).toEqual({ ok: true });
-		expect(runOutcome({ status: 'error', data: { resultData: { error: { message: 'poison item' } } } })).toEqual({
+		expect(
+			runOutcome({ status: 'error', data: { resultData: { error: { message: 'poison item' } } } }),
+		).toEqual({
 			ok: false,
 			error: 'poison item',
 		});

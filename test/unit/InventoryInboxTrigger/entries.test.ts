@@ -3,7 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_SETTINGS } from '../../../nodes/InventoryInboxTrigger/batching';
 import { InventoryInboxTrigger } from '../../../nodes/InventoryInboxTrigger/InventoryInboxTrigger.node';
-import { itemsOf, parseEntries, parseReadReply, prepareEntry } from '../../../nodes/InventoryInboxTrigger/entries';
+import {
+	itemsOf,
+	parseEntries,
+	parseReadReply,
+	prepareEntry,
+} from '../../../nodes/InventoryInboxTrigger/entries';
 import { normalizeDelivery, type Delivery } from '../../../nodes/shared/events';
 
 const RECEIVED = '2026-11-26T10:00:05.000Z';
@@ -11,9 +16,16 @@ const BIG = '9007199254740993';
 
 /** An entry's fields exactly as shared/inbox.ts appendToInbox stores them, as Redis returns them (Buffers). */
 function fieldsOf(d: Delivery): Buffer[] {
-	return ['platform', d.platform, 'headers', JSON.stringify(d.headers), 'body', d.rawBody, 'receivedAt', d.receivedAt].map(
-		(x) => Buffer.from(x, 'utf8'),
-	);
+	return [
+		'platform',
+		d.platform,
+		'headers',
+		JSON.stringify(d.headers),
+		'body',
+		d.rawBody,
+		'receivedAt',
+		d.receivedAt,
+	].map((x) => Buffer.from(x, 'utf8'));
 }
 
 const level: Delivery = {
@@ -39,7 +51,16 @@ const wooOrder: Delivery = {
 		id: 5001,
 		status: 'processing',
 		date_modified_gmt: '2026-11-26T10:00:00',
-		line_items: [{ id: 77, product_id: 93, variation_id: 0, sku: 'W-1', quantity: 2, meta_data: [{ key: '_reduced_stock', value: '2' }] }],
+		line_items: [
+			{
+				id: 77,
+				product_id: 93,
+				variation_id: 0,
+				sku: 'W-1',
+				quantity: 2,
+				meta_data: [{ key: '_reduced_stock', value: '2' }],
+			},
+		],
 	}),
 	receivedAt: RECEIVED,
 };
@@ -59,25 +80,60 @@ describe('inbox entries → canonical items', () => {
 	});
 
 	it('a signed body of the wrong shape goes to Invalid with the reason and the raw body', () => {
-		const bad = { ...level, headers: { ...level.headers, 'x-shopify-topic': 'orders/updated' }, rawBody: '{"id":1,"line_items":"no"}' };
+		const bad = {
+			...level,
+			headers: { ...level.headers, 'x-shopify-topic': 'orders/updated' },
+			rawBody: '{"id":1,"line_items":"no"}',
+		};
 		const p = prepareEntry({ id: '2-0', fields: fieldsOf(bad), deliveries: 1 });
 		expect(p.events).toEqual([]);
-		expect(p.invalid).toEqual([expect.objectContaining({ rawBody: bad.rawBody, platform: 'shopify', topic: 'orders/updated' })]);
+		expect(p.invalid).toEqual([
+			expect.objectContaining({
+				rawBody: bad.rawBody,
+				platform: 'shopify',
+				topic: 'orders/updated',
+			}),
+		]);
 	});
 
 	it('an entry not written by the Webhook Trigger becomes an Invalid item naming the entry, never an exception', () => {
-		const p = prepareEntry({ id: '3-7', fields: ['platform', 'ebay', 'body', '{}'].map((x) => Buffer.from(x)), deliveries: 2 });
+		const p = prepareEntry({
+			id: '3-7',
+			fields: ['platform', 'ebay', 'body', '{}'].map((x) => Buffer.from(x)),
+			deliveries: 2,
+		});
 		expect(p.events).toEqual([]);
 		expect(p.invalid).toEqual([
-			expect.objectContaining({ reason: "unreadable inbox entry (unknown platform 'ebay')", platform: 'ebay', entryId: '3-7', rawBody: '{}' }),
+			expect.objectContaining({
+				reason: "unreadable inbox entry (unknown platform 'ebay')",
+				platform: 'ebay',
+				entryId: '3-7',
+				rawBody: '{}',
+			}),
 		]);
-		const broken = prepareEntry({ id: '4-0', fields: ['platform', 'shopify', 'headers', '{oops'].map((x) => Buffer.from(x)), deliveries: 1 });
-		expect(broken.invalid[0]).toMatchObject({ entryId: '4-0', reason: expect.stringMatching(/^unreadable inbox entry/) });
+		const broken = prepareEntry({
+			id: '4-0',
+			fields: ['platform', 'shopify', 'headers', '{oops'].map((x) => Buffer.from(x)),
+			deliveries: 1,
+		});
+		expect(broken.invalid[0]).toMatchObject({
+			entryId: '4-0',
+			reason: expect.stringMatching(/^unreadable inbox entry/),
+		});
 	});
 
 	it('headers that are not an object of text (an array topic, null, an array, a number) → that entry alone is Invalid', () => {
 		const withHeaders = (headers: string) =>
-			['platform', 'shopify', 'headers', headers, 'body', level.rawBody, 'receivedAt', RECEIVED].map((x) => Buffer.from(x));
+			[
+				'platform',
+				'shopify',
+				'headers',
+				headers,
+				'body',
+				level.rawBody,
+				'receivedAt',
+				RECEIVED,
+			].map((x) => Buffer.from(x));
 		const arrayTopic = JSON.stringify({ ...level.headers, 'x-shopify-topic': ['orders/create'] });
 		const cases: Array<[string, RegExp]> = [
 			[arrayTopic, /header 'x-shopify-topic' is not text/],
@@ -89,7 +145,9 @@ describe('inbox entries → canonical items', () => {
 		for (const [headers, reason] of cases) {
 			const p = prepareEntry({ id: '6-0', fields: withHeaders(headers), deliveries: 1 });
 			expect(p.events).toEqual([]);
-			expect(p.invalid).toEqual([expect.objectContaining({ entryId: '6-0', reason: expect.stringMatching(reason) })]);
+			expect(p.invalid).toEqual([
+				expect.objectContaining({ entryId: '6-0', reason: expect.stringMatching(reason) }),
+			]);
 			expect(p.invalid[0].reason).toMatch(/^unreadable inbox entry/);
 		}
 		// Beside a valid entry the batch still has the valid one's items.
@@ -102,24 +160,51 @@ describe('inbox entries → canonical items', () => {
 
 	it('a body that is not valid UTF-8 is Invalid ("not valid UTF-8"), so raw S\\xff and S\\xfe never merge into one SKU', () => {
 		const orderWith = (skuBytes: Buffer) =>
-			Buffer.concat([Buffer.from('{"id":5001,"status":"processing","date_modified_gmt":"2026-11-26T10:00:00","line_items":[{"id":77,"product_id":93,"sku":"'), skuBytes, Buffer.from('","quantity":1}]}')]);
+			Buffer.concat([
+				Buffer.from(
+					'{"id":5001,"status":"processing","date_modified_gmt":"2026-11-26T10:00:00","line_items":[{"id":77,"product_id":93,"sku":"',
+				),
+				skuBytes,
+				Buffer.from('","quantity":1}]}'),
+			]);
 		for (const bytes of [Buffer.from([0x53, 0xff]), Buffer.from([0x53, 0xfe])]) {
-			const fields = ['platform', 'woocommerce', 'headers', JSON.stringify(wooOrder.headers), 'receivedAt', RECEIVED].map((x) => Buffer.from(x));
+			const fields = [
+				'platform',
+				'woocommerce',
+				'headers',
+				JSON.stringify(wooOrder.headers),
+				'receivedAt',
+				RECEIVED,
+			].map((x) => Buffer.from(x));
 			fields.push(Buffer.from('body'), orderWith(bytes));
 			const p = prepareEntry({ id: '7-0', fields, deliveries: 1 });
 			expect(p.events).toEqual([]);
-			expect(p.invalid).toEqual([expect.objectContaining({ reason: 'the body is not valid UTF-8 (the platforms send UTF-8)' })]);
+			expect(p.invalid).toEqual([
+				expect.objectContaining({
+					reason: 'the body is not valid UTF-8 (the platforms send UTF-8)',
+				}),
+			]);
 		}
 	});
 
 	it('property: any entry fields (any names, any bytes, any JSON in headers) → items or Invalid, never a throw', () => {
 		const bytes = fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a));
 		const text = (t: fc.Arbitrary<string>) => t.map((x) => Buffer.from(x, 'utf8'));
-		const name = fc.oneof(fc.constantFrom('platform', 'headers', 'body', 'receivedAt'), fc.string({ maxLength: 8 }));
+		const name = fc.oneof(
+			fc.constantFrom('platform', 'headers', 'body', 'receivedAt'),
+			fc.string({ maxLength: 8 }),
+		);
 		const value = fc.oneof(
 			fc.constantFrom('shopify', 'woocommerce').map((x) => Buffer.from(x)),
 			text(fc.json({ maxDepth: 3 })),
-			text(fc.dictionary(fc.constantFrom(...Object.keys(level.headers), ...Object.keys(wooOrder.headers)), fc.jsonValue({ maxDepth: 2 })).map((h) => JSON.stringify(h))),
+			text(
+				fc
+					.dictionary(
+						fc.constantFrom(...Object.keys(level.headers), ...Object.keys(wooOrder.headers)),
+						fc.jsonValue({ maxDepth: 2 }),
+					)
+					.map((h) => JSON.stringify(h)),
+			),
 			text(fc.constantFrom(level.rawBody, wooOrder.rawBody)),
 			bytes,
 		);
@@ -128,7 +213,11 @@ describe('inbox entries → canonical items', () => {
 				const fields = pairs.flatMap(([n, v]) => [Buffer.from(n, 'utf8'), v]);
 				const p = prepareEntry({ id: '8-0', fields, deliveries: 1 });
 				const { events, invalid } = itemsOf([p]);
-				return Array.isArray(events) && Array.isArray(invalid) && invalid.every((i) => typeof i.reason === 'string');
+				return (
+					Array.isArray(events) &&
+					Array.isArray(invalid) &&
+					invalid.every((i) => typeof i.reason === 'string')
+				);
 			}),
 			{ numRuns: 3_000 },
 		);
@@ -147,7 +236,9 @@ describe('inbox entries → canonical items', () => {
 
 	it('parses XREADGROUP / XAUTOCLAIM replies read as Buffers, keeping the body bytes', () => {
 		const body = Buffer.from('{"a":"é"}', 'utf8');
-		const reply = [[Buffer.from('invsync:inbox'), [[Buffer.from('10-1'), [Buffer.from('body'), body]]]]];
+		const reply = [
+			[Buffer.from('invsync:inbox'), [[Buffer.from('10-1'), [Buffer.from('body'), body]]]],
+		];
 		const [entry] = parseReadReply(reply);
 		expect(entry.id).toBe('10-1');
 		expect(entry.fields[1].equals(body)).toBe(true);
@@ -167,7 +258,9 @@ describe('inbox entries → canonical items', () => {
 		const b = prepareEntry({ id: '1-1', fields: fieldsOf(wooOrder), deliveries: 1 });
 		const { events } = itemsOf([a, b]);
 		expect(new Set(events.map((e) => e.inboxEntryId))).toEqual(new Set(['1-0', '1-1']));
-		expect(events.filter((e) => e.source.platform === 'shopify').every((e) => e.inboxEntryId === '1-0')).toBe(true);
+		expect(
+			events.filter((e) => e.source.platform === 'shopify').every((e) => e.inboxEntryId === '1-0'),
+		).toBe(true);
 		// The prepared entry itself is left as it was: a re-run in halves stamps again, the same way.
 		expect(a.events.every((e) => e.inboxEntryId === undefined)).toBe(true);
 	});
@@ -183,11 +276,19 @@ describe('Inventory Inbox Trigger description', () => {
 		expect(d.group).toEqual(['trigger']);
 		expect(d.inputs).toEqual([]);
 		const icon = d.icon as { light: string; dark: string };
-		for (const f of [icon.light, icon.dark]) expect(existsSync(join(DIR, f.replace('file:', '')))).toBe(true);
+		for (const f of [icon.light, icon.dark])
+			expect(existsSync(join(DIR, f.replace('file:', '')))).toBe(true);
 		const codex = JSON.parse(readFileSync(join(DIR, 'InventoryInboxTrigger.node.json'), 'utf8'));
 		expect(codex.node).toBe('n8n-nodes-inventory-sync.inventoryInboxTrigger');
-		expect(d.credentials?.[0]).toEqual({ name: 'inventoryRedisApi', required: true, testedBy: 'inventoryRedisApiTest' });
-		expect(d.credentials?.[1]).toMatchObject({ name: 'shopifyInventoryApi', displayOptions: { show: { rereadRefundedOrders: [true] } } });
+		expect(d.credentials?.[0]).toEqual({
+			name: 'inventoryRedisApi',
+			required: true,
+			testedBy: 'inventoryRedisApiTest',
+		});
+		expect(d.credentials?.[1]).toMatchObject({
+			name: 'shopifyInventoryApi',
+			displayOptions: { show: { rereadRefundedOrders: [true] } },
+		});
 		expect(typeof node.methods.credentialTest.inventoryRedisApiTest).toBe('function');
 		expect(typeof node.trigger).toBe('function');
 	});
@@ -206,8 +307,14 @@ describe('Inventory Inbox Trigger description', () => {
 	it('outputs Events and Invalid, plus Health when switched on (an expression n8n evaluates)', () => {
 		const source = String(d.outputs);
 		expect(source.startsWith('={{(')).toBe(true);
-		const evaluate = new Function('$parameter', `return ${source.slice(3, -2)}`) as (p: object) => Array<{ displayName: string }>;
+		const evaluate = new Function('$parameter', `return ${source.slice(3, -2)}`) as (
+			p: object,
+		) => Array<{ displayName: string }>;
 		expect(evaluate({}).map((o) => o.displayName)).toEqual(['Events', 'Invalid']);
-		expect(evaluate({ healthOutput: true }).map((o) => o.displayName)).toEqual(['Events', 'Invalid', 'Health']);
+		expect(evaluate({ healthOutput: true }).map((o) => o.displayName)).toEqual([
+			'Events',
+			'Invalid',
+			'Health',
+		]);
 	});
 });

@@ -4,21 +4,26 @@ import { parseJsonExact } from '../../../nodes/shared/json';
 
 describe('parseJsonExact', () => {
 	it('keeps integers above 2^53 exact, as strings', () => {
-		const parsed = parseJsonExact('{"id":271878346596884015,"small":42,"price":"9.99","f":1.5}') as Record<string, unknown>;
+		const parsed = parseJsonExact(
+			'{"id":271878346596884015,"small":42,"price":"9.99","f":1.5}',
+		) as Record<string, unknown>;
 		expect(parsed.id).toBe('271878346596884015');
 		expect(parsed.small).toBe(42);
 		expect(parsed.f).toBe(1.5);
 	});
 
 	it('uses plain numbers for every safe integer, also on the slow path', () => {
-		const parsed = parseJsonExact('{"a":9007199254740991,"b":9007199254740993,"c":[1,2]}') as Record<string, unknown>;
+		const parsed = parseJsonExact(
+			'{"a":9007199254740991,"b":9007199254740993,"c":[1,2]}',
+		) as Record<string, unknown>;
 		expect(parsed.a).toBe(9007199254740991);
 		expect(parsed.b).toBe('9007199254740993');
 		expect(parsed.c).toEqual([1, 2]);
 	});
 
 	it('never touches digits inside strings, also after escaped quotes', () => {
-		const text = '{"note":"id 271878346596884015 \\" 9007199254740993","id":9007199254740993,"n":-9007199254740993,"f":90071992547409931.5}';
+		const text =
+			'{"note":"id 271878346596884015 \\" 9007199254740993","id":9007199254740993,"n":-9007199254740993,"f":90071992547409931.5}';
 		const parsed = parseJsonExact(text) as Record<string, unknown>;
 		expect(parsed.note).toBe('id 271878346596884015 " 9007199254740993');
 		expect(parsed.id).toBe('9007199254740993');
@@ -41,11 +46,16 @@ describe('parseJsonExact', () => {
 			),
 		})).node;
 		const toText = (v: unknown, space: number): string =>
-			JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `__BIG__${x}__` : x), space).replace(/"__BIG__(-?[0-9]+)__"/g, '$1');
+			JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `__BIG__${x}__` : x), space).replace(
+				/"__BIG__(-?[0-9]+)__"/g,
+				'$1',
+			);
 		fc.assert(
 			fc.property(value, fc.constantFrom(0, 2), (v, space) => {
 				const text = toText(v, space);
-				const oracle = parseLossless(text, undefined, (s: string) => (isSafeNumber(s) ? Number(s) : /^-?[0-9]+$/.test(s) ? s : Number(s)));
+				const oracle = parseLossless(text, undefined, (s: string) =>
+					isSafeNumber(s) ? Number(s) : /^-?[0-9]+$/.test(s) ? s : Number(s),
+				);
 				expect(parseJsonExact(text)).toEqual(oracle);
 				return true;
 			}),

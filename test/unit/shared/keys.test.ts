@@ -17,13 +17,17 @@ describe('escapeKeyPart', () => {
 
 	it('property: different texts give different key parts, never with ":" or braces', () => {
 		fc.assert(
-			fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), (a, b) => {
-				const ka = escapeKeyPart(a);
-				const kb = escapeKeyPart(b);
-				expect(/[:{}\s]/.test(ka)).toBe(false);
-				if (a !== b) expect(ka).not.toBe(kb);
-				return true;
-			}),
+			fc.property(
+				fc.string({ unit: 'binary', maxLength: 300 }),
+				fc.string({ unit: 'binary', maxLength: 300 }),
+				(a, b) => {
+					const ka = escapeKeyPart(a);
+					const kb = escapeKeyPart(b);
+					expect(/[:{}\s]/.test(ka)).toBe(false);
+					if (a !== b) expect(ka).not.toBe(kb);
+					return true;
+				},
+			),
 			{ numRuns: 1000 },
 		);
 	});

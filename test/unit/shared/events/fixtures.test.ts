@@ -4,11 +4,16 @@ import { normalizeDelivery, type Delivery } from '../../../../nodes/shared/event
 
 // Realistic payloads after Shopify's and WooCommerce's published webhook examples, read as text so that
 // the 64-bit ids in them reach the normaliser exactly as a platform sends them.
-const fixture = (name: string) => readFileSync(join(__dirname, '..', '..', '..', 'fixtures', name), 'utf8');
+const fixture = (name: string) =>
+	readFileSync(join(__dirname, '..', '..', '..', 'fixtures', name), 'utf8');
 
 const shopify = (topic: string, name: string): Delivery => ({
 	platform: 'shopify',
-	headers: { 'x-shopify-topic': topic, 'x-shopify-shop-domain': 'demo-shop.myshopify.com', 'x-shopify-event-id': 'e' },
+	headers: {
+		'x-shopify-topic': topic,
+		'x-shopify-shop-domain': 'demo-shop.myshopify.com',
+		'x-shopify-event-id': 'e',
+	},
 	rawBody: fixture(name),
 	receivedAt: '2026-11-26T10:00:00.000Z',
 });
@@ -20,7 +25,8 @@ const woo = (topic: string, name: string): Delivery => ({
 });
 
 /** Every integer literal of 16+ digits in a text: the ids JSON.parse would round. */
-const bigIds = (text: string) => [...text.matchAll(/(?<![0-9.])[0-9]{16,}(?![0-9.])/g)].map((m) => m[0]);
+const bigIds = (text: string) =>
+	[...text.matchAll(/(?<![0-9.])[0-9]{16,}(?![0-9.])/g)].map((m) => m[0]);
 
 describe.each([
 	['shopify', 'inventory_levels/update', 'shopify-inventory_levels-update.json', ['level']],
@@ -30,8 +36,18 @@ describe.each([
 	['shopify', 'products/update', 'shopify-products-update.json', ['mapping']],
 	['woocommerce', 'order.updated', 'woocommerce-order-processing.json', ['orderLine']],
 	['woocommerce', 'order.updated', 'woocommerce-order-legacy-no-meta.json', ['orderLine']],
-	['woocommerce', 'product.updated', 'woocommerce-product-updated.json', ['mapping', 'observation']],
-	['woocommerce', 'product.updated', 'woocommerce-variation-updated.json', ['mapping', 'observation']],
+	[
+		'woocommerce',
+		'product.updated',
+		'woocommerce-product-updated.json',
+		['mapping', 'observation'],
+	],
+	[
+		'woocommerce',
+		'product.updated',
+		'woocommerce-variation-updated.json',
+		['mapping', 'observation'],
+	],
 ] as const)('%s %s (%s)', (platform, topic, file, kinds) => {
 	const delivery = platform === 'shopify' ? shopify(topic, file) : woo(topic, file);
 	const result = normalizeDelivery(delivery);
@@ -39,7 +55,9 @@ describe.each([
 	it('normalises without an Invalid item', () => {
 		expect(result.invalid).toEqual([]);
 		expect(result.events.length).toBeGreaterThan(0);
-		expect(new Set(result.events.map((e) => e.kind))).toEqual(new Set(kinds.filter((k) => result.events.some((e) => e.kind === k))));
+		expect(new Set(result.events.map((e) => e.kind))).toEqual(
+			new Set(kinds.filter((k) => result.events.some((e) => e.kind === k))),
+		);
 		for (const e of result.events) expect(kinds).toContain(e.kind);
 	});
 
@@ -53,7 +71,9 @@ describe.each([
 });
 
 it('the restocking cancellation fixture draws nothing for its restocked lines', () => {
-	const { events } = normalizeDelivery(shopify('orders/cancelled', 'shopify-orders-cancelled-restock.json'));
+	const { events } = normalizeDelivery(
+		shopify('orders/cancelled', 'shopify-orders-cancelled-restock.json'),
+	);
 	const total = events.filter((e) => e.sku !== null).reduce((sum, e) => sum + (e.quantity ?? 0), 0);
 	expect(total).toBe(0);
 });
