@@ -6,6 +6,7 @@ import {
 	resultField,
 	type RedisConnection,
 } from '../../shared/nodeKit';
+import { classifyRedisError } from '../../shared/redis';
 import { LEDGER_OPERATIONS, configuredOutputs, type LedgerOperation } from '../descriptions';
 import { NoProfileError } from '../ledger';
 import { ProfileError } from '../profile';
@@ -77,11 +78,9 @@ export async function executeLedger(ctx: LedgerContext): Promise<INodeExecutionD
 			error instanceof ProfileError ||
 			error instanceof NoProfileError ||
 			error instanceof NodeOperationError;
-		const isRedis =
-			!isOwn &&
-			/ECONN|Connection|timed? ?out|NOSCRIPT|READONLY|LOADING|ERR /i.test(
-				error instanceof Error ? error.message : String(error),
-			);
+		// Said as what it is (shared/redis classifyRedisError): Redis's errors name the server, ours do not.
+		const kind = classifyRedisError(error);
+		const isRedis = !isOwn && (kind.fromRedis || kind.kind === 'timeout');
 		out.dropResults();
 		out.failAll(
 			all,
