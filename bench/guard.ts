@@ -10,6 +10,7 @@ import { claimKeys } from '../nodes/InventoryGuard/redisGuard';
 import { executeGuard, type GuardContext } from '../nodes/InventoryGuard/actions/router';
 import { closeAllRedis, credentialFromData, getRedis } from '../nodes/shared/redis';
 import { table, writeResults } from './_results';
+import { TEST_REDIS } from '../test/support/redis';
 
 /**
  * Inventory Guard benchmark (issue 4): `npm run bench -- guard [--seconds 5] [--threads 2] [--concurrency 16] [--keys 1000]`.
@@ -24,8 +25,8 @@ import { table, writeResults } from './_results';
  *    through the same keys in their own order, once with a naive GET-then-SET dedupe and once with ours.
  */
 
-const HOST = process.env.REDIS_HOST ?? '127.0.0.1';
-const PORT = Number(process.env.REDIS_PORT ?? 6379);
+// The tests' Redis (bench/run.js starts a private one unless INVSYNC_TEST_REDIS names one).
+const { host: HOST, port: PORT } = TEST_REDIS;
 
 function arg(args: string[], name: string, fallback: number): number {
 	const i = args.indexOf(`--${name}`);

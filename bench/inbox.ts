@@ -12,7 +12,7 @@
  *   that carries it (the execution's `startedAt`), p50/p99.
  *
  * Settings (named in the JSON): one n8n main process, regular mode, SQLite, default execution saving, Node 24;
- * load from this process over loopback with keep-alive; Redis 127.0.0.1:6379 (no persistence on this machine).
+ * load from this process over loopback with keep-alive; the tests' Redis (a private redis-server, no persistence, unless INVSYNC_TEST_REDIS names one).
  * No Inbox Trigger consumes the receipt stream while receipt is measured (its cost is the drain figure).
  * n8n loads a snapshot of dist/ (a rebuild while the benchmark runs must not pull files from under it).
  */
@@ -40,6 +40,7 @@ import {
 	wooProduct,
 } from '../test/simulators/payloads';
 import { percentile, writeResults } from './_results';
+import { TEST_REDIS } from '../test/support/redis';
 
 const SECRET = 'bench-inbox-secret';
 // `npm run bench -- inbox quick`: a smoke run (3 s phases, 5,000 entries, legacy only) that writes nothing.
@@ -316,7 +317,7 @@ async function measureEngine(engine: 'vm' | 'legacy') {
 	const snapshot = mkdtempSync(path.join(REPO_ROOT, '.e2e-tmp-bench-inbox-'));
 	cpSync(path.join(REPO_ROOT, 'dist'), path.join(snapshot, 'dist'), { recursive: true });
 	const prefix = `benchinbox${process.pid}${engine}`;
-	const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+	const redis = new Redis({ host: TEST_REDIS.host, port: TEST_REDIS.port });
 	const loadBefore = loadAvg();
 	let n8n: N8nInstance | undefined;
 	try {
@@ -340,7 +341,7 @@ async function measureEngine(engine: 'vm' | 'legacy') {
 					id: 'benchRedis',
 					name: 'benchRedis',
 					type: 'inventoryRedisApi',
-					data: { host: '127.0.0.1', port: 6379, database: 0, keyPrefix: prefix },
+					data: { host: TEST_REDIS.host, port: TEST_REDIS.port, database: 0, keyPrefix: prefix },
 				},
 			],
 			workflows: workflows(),
@@ -531,7 +532,7 @@ export async function main(): Promise<void> {
 		drain: `${DRAIN_ENTRIES} entries in the Webhook Trigger's format, cycling 1,000 realistic deliveries (35% Shopify orders/create 1-4 lines, 25% Shopify inventory_levels/update, 25% WooCommerce order.updated 1-3 lines, 10% WooCommerce product.updated, 5% Shopify inventory_items/update); Inventory Inbox Trigger (batch 500, max wait 100 ms, 2 parallel) → NoOp; events/s from activation to the last acknowledgement`,
 		light_load:
 			"a quarter of the floor's saturation rate for 10 s, Webhook Trigger (inbox) → stream → Inventory Inbox Trigger (defaults) → NoOp; latency = execution startedAt − event receivedAt, one sample per delivery",
-		redis: '127.0.0.1:6379, Redis 7.0, no persistence',
+		redis: `${TEST_REDIS.url}, Redis 7.0, no persistence (bench/run.js: a private redis-server unless INVSYNC_TEST_REDIS is set)`,
 		load_average_1_5_15: loads,
 	};
 	console.table(rows);

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import type { InventoryEvent } from '../nodes/shared/events/types';
 import { applyEvents, saveProfile } from '../nodes/InventoryLedger/ledger';
 import { table, writeResults } from './_results';
+import { TEST_REDIS } from '../test/support/redis';
 
 /**
  * Inventory Ledger benchmark (issue 5): `npm run bench -- ledger [--seconds 4] [--concurrency 8] [--skus 1000]`.
@@ -14,8 +15,8 @@ import { table, writeResults } from './_results';
  * outbox. Round trips per batch: socket writes of the client during single batches (one write = one round trip).
  */
 
-const HOST = process.env.REDIS_HOST ?? '127.0.0.1';
-const PORT = Number(process.env.REDIS_PORT ?? 6379);
+// The tests' Redis (bench/run.js starts a private one unless INVSYNC_TEST_REDIS names one).
+const { host: HOST, port: PORT } = TEST_REDIS;
 
 function arg(args: string[], name: string, fallback: number): number {
 	const i = args.indexOf(`--${name}`);

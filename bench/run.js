@@ -17,8 +17,19 @@ require('ts-node').register({
 	transpileOnly: true,
 	project: path.join(__dirname, '..', 'tsconfig.json'),
 });
-const mod = require(path.join(__dirname, `${name}.ts`));
-Promise.resolve(typeof mod.main === 'function' ? mod.main(process.argv.slice(3)) : undefined).then(
+// The Redis a benchmark uses is the tests' (test/support/globalSetup.js): INVSYNC_TEST_REDIS when given,
+// otherwise a private redis-server on a free port, stopped at the end — never a developer's Redis on 6379.
+const setup = require('../test/support/globalSetup.js');
+const teardown = require('../test/support/globalTeardown.js');
+(async () => {
+	await setup();
+	const mod = require(path.join(__dirname, `${name}.ts`));
+	try {
+		if (typeof mod.main === 'function') await mod.main(process.argv.slice(3));
+	} finally {
+		await teardown();
+	}
+})().then(
 	() => process.exit(0),
 	(error) => {
 		console.error(error);

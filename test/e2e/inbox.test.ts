@@ -49,7 +49,7 @@ import {
 	workflow,
 	type Sent,
 } from './inboxSupport';
-import { deleteByPrefix, OwnRedis, sleep, TEST_REDIS, waitFor } from '../support';
+import { deleteByPrefix, OwnRedis, TEST_REDIS, waitFor } from '../support';
 
 jest.setTimeout(300_000);
 
@@ -673,7 +673,23 @@ describe('failing runs', () => {
 			250,
 		);
 		await drained('fail', 30_000);
-		await sleep(3_500); // one more Reclaim after: nothing else may follow
+		// Nothing else may follow: a marker sent now is processed after anything still due, so once its run
+		// succeeded and the stream is drained again, the dead letters are final.
+		const marker = await sendShopify(
+			'failIn00000001',
+			'orders/create',
+			shopifyOrder({ lines: [{ sku: 'MARK-1', quantity: 1 }] }),
+			'fail-MARK-1',
+		);
+		expect(marker.status).toBe(200);
+		await waitFor(
+			async () => await successful('failInbox00001'),
+			(list) => list.some((e) => skusOf(e).includes('MARK-1')),
+			60_000,
+			'the marker processed',
+			250,
+		);
+		await drained('fail', 30_000);
 		const letters = await redis.xrange(dlq, '-', '+');
 		expect(letters).toHaveLength(1);
 		const fields = fieldsOf(letters[0]);
@@ -694,7 +710,9 @@ describe('failing runs', () => {
 			before,
 		);
 		const ok = all.filter((e) => e.status === 'success');
-		expect(new Set(ok.flatMap(skusOf))).toEqual(new Set(skus.filter((s) => s !== 'POISON')));
+		expect(new Set(ok.flatMap(skusOf))).toEqual(
+			new Set([...skus.filter((s) => s !== 'POISON'), 'MARK-1']),
+		);
 		// Every run with the poison entry failed; the last ones held it alone (one per delivery).
 		const poisonRuns = all.filter((e) => skusOf(e).includes('POISON'));
 		expect(poisonRuns.every((e) => e.status === 'error')).toBe(true);

@@ -193,10 +193,39 @@ async function nextRun(
 	return { execution, events, invalid };
 }
 
-/** No execution started: nothing new after a pause long enough for one to have finished. */
+let markers = 0;
+
+/**
+ * No execution started by what was sent before: a positive check instead of a pause. A valid signed marker
+ * delivery is sent after the refused ones; once its run has finished, any run the earlier requests had started
+ * (created before the marker's, as they were answered before it was sent) would be there too. So exactly one
+ * new run, and it is the marker's.
+ */
 async function expectNoRun(workflowId: string, before: number): Promise<void> {
-	await new Promise((r) => setTimeout(r, 1_500));
-	expect(await count(workflowId)).toBe(before);
+	const marker = `marker-${++markers}`;
+	if (workflowId === 'shopifyDirect01') {
+		const level = shopifyInventoryLevel({
+			inventoryItemId: 700_000 + markers,
+			locationId: 1,
+			available: 1,
+		});
+		const sent = await shopify.sendWebhook(shopifyUrl, 'inventory_levels/update', level, {
+			eventId: marker,
+		});
+		expect(sent.status).toBe(200);
+	} else {
+		const order = wooOrder({
+			status: 'processing',
+			lines: [{ productId: 1, sku: marker, quantity: 1, reducedStock: 1 }],
+		});
+		const sent = await woo.sendWebhook(wooUrl, 'order.updated', order, { secret: WOO_SECRET });
+		expect(sent.status).toBe(200);
+	}
+	const { events } = await nextRun(workflowId, before);
+	expect(events.map((e) => (workflowId === 'shopifyDirect01' ? e.correlationId : e.sku))).toEqual([
+		marker,
+	]);
+	expect(await count(workflowId)).toBe(before + 1);
 }
 
 // n8n stores a webhook before it runs the node's checkExists/create, so "the URL answers" comes a little
@@ -273,7 +302,7 @@ describe('Shopify, one run per request', () => {
 			secret: SHOPIFY_OLD_SECRET,
 		});
 		expect(rotated.status).toBe(200);
-		const { events } = await nextRun(WF, before);
+		const { events } = await nextRun(WF, before + 1); // after expectNoRun's marker run
 		expect(events).toHaveLength(1);
 	});
 

@@ -5,7 +5,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import { credential, guardContext } from './guardHarness';
-import { deleteByPrefix, sleep, testClient, uniquePrefix } from '../support';
+import { guardKey } from '../../nodes/InventoryGuard/guard';
+import { deleteByPrefix, sleep, testClient, uniquePrefix, waitFor } from '../support';
 
 // A run that dies between claim and commit: its claim expires and the event can be processed again.
 // The dying run is a real child process killed with SIGKILL. Short TTLs.
@@ -63,6 +64,17 @@ async function runAndKill(
 }
 
 const key = (j: IDataObject) => `${j.id}@${j.version}`;
+
+/** Until Redis has expired every claim or commit of these ids (the TTL is the subject, not a clock). */
+async function expired(ids: string[]): Promise<void> {
+	const keys = ids.map((id) => guardKey(prefix, `${id}@7`));
+	await waitFor(
+		async () => await admin.exists(...keys),
+		(n) => n === 0,
+		10_000,
+		'the keys expired',
+	);
+}
 async function claim(ids: string[]) {
 	const outputs = await executeGuard(
 		guardContext({
@@ -86,7 +98,9 @@ describe('crash before commit', () => {
 		const during = await claim(ids);
 		expect(during.new).toEqual([]);
 		expect(during.duplicate).toEqual(ids.map(() => 'inFlight'));
-		await sleep(Math.max(0, 1_700 - (Date.now() - t0)));
+		// The claim TTL is what this test is about: wait for Redis to expire the claims, not for a clock.
+		await expired(ids);
+		expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000);
 		const after = await claim(ids);
 		expect(after.new).toEqual(ids);
 	});
@@ -101,7 +115,8 @@ describe('crash before commit', () => {
 		const during = await claim(ids);
 		expect(during.new).toEqual([]);
 		expect(during.duplicate).toEqual(ids.map(() => 'committed'));
-		await sleep(Math.max(0, 3_300 - (Date.now() - t0)));
+		await expired(ids);
+		expect(Date.now() - t0).toBeGreaterThanOrEqual(1_500);
 		const after = await claim(ids);
 		expect(after.new).toEqual(ids);
 	});

@@ -11,7 +11,7 @@ import {
 } from '../../nodes/InventoryGuard/redisGuard';
 import { credentialFromData, redisOptions } from '../../nodes/shared/redis';
 import { guardContext, routeOf, shuffle } from './guardHarness';
-import { sleep } from '../support';
+import { sleep, waitFor } from '../support';
 
 /**
  * The Guard's correctness checks, written once and run against the test Redis (guardClaim / guardLock) and
@@ -176,7 +176,13 @@ export async function fencingAfterExpiry(redis: Redis, prefix: string): Promise<
 		ttlMs: 150,
 	});
 	if (!first.acquired) throw new Error('expected to acquire');
-	await sleep(300);
+	// Until Redis has expired the first holder's lock (its TTL is the subject, not a clock).
+	await waitFor(
+		async () => await redis.exists(lk),
+		(n) => n === 0,
+		5_000,
+		'the lock expired',
+	);
 	const [second] = await acquireLocks(redis, [{ lockKey: lk, fenceKey: fk }], {
 		...opts,
 		ttlMs: 10_000,
