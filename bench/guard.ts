@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import Redis from 'ioredis';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { GuardCode } from '../nodes/InventoryGuard/codes';
-import { guardKey } from '../nodes/InventoryGuard/guard';
+import { guardKey } from '../nodes/shared/keys';
 import { claimKeys } from '../nodes/InventoryGuard/redisGuard';
 import { executeGuard, type GuardContext } from '../nodes/InventoryGuard/actions/router';
 import { closeAllRedis, credentialFromData, getRedis } from '../nodes/shared/redis';

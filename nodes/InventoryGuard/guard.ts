@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { escapeKeyPart, key } from '../shared/keys';
 
 /**
- * Pure pieces of the Inventory Guard: key names (design.md "Redis layout"), batching, settings, tokens and
+ * Pure pieces of the Inventory Guard (its key names are built in shared/keys.ts): batching, settings, tokens and
  * the operation-dependent outputs. No Redis here.
  */
 
@@ -19,30 +18,6 @@ export const OPERATIONS: readonly GuardOperation[] = [
 
 export function isGuardOperation(value: unknown): value is GuardOperation {
 	return typeof value === 'string' && (OPERATIONS as readonly string[]).includes(value);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Keys. Item text is escaped (keys.ts): `{`, `}`, ':', spaces, newlines and unicode become %XX, texts over
-// 200 escaped characters become a digest. A scope, when given, is its own escaped part, so `guard:<key>` and
-// `guard:<scope>:<key>` never meet (an escaped part holds no ':').
-
-function parts(scope: string | undefined, text: string): string[] {
-	return scope ? [escapeKeyPart(scope), escapeKeyPart(text)] : [escapeKeyPart(text)];
-}
-
-/** `<prefix>:guard:[<scope>:]<key>`: a dedupe claim ('c:<owner>') or commit ('d:<owner>'). */
-export function guardKey(prefix: string, text: string, scope?: string): string {
-	return key(prefix, 'guard', ...parts(scope, text));
-}
-
-/** `<prefix>:lock:[<scope>:]<key>`: the holder's token, with the lock TTL. */
-export function lockKey(prefix: string, text: string, scope?: string): string {
-	return key(prefix, 'lock', ...parts(scope, text));
-}
-
-/** `<prefix>:fence:[<scope>:]<key>`: the fencing counter, incremented with each acquisition; never expires. */
-export function fenceKey(prefix: string, text: string, scope?: string): string {
-	return key(prefix, 'fence', ...parts(scope, text));
 }
 
 export class GuardInputError extends Error {}

@@ -7,7 +7,7 @@ import {
 	type ITriggerFunctions,
 	type ITriggerResponse,
 } from 'n8n-workflow';
-import { inboxKey, key } from '../shared/keys';
+import { channelKeys, inboxKey } from '../shared/keys';
 import { rereadShopifyOrder } from '../shared/shopifyOrder';
 import {
 	classifyRedisError,
@@ -69,7 +69,7 @@ export async function startInboxTrigger(ctx: ITriggerFunctions): Promise<ITrigge
 	} catch (error) {
 		throw new NodeOperationError(node, (error as Error).message);
 	}
-	const keys = { stream: inboxKey(prefix, settings.stream), dlq: key(prefix, 'dlq') };
+	const keys = { stream: inboxKey(prefix, settings.stream), dlq: channelKeys.dlq(prefix) };
 	const manual = ctx.getMode() === 'manual';
 
 	try {

@@ -111,3 +111,41 @@ export const ledgerKeys = {
 	map: (prefix: string, platform: string, shop: string) =>
 		key(prefix, 'map', escapeKeyPart(platform), escapeKeyPart(shop)),
 };
+
+// ---------------------------------------------------------------------------------------------------------
+// The Guard's keys. Item text is escaped (`{`, `}`, ':', spaces, newlines and unicode become %XX, texts over
+// 200 escaped characters a digest). A scope, when given, is its own escaped part, so `guard:<key>` and
+// `guard:<scope>:<key>` never meet (an escaped part holds no ':').
+
+function guardParts(scope: string | undefined, text: string): string[] {
+	return scope ? [escapeKeyPart(scope), escapeKeyPart(text)] : [escapeKeyPart(text)];
+}
+
+/** `<prefix>:guard:[<scope>:]<key>`: a dedupe claim ('c:<owner>') or commit ('d:<owner>'). */
+export function guardKey(prefix: string, text: string, scope?: string): string {
+	return key(prefix, 'guard', ...guardParts(scope, text));
+}
+
+/** `<prefix>:lock:[<scope>:]<key>`: the holder's token, with the lock TTL. */
+export function lockKey(prefix: string, text: string, scope?: string): string {
+	return key(prefix, 'lock', ...guardParts(scope, text));
+}
+
+/** `<prefix>:fence:[<scope>:]<key>`: the fencing counter, incremented with each acquisition; never expires. */
+export function fenceKey(prefix: string, text: string, scope?: string): string {
+	return key(prefix, 'fence', ...guardParts(scope, text));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Channel-side keys of the design's layout (dead letters are shared by the inbox and the channel nodes).
+
+export const channelKeys = {
+	/** `<prefix>:dlq`: the dead-letter stream (shared/deadLetters.ts). */
+	dlq: (prefix: string) => key(prefix, 'dlq'),
+	/** `<prefix>:breaker:<channel>`: the channel's circuit breaker (state, failures, opened-at). */
+	breaker: (prefix: string, channel: string) => key(prefix, 'breaker', escapeKeyPart(channel)),
+	/** `<prefix>:cursor:<channel>`: the catch-up poll's cursor. */
+	cursor: (prefix: string, channel: string) => key(prefix, 'cursor', escapeKeyPart(channel)),
+	/** `<prefix>:lag:<channel>`: event → published latency samples. */
+	lag: (prefix: string, channel: string) => key(prefix, 'lag', escapeKeyPart(channel)),
+};

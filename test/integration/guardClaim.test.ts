@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 import type Redis from 'ioredis';
 import { GuardCode } from '../../nodes/InventoryGuard/codes';
 import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
-import { guardKey } from '../../nodes/InventoryGuard/guard';
+import { guardKey } from '../../nodes/shared/keys';
 import { claimKeys, commitKeys, releaseKeys } from '../../nodes/InventoryGuard/redisGuard';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import { credential, guardContext, routeOf } from './guardHarness';

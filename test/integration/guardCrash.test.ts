@@ -5,7 +5,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import { credential, guardContext } from './guardHarness';
-import { guardKey } from '../../nodes/InventoryGuard/guard';
+import { guardKey } from '../../nodes/shared/keys';
 import { deleteByPrefix, sleep, testClient, uniquePrefix, waitFor } from '../support';
 
 // A run that dies between claim and commit: its claim expires and the event can be processed again.

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { GuardCode } from '../../nodes/InventoryGuard/codes';
 import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
-import { fenceKey, guardKey, lockKey } from '../../nodes/InventoryGuard/guard';
+import { fenceKey, guardKey, lockKey } from '../../nodes/shared/keys';
 import {
 	acquireLocks,
 	claimKeys,

@@ -2,13 +2,11 @@ import type Redis from 'ioredis';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { nodeOptions, type NodeContext, type NodeOutputs } from '../../shared/nodeKit';
 import type { GuardCode } from '../codes';
+import { fenceKey, guardKey, lockKey } from '../../shared/keys';
 import {
-	fenceKey,
 	groupBy,
-	guardKey,
 	guardSettings,
 	keyText,
-	lockKey,
 	secondsParam,
 	tokenText,
 	type GuardOperation,

@@ -7,17 +7,15 @@ import {
 	GuardInputError,
 	MAX_KEYS_PER_SCRIPT,
 	configuredOutputs,
-	fenceKey,
 	groupBy,
-	guardKey,
 	guardSettings,
 	keyText,
-	lockKey,
 	newToken,
 	ownerOf,
 	secondsParam,
 	tokenText,
 } from '../../../nodes/InventoryGuard/guard';
+import { fenceKey, guardKey, lockKey } from '../../../nodes/shared/keys';
 import { UnexpectedReplyError, chunk } from '../../../nodes/shared/redisBatch';
 import { commandName, parseScriptFileName } from '../../../nodes/shared/scripts';
 
