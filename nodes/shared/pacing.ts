@@ -1,0 +1,253 @@
+/**
+ * Pacing of the channel calls (design.md "Failure path"; platform-facts.md "Rate limit"): wait until the
+ * platform will accept a request instead of sending it and being refused.
+ * - Shopify's Admin GraphQL API charges each query its calculated cost from a leaky bucket per app × store;
+ *   every response reports `extensions.cost.throttleStatus { maximumAvailable, currentlyAvailable,
+ *   restoreRate }`. A request the bucket cannot pay comes back as HTTP 200 with a THROTTLED error and is not
+ *   applied, so we compute the wait from the last status instead of finding out.
+ * - WooCommerce has no limit of its own; hosts answer 429 (or 503 from a cache) with `Retry-After`.
+ * Everything here is pure except ShopifyBucket, which keeps the last status it was told about (one per
+ * channel, in process: other workers spend from the same bucket, so a THROTTLED can still happen and the
+ * retry policy in retry.ts handles it). Batches are split with `chunk` from redisBatch.ts.
+ */
+
+export interface ThrottleStatus {
+	/** The bucket's size in points. Not hard-coded: Shopify may lower it temporarily. */
+	readonly maximumAvailable: number;
+	/** Points in the bucket when the status was reported. */
+	readonly currentlyAvailable: number;
+	/** Points restored per second (100 on Standard plans, more on others). */
+	readonly restoreRate: number;
+}
+
+/** `extensions.cost` of a Shopify GraphQL response, the parts of it we use. */
+export interface QueryCost {
+	readonly requestedQueryCost?: number;
+	readonly actualQueryCost?: number;
+	readonly throttleStatus?: ThrottleStatus;
+}
+
+/** A single Shopify query may cost at most this many points, whatever the bucket's size. */
+export const SHOPIFY_MAX_QUERY_COST = 1_000;
+
+/** Shopify's largest `first:` of a connection. */
+export const SHOPIFY_MAX_PAGE_SIZE = 250;
+
+/**
+ * What ShopifyBucket assumes when THROTTLED comes before any status: the Standard plan's numbers, the
+ * slowest restore rate Shopify has, so the assumed wait is never shorter than the real one.
+ */
+const STANDARD_PLAN: ThrottleStatus = {
+	maximumAvailable: 1_000,
+	currentlyAvailable: 0,
+	restoreRate: 100,
+};
+
+/** Default bound of a server-given wait (Retry-After), ms: a host asking for more is not worth waiting for. */
+export const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/**
+ * One extra millisecond on a computed wait: the refill `available + rate·ms/1000` is a float sum, and a wait
+ * rounded up to the exact millisecond can still land a hair (1e-13 points) short of the cost.
+ */
+const FLOAT_MARGIN_MS = 1;
+
+/** A query the bucket can never pay (cost above its size) or a page of which not even one item fits. */
+export class QueryCostError extends Error {
+	constructor(
+		readonly cost: number,
+		readonly limit: number,
+		message: string,
+	) {
+		super(message);
+		this.name = 'QueryCostError';
+	}
+}
+
+function finite(value: unknown): number | undefined {
+	return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** A `throttleStatus` as Shopify reports it, or undefined for anything that is not one. */
+export function parseThrottleStatus(value: unknown): ThrottleStatus | undefined {
+	if (typeof value !== 'object' || value === null) return undefined;
+	const v = value as Record<string, unknown>;
+	const maximumAvailable = finite(v.maximumAvailable);
+	const currentlyAvailable = finite(v.currentlyAvailable);
+	const restoreRate = finite(v.restoreRate);
+	if (
+		maximumAvailable === undefined ||
+		currentlyAvailable === undefined ||
+		restoreRate === undefined
+	)
+		return undefined;
+	if (maximumAvailable <= 0 || restoreRate < 0) return undefined;
+	return {
+		maximumAvailable,
+		currentlyAvailable: Math.max(0, Math.min(currentlyAvailable, maximumAvailable)),
+		restoreRate,
+	};
+}
+
+/** A response's `extensions.cost`, or undefined when it carries none of the numbers. */
+export function parseQueryCost(value: unknown): QueryCost | undefined {
+	if (typeof value !== 'object' || value === null) return undefined;
+	const v = value as Record<string, unknown>;
+	const cost: QueryCost = {
+		requestedQueryCost: finite(v.requestedQueryCost),
+		actualQueryCost: finite(v.actualQueryCost),
+		throttleStatus: parseThrottleStatus(v.throttleStatus),
+	};
+	const known =
+		cost.requestedQueryCost !== undefined ||
+		cost.actualQueryCost !== undefined ||
+		cost.throttleStatus !== undefined;
+	return known ? cost : undefined;
+}
+
+/**
+ * How long to wait, in ms, before a query of `cost` points can be paid, given the bucket's `status` as
+ * reported `sinceMs` ago (it has refilled at `restoreRate` per second since, up to its size). 0: send now.
+ * Infinity: the bucket does not refill (restoreRate 0) and is short. Throws QueryCostError when `cost` is
+ * above `maximumAvailable`: no wait helps, the caller must split the request.
+ */
+export function shopifyWaitMs(status: ThrottleStatus, cost: number, sinceMs: number): number {
+	if (!Number.isFinite(cost) || cost < 0)
+		throw new QueryCostError(cost, status.maximumAvailable, `invalid query cost: ${cost}`);
+	if (cost > status.maximumAvailable)
+		throw new QueryCostError(
+			cost,
+			status.maximumAvailable,
+			`a query costing ${cost} points can never be paid by a bucket of ${status.maximumAvailable}: split it`,
+		);
+	// A negative or NaN age (clock stepped back) counts as no refill, the cautious reading.
+	const elapsedMs = sinceMs > 0 ? sinceMs : 0;
+	const available = Math.min(
+		status.maximumAvailable,
+		status.currentlyAvailable + (status.restoreRate * elapsedMs) / 1000,
+	);
+	if (available >= cost) return 0;
+	if (!(status.restoreRate > 0)) return Infinity;
+	return Math.ceil(((cost - available) / status.restoreRate) * 1000) + FLOAT_MARGIN_MS;
+}
+
+export interface PageLimits {
+	/** Largest page the API allows (Shopify: 250). */
+	readonly maxPageSize?: number;
+	/**
+	 * Points of the query that do not grow with the page (Shopify: 2 per connection, 1 per object outside
+	 * it). Reserved because one reported cost cannot tell the fixed part from the per-item part.
+	 */
+	readonly fixedCost?: number;
+}
+
+/**
+ * The page size for the next query of the same shape, so that its requested cost stays ≤ `maxCost`, from
+ * the `requestedQueryCost` Shopify reported for a page of `pageSize` items (nested connections multiply the
+ * cost: 250 items with their levels exceed 1,000 points).
+ *
+ * The cost is modelled as `fixed + perItem · size` (Shopify's connection cost). From one report,
+ * `requestedQueryCost / pageSize` bounds perItem from above, and `fixedCost` bounds the fixed part, so
+ * `(maxCost − fixedCost) · pageSize / requestedQueryCost` items always fit. A page that already fitted keeps
+ * at least its size. Throws QueryCostError when not even one item fits (the query must be reshaped, e.g.
+ * fewer nested items per item).
+ */
+export function pageSizeFor(
+	requestedQueryCost: number,
+	pageSize: number,
+	maxCost: number = SHOPIFY_MAX_QUERY_COST,
+	limits: PageLimits = {},
+): number {
+	const maxPageSize = limits.maxPageSize ?? SHOPIFY_MAX_PAGE_SIZE;
+	const fixedCost = limits.fixedCost ?? 10;
+	if (!Number.isInteger(pageSize) || pageSize < 1)
+		throw new RangeError('pageSize must be a positive integer');
+	if (!Number.isFinite(requestedQueryCost) || requestedQueryCost < 0)
+		throw new RangeError('requestedQueryCost must be a finite non-negative number');
+	if (requestedQueryCost === 0) return maxPageSize;
+	const scaled = Math.floor(((maxCost - fixedCost) * pageSize) / requestedQueryCost);
+	// The reported page is known to fit, whatever the split between fixed and per-item cost.
+	const size = Math.min(
+		maxPageSize,
+		requestedQueryCost <= maxCost ? Math.max(scaled, pageSize) : scaled,
+	);
+	if (size < 1)
+		throw new QueryCostError(
+			requestedQueryCost / pageSize,
+			maxCost,
+			`one item costs about ${Math.ceil(requestedQueryCost / pageSize)} points, more than a query may cost (${maxCost}): reshape the query`,
+		);
+	return size;
+}
+
+/**
+ * The bucket of one Shopify channel as this process last heard of it. Feed it every response's
+ * `extensions.cost` (`update`), tell it about a THROTTLED answer (`throttled`), and ask `waitMs(cost)` before
+ * each request. Knowing nothing yet, it answers 0: the first response tells.
+ */
+export class ShopifyBucket {
+	private last: { status: ThrottleStatus; at: number } | undefined;
+
+	constructor(private readonly now: () => number = Date.now) {}
+
+	/** The last status, as reported (or as assumed after THROTTLED), and when (ms since epoch). */
+	get lastStatus(): { readonly status: ThrottleStatus; readonly at: number } | undefined {
+		return this.last;
+	}
+
+	/** Remembers the throttleStatus of a response's `extensions.cost`; false when it carried none. */
+	update(cost: unknown): boolean {
+		const status = parseQueryCost(cost)?.throttleStatus;
+		if (!status) return false;
+		this.last = { status, at: this.now() };
+		return true;
+	}
+
+	/**
+	 * After THROTTLED: the bucket is taken as empty now (other clients of the same app and store spend from
+	 * it too, so what it reported may already be gone). Size and restore rate come from the status the
+	 * THROTTLED response carried, else the last one, else the Standard plan's.
+	 */
+	throttled(cost?: unknown): void {
+		const reported = parseQueryCost(cost)?.throttleStatus ?? this.last?.status ?? STANDARD_PLAN;
+		this.last = { status: { ...reported, currentlyAvailable: 0 }, at: this.now() };
+	}
+
+	/** The wait, in ms, before a query of `cost` points can be sent (shopifyWaitMs; it throws likewise). */
+	waitMs(cost: number): number {
+		if (!this.last) return 0;
+		return shopifyWaitMs(this.last.status, cost, this.now() - this.last.at);
+	}
+}
+
+/** delta-seconds (RFC 9110 §10.2.3), a decimal tolerated: hosts send "1.5" too. */
+const DELTA_SECONDS = /^\d+(?:\.\d+)?$/;
+/** An HTTP-date has a month name and a time of day; Date.parse alone accepts far too much ("5", "2s"). */
+const HTTP_DATE = /[A-Za-z]{3}.*\d{1,2}:\d{2}:\d{2}/;
+
+/**
+ * The wait a `Retry-After` header asks for, in ms from `now`: delta-seconds or an HTTP-date, bounded to
+ * [0, capMs]. Undefined when there is no usable value. A date in the past means "now" (0).
+ */
+export function retryAfterMs(
+	headerValue: unknown,
+	now: number,
+	capMs: number = MAX_RETRY_AFTER_MS,
+): number | undefined {
+	const raw = Array.isArray(headerValue) ? (headerValue as unknown[])[0] : headerValue;
+	let ms: number;
+	if (typeof raw === 'number') {
+		if (!Number.isFinite(raw) || raw < 0) return undefined;
+		ms = raw * 1000;
+	} else if (typeof raw === 'string') {
+		const value = raw.trim();
+		if (DELTA_SECONDS.test(value)) ms = Number(value) * 1000;
+		else if (HTTP_DATE.test(value)) {
+			// asctime dates carry no zone and Date.parse would read them as local time; HTTP-dates are GMT.
+			const at = Date.parse(/GMT|UTC|[+-]\d{4}\b/.test(value) ? value : `${value} GMT`);
+			if (Number.isNaN(at)) return undefined;
+			ms = at - now;
+		} else return undefined;
+	} else return undefined;
+	return Math.min(Math.max(0, Math.ceil(ms)), capMs);
+}
