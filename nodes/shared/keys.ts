@@ -142,6 +142,11 @@ export function fenceKey(prefix: string, text: string, scope?: string): string {
 export const channelKeys = {
 	/** `<prefix>:dlq`: the dead-letter stream (shared/deadLetters.ts). */
 	dlq: (prefix: string) => key(prefix, 'dlq'),
+	/**
+	 * `<prefix>:dlq:replayed:<id>`: the replay marker of one dead letter (shared/dlq.ts claimDeadLetter: the
+	 * record as it was claimed, expiring after the marker lifetime).
+	 */
+	dlqReplayed: (prefix: string, id: string) => key(prefix, 'dlq', 'replayed', escapeKeyPart(id)),
 	/** `<prefix>:breaker:<channel>`: the channel's circuit breaker (state, failures, opened-at). */
 	breaker: (prefix: string, channel: string) => key(prefix, 'breaker', escapeKeyPart(channel)),
 	/** `<prefix>:cursor:<channel>`: the catch-up poll's cursor. */
