@@ -1,3 +1,4 @@
+import { LockCode } from '../shared/locks';
 import { codeMapper } from '../shared/redisBatch';
 
 /**
@@ -26,11 +27,11 @@ export enum GuardCode {
 	/** release: another run's claim, left alone. */
 	OtherOwner = -4,
 	/** lock: held by another token. */
-	LockBusy = -5,
+	LockBusy = LockCode.Busy,
 	/** unlock / extend: another token holds the lock. */
-	LockNotHeld = -6,
+	LockNotHeld = LockCode.NotHeld,
 	/** unlock / extend: the lock expired or was never taken. */
-	LockMissing = -7,
+	LockMissing = LockCode.Missing,
 }
 
 /** Reads a Guard script's reply code (nodes/shared/redisBatch.ts: anything else is an UnexpectedReplyError). */

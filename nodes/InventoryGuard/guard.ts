@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newToken } from '../shared/locks';
 
 /**
  * Pure pieces of the Inventory Guard (its key names are built in shared/keys.ts): batching, settings, tokens and
@@ -55,11 +55,6 @@ export function tokenText(value: unknown): string {
 		);
 	}
 	return value;
-}
-
-/** Lock token: 16 random bytes, hex (node-redlock). */
-export function newToken(random: (size: number) => Buffer = randomBytes): string {
-	return random(16).toString('hex');
 }
 
 /** Who claims: the n8n instance and execution, so a run's Release gives back only its own claims. */

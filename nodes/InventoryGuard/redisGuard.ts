@@ -1,19 +1,16 @@
 import { join } from 'node:path';
 import type { Result } from 'ioredis';
 import type Redis from 'ioredis';
-import { sleep as n8nSleep } from 'n8n-workflow';
-import { UnexpectedReplyError, callPerChunk, execAll } from '../shared/redisBatch';
+import { UnexpectedReplyError, callPerChunk } from '../shared/redisBatch';
 import { loadScripts } from '../shared/scripts';
 import { GuardCode, toCode } from './codes';
-import { MAX_KEYS_PER_SCRIPT, newToken } from './guard';
-import { nextLockWait, type BackoffSettings, type RandomSource } from './lockBackoff';
+import { MAX_KEYS_PER_SCRIPT } from './guard';
 
 /**
- * The Guard's Redis steps, each a Lua script from ./lua (loaded once per client). These are the functions the
- * node calls, and what other nodes use (the channel drainers' lease is `acquireLocks` / `extendLocks`).
- * Wrappers build keys and args, call once, and map the codes (codes.ts). Costs:
- *   claim / commit / release of N keys: one round trip (one script call per 1,000 keys, in one pipeline);
- *   lock / unlock / extend of N keys: one pipeline per attempt (a busy lock is retried until the wait ends).
+ * The Guard's dedupe steps, each a Lua script from ./lua (loaded once per client). Wrappers build keys and
+ * args, call once, and map the codes (codes.ts). Claim / commit / release of N keys: one round trip (one
+ * script call per 1,000 keys, in one pipeline). The lock steps (Lock / Unlock / Extend, and the channel
+ * drainers' lease) are in nodes/shared/locks/, which other nodes share.
  */
 
 const LUA_DIR = join(__dirname, 'lua');
@@ -32,14 +29,6 @@ declare module 'ioredis' {
 			numberOfKeys: number,
 			...keysAndArgs: Array<string | number>
 		): Result<number[], Context>;
-		guardAcquireLock(
-			lockKey: string,
-			fenceKey: string,
-			token: string,
-			ttlMs: number,
-		): Result<[number, number], Context>;
-		guardReleaseLock(lockKey: string, token: string): Result<number, Context>;
-		guardExtendLock(lockKey: string, token: string, ttlMs: number): Result<number, Context>;
 	}
 }
 
@@ -171,156 +160,4 @@ export async function releaseKeys(
 		),
 	);
 	return flatReply('releaseKeys', replies, keys.length).map((v) => toCode('releaseKeys', v));
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Lock / Unlock / Extend
-
-export interface LockRequest {
-	readonly lockKey: string;
-	readonly fenceKey: string;
-}
-
-export type LockOutcome =
-	| {
-			acquired: true;
-			token: string;
-			fence: number;
-			ttlMs: number;
-			waitedMs: number;
-			attempts: number;
-	  }
-	| { acquired: false; holderTtlMs: number; waitedMs: number; attempts: number };
-
-export interface AcquireOptions {
-	ttlMs: number;
-	/** 0: one attempt. */
-	maxWaitMs: number;
-	retry: BackoffSettings;
-	random?: RandomSource;
-	sleep?: (ms: number) => Promise<void>;
-	now?: () => number;
-	token?: () => string;
-}
-
-/**
- * Acquires one lock per request (pass distinct lock keys: the caller groups items that share one). Every
- * attempt is one pipeline for all keys still busy; busy keys are retried with jittered backoff until
- * `maxWaitMs` has passed, then reported busy.
- */
-export async function acquireLocks(
-	redis: Redis,
-	requests: readonly LockRequest[],
-	options: AcquireOptions,
-): Promise<LockOutcome[]> {
-	withGuardScripts(redis);
-	const now = options.now ?? Date.now;
-	const sleep = options.sleep ?? n8nSleep;
-	const tokens = requests.map(() => (options.token ?? newToken)());
-	const outcomes: Array<LockOutcome | undefined> = requests.map(() => undefined);
-	const holderTtl: number[] = requests.map(() => -1);
-	let pending = requests.map((_, i) => i);
-	const started = now();
-	let completed = false;
-	try {
-		for (let attempt = 0; ; attempt++) {
-			const pipeline = redis.pipeline();
-			for (const i of pending) {
-				pipeline.guardAcquireLock(
-					requests[i].lockKey,
-					requests[i].fenceKey,
-					tokens[i],
-					options.ttlMs,
-				);
-			}
-			const replies = await execAll(pipeline);
-			const waitedMs = now() - started;
-			const busy: number[] = [];
-			pending.forEach((i, n) => {
-				const reply = replies[n];
-				if (!Array.isArray(reply) || reply.length !== 2)
-					throw new UnexpectedReplyError('acquireLock', reply);
-				const code = toCode('acquireLock', reply[0]);
-				if (code === GuardCode.Ok) {
-					outcomes[i] = {
-						acquired: true,
-						token: tokens[i],
-						fence: Number(reply[1]),
-						ttlMs: options.ttlMs,
-						waitedMs,
-						attempts: attempt + 1,
-					};
-				} else if (code === GuardCode.LockBusy) {
-					holderTtl[i] = Number(reply[1]);
-					busy.push(i);
-				} else {
-					throw new UnexpectedReplyError('acquireLock', reply);
-				}
-			});
-			pending = busy;
-			if (pending.length === 0) break;
-			const soonest = Math.min(
-				...pending.map((i) => holderTtl[i]).filter((t) => t >= 0),
-				Number.MAX_SAFE_INTEGER,
-			);
-			const wait = nextLockWait({
-				attempt,
-				elapsedMs: waitedMs,
-				maxWaitMs: options.maxWaitMs,
-				settings: options.retry,
-				random: options.random,
-				holderTtlMs: soonest === Number.MAX_SAFE_INTEGER ? undefined : soonest,
-			});
-			if (wait === null) {
-				for (const i of pending) {
-					outcomes[i] = {
-						acquired: false,
-						holderTtlMs: holderTtl[i],
-						waitedMs,
-						attempts: attempt + 1,
-					};
-				}
-				break;
-			}
-			await sleep(wait);
-		}
-		completed = true;
-	} finally {
-		if (!completed) {
-			// The batch fails: give back what this call took rather than leave it held for its TTL (best
-			// effort: if Redis is gone, the TTL frees them). The original error propagates.
-			const held = outcomes.flatMap((o, i) =>
-				o?.acquired ? [{ lockKey: requests[i].lockKey, token: o.token }] : [],
-			);
-			await releaseLocks(redis, held).catch(() => undefined);
-		}
-	}
-	return outcomes as LockOutcome[];
-}
-
-export interface HeldLock {
-	readonly lockKey: string;
-	readonly token: string;
-}
-
-/** Releases each lock if its token still holds it (Ok); LockNotHeld / LockMissing otherwise. One pipeline. */
-export async function releaseLocks(redis: Redis, locks: readonly HeldLock[]): Promise<GuardCode[]> {
-	withGuardScripts(redis);
-	if (locks.length === 0) return [];
-	const pipeline = redis.pipeline();
-	for (const lock of locks) pipeline.guardReleaseLock(lock.lockKey, lock.token);
-	return (await execAll(pipeline)).map((v) => toCode('releaseLock', v));
-}
-
-/** Sets each lock's TTL to `ttlMs` from now if its token still holds it (Ok). One pipeline. */
-export async function extendLocks(
-	redis: Redis,
-	locks: readonly HeldLock[],
-	ttlMs: number,
-): Promise<GuardCode[]> {
-	withGuardScripts(redis);
-	if (locks.length === 0) return [];
-	const pipeline = redis.pipeline();
-	for (const lock of locks) pipeline.guardExtendLock(lock.lockKey, lock.token, ttlMs);
-	return (await execAll(pipeline)).map((v) => toCode('extendLock', v));
 }

@@ -3,12 +3,8 @@ import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } 
 import { GuardCode } from '../../nodes/InventoryGuard/codes';
 import { executeGuard } from '../../nodes/InventoryGuard/actions/router';
 import { fenceKey, guardKey, lockKey } from '../../nodes/shared/keys';
-import {
-	acquireLocks,
-	claimKeys,
-	extendLocks,
-	releaseLocks,
-} from '../../nodes/InventoryGuard/redisGuard';
+import { claimKeys } from '../../nodes/InventoryGuard/redisGuard';
+import { acquireLocks, extendLocks, releaseLocks } from '../../nodes/shared/locks';
 import { credentialFromData, redisOptions } from '../../nodes/shared/redis';
 import { guardContext, routeOf, shuffle } from './guardHarness';
 import { sleep, waitFor } from '../support';
@@ -116,7 +112,10 @@ export async function lockedCounter(options: {
 					const value = Number(await redis.get(counter));
 					await sleep(Math.random() < 0.5 ? 0 : 1);
 					await redis.set(counter, String(value + 1));
-					if (token) releaseCodes.push(...(await releaseLocks(redis, [{ lockKey: lk, token }])));
+					if (token)
+						releaseCodes.push(
+							...((await releaseLocks(redis, [{ lockKey: lk, token }])) as number[] as GuardCode[]),
+						);
 				}
 			}),
 		);

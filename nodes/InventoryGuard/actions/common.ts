@@ -12,8 +12,7 @@ import {
 	type GuardOperation,
 	type GuardSettings,
 } from '../guard';
-import type { RandomSource } from '../lockBackoff';
-import type { HeldLock } from '../redisGuard';
+import type { HeldLock, LockCode, RandomSource } from '../../shared/locks';
 
 /** What the Guard's operations share: the run, each item's key (and token), and the settings they read. */
 
@@ -119,7 +118,7 @@ export function prepare(
  */
 export async function perHeldLock(
 	prepared: Prepared[],
-	call: (locks: HeldLock[]) => Promise<GuardCode[]>,
+	call: (locks: HeldLock[]) => Promise<LockCode[]>,
 ): Promise<GuardCode[]> {
 	const groups = groupBy(prepared, (p) => `${p.redisKey}\u0000${p.token}`);
 	const codes = await call(
@@ -129,7 +128,8 @@ export async function perHeldLock(
 		})),
 	);
 	const codeOf: GuardCode[] = [];
-	groups.forEach((g, n) => g.indexes.forEach((i) => (codeOf[i] = codes[n])));
+	// LockCode's numbers are GuardCode's (codes.ts mirrors them).
+	groups.forEach((g, n) => g.indexes.forEach((i) => (codeOf[i] = codes[n] as number as GuardCode)));
 	return codeOf;
 }
 

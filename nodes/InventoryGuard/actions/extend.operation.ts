@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { GuardCode, LOCK_OUTCOME } from '../codes';
-import { extendLocks } from '../redisGuard';
+import { extendLocks } from '../../shared/locks';
 import { perHeldLock, previousResult, type GuardRun, type Prepared } from './common';
 
 /** Extend: renew a held lock's TTL, only with its token; a lost lock goes to Lost. One pipeline. */

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { groupBy } from '../guard';
-import { acquireLocks, type LockOutcome } from '../redisGuard';
+import { acquireLocks, type LockOutcome } from '../../shared/locks';
 import type { GuardRun, Prepared } from './common';
 
 /**

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { GuardCode, LOCK_OUTCOME } from '../codes';
-import { releaseLocks } from '../redisGuard';
+import { releaseLocks } from '../../shared/locks';
 import { perHeldLock, previousResult, type GuardRun, type Prepared } from './common';
 
 /** Unlock: release a held lock, only with its token. One pipeline. */

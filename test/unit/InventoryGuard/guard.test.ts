@@ -10,16 +10,17 @@ import {
 	groupBy,
 	guardSettings,
 	keyText,
-	newToken,
 	ownerOf,
 	secondsParam,
 	tokenText,
 } from '../../../nodes/InventoryGuard/guard';
 import { fenceKey, guardKey, lockKey } from '../../../nodes/shared/keys';
+import { newToken } from '../../../nodes/shared/locks';
 import { UnexpectedReplyError, chunk } from '../../../nodes/shared/redisBatch';
 import { commandName, parseScriptFileName } from '../../../nodes/shared/scripts';
 
 const LUA = join(__dirname, '../../../nodes/InventoryGuard/lua');
+const LOCK_LUA = join(__dirname, '../../../nodes/shared/locks/lua');
 
 describe('guard keys', () => {
 	it('follow the design layout', () => {
@@ -207,13 +208,11 @@ describe('lua files', () => {
 	const files = readdirSync(LUA).filter((f) => f.endsWith('.lua'));
 	const enumCodes = new Set(Object.values(GuardCode).filter((v) => typeof v === 'number'));
 
-	it('are the six Guard scripts, named <verb><Object>[-<N>].lua', () => {
-		expect(files.sort()).toEqual([
+	it('are the three dedupe scripts (the lock scripts are shared: nodes/shared/locks), named <verb><Object>[-<N>].lua', () => {
+		expect(files.sort()).toEqual(['claimKeys.lua', 'commitKeys.lua', 'releaseKeys.lua']);
+		expect(readdirSync(LOCK_LUA).sort()).toEqual([
 			'acquireLock-2.lua',
-			'claimKeys.lua',
-			'commitKeys.lua',
 			'extendLock-1.lua',
-			'releaseKeys.lua',
 			'releaseLock-1.lua',
 		]);
 		expect(parseScriptFileName('acquireLock-2.lua')).toEqual({
@@ -228,30 +227,31 @@ describe('lua files', () => {
 		expect(commandName('guard', 'claimKeys')).toBe('guardClaimKeys');
 	});
 
-	it.each(files)(
-		'%s: header first, fixed KEYS within N, every returned code in the enum',
-		(file) => {
-			const lua = readFileSync(join(LUA, file), 'utf8');
-			expect(lua.startsWith('--[[')).toBe(true);
-			const header = lua.slice(0, lua.indexOf(']]'));
-			expect(header).toMatch(/Input:/);
-			expect(header).toMatch(/Output/);
-			const { numberOfKeys } = parseScriptFileName(file);
-			const body = lua.slice(lua.indexOf(']]') + 2);
-			const used = [...body.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
-			if (numberOfKeys !== undefined) {
-				for (const i of used) expect(i).toBeLessThanOrEqual(numberOfKeys);
-				for (let i = 1; i <= numberOfKeys; i++) expect(header).toContain(`KEYS[${i}]`);
-			} else {
-				expect(used).toEqual([]);
-				expect(body).toMatch(/#KEYS/);
-			}
-			for (const m of body.matchAll(/(?:return|=)\s*\{?\s*(-\d+)/g))
-				expect(enumCodes.has(Number(m[1]))).toBe(true);
-			for (const m of header.matchAll(/^\s+\{?\s*(-\d+)\b/gm))
-				expect(enumCodes.has(Number(m[1]))).toBe(true);
-			// No key built inside a script: every key comes from KEYS.
-			expect(body).not.toMatch(/redis\.call\('[A-Z]+',\s*'/);
-		},
-	);
+	it.each([
+		...files.map((f) => join(LUA, f)),
+		...readdirSync(LOCK_LUA).map((f) => join(LOCK_LUA, f)),
+	])('%s: header first, fixed KEYS within N, every returned code in the enum', (path) => {
+		const file = path.slice(path.lastIndexOf('/') + 1);
+		const lua = readFileSync(path, 'utf8');
+		expect(lua.startsWith('--[[')).toBe(true);
+		const header = lua.slice(0, lua.indexOf(']]'));
+		expect(header).toMatch(/Input:/);
+		expect(header).toMatch(/Output/);
+		const { numberOfKeys } = parseScriptFileName(file);
+		const body = lua.slice(lua.indexOf(']]') + 2);
+		const used = [...body.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
+		if (numberOfKeys !== undefined) {
+			for (const i of used) expect(i).toBeLessThanOrEqual(numberOfKeys);
+			for (let i = 1; i <= numberOfKeys; i++) expect(header).toContain(`KEYS[${i}]`);
+		} else {
+			expect(used).toEqual([]);
+			expect(body).toMatch(/#KEYS/);
+		}
+		for (const m of body.matchAll(/(?:return|=)\s*\{?\s*(-\d+)/g))
+			expect(enumCodes.has(Number(m[1]))).toBe(true);
+		for (const m of header.matchAll(/^\s+\{?\s*(-\d+)\b/gm))
+			expect(enumCodes.has(Number(m[1]))).toBe(true);
+		// No key built inside a script: every key comes from KEYS.
+		expect(body).not.toMatch(/redis\.call\('[A-Z]+',\s*'/);
+	});
 });

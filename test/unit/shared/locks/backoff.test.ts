@@ -1,4 +1,4 @@
-import { lockRetryDelay, nextLockWait } from '../../../nodes/InventoryGuard/lockBackoff';
+import { lockRetryDelay, nextLockWait } from '../../../../nodes/shared/locks/backoff';
 
 const settings = { baseMs: 50, capMs: 1_000 };
 

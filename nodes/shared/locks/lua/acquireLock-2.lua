@@ -1,5 +1,5 @@
 --[[
-  Takes a per-key mutex and hands out the next fencing number (Inventory Guard, Lock).
+  Takes a per-key mutex and hands out the next fencing number (Inventory Guard Lock, and the channel drainers' lease).
 
     Input:
       KEYS[1]  lock key,  '<prefix>:lock:[<scope>:]<escaped key>'   (string: the holder's token, with a TTL)

@@ -1,4 +1,4 @@
-import { backoffDelay, type RandomSource } from '../shared/backoff';
+import { backoffDelay, type RandomSource } from '../backoff';
 
 /**
  * Retry delays for a busy lock: the package's backoff (shared/backoff.ts), exponential from `baseMs`, capped
