@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { normalizeDelivery, pickHeaders, type Delivery } from '../nodes/shared/events';
-import { computeSignature } from '../nodes/InventoryWebhookTrigger/signature';
+import { computeSignature } from '../nodes/shared/signature';
 import {
 	FLOOR_PACKAGE_DIR,
 	REPO_ROOT,

@@ -11,9 +11,9 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { computeSignature } from '../nodes/InventoryWebhookTrigger/signature';
+import { computeSignature } from '../nodes/shared/signature';
 import { normalizeDelivery, pickHeaders } from '../nodes/shared/events';
-import { verifySignature } from '../nodes/InventoryWebhookTrigger/signature';
+import { verifySignature } from '../nodes/shared/signature';
 import {
 	FLOOR_PACKAGE_DIR,
 	REPO_ROOT,

@@ -24,7 +24,7 @@ import {
 	type NormalizeResult,
 } from '../shared/events';
 import { rereadShopifyOrder } from '../shared/shopifyOrder';
-import { verifySignature } from './signature';
+import { verifySignature } from '../shared/signature';
 
 /**
  * The receipt path of the Inventory Webhook Trigger: verify, acknowledge, and either start one run with the

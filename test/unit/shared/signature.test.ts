@@ -1,8 +1,5 @@
 import fc from 'fast-check';
-import {
-	computeSignature,
-	verifySignature,
-} from '../../../nodes/InventoryWebhookTrigger/signature';
+import { computeSignature, verifySignature } from '../../../nodes/shared/signature';
 
 // Vectors computed independently with: printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" -binary | base64
 const VECTORS = [
