@@ -91,6 +91,15 @@ export const webhookTriggerProperties: INodeProperties[] = [
 					'Whether to create the platform webhooks on activation and delete them on deactivation. Off: register the URL yourself.',
 			},
 			{
+				displayName: 'Subscription URL',
+				name: 'subscriptionUrl',
+				type: 'string',
+				default: '',
+				placeholder: 'https://receiver.example.com/shopify/demo-shop',
+				description:
+					"The address the platform webhooks are registered with. Empty: this node's own webhook URL. Set: that address instead, e.g. the Inventory Receiver's public URL for this shop (the platform then delivers there, not to n8n). Used only while Manage Subscriptions is on.",
+			},
+			{
 				displayName: 'Re-Read Refunded Orders',
 				name: 'rereadRefundedOrders',
 				type: 'boolean',

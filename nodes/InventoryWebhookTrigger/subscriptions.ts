@@ -8,7 +8,8 @@ import {
 } from '../shared/shopifyQueries';
 
 /**
- * The platform subscriptions behind the trigger's URL (webhookMethods.default): found instead of duplicated,
+ * The platform subscriptions behind the trigger's URL — or the Subscription URL option's, e.g. the Inventory
+ * Receiver's (webhookMethods.default): found instead of duplicated,
  * created on activation, deleted on deactivation. Ids are kept in the node's static data.
  */
 
@@ -202,19 +203,45 @@ async function wooDelete(ctx: IHookFunctions): Promise<boolean> {
 
 // ---- webhookMethods.default ----
 
+/**
+ * The address registered with the platform: the option Subscription URL when set (e.g. the Inventory
+ * Receiver's public URL for this shop), else n8n's own production URL of this node.
+ */
+export function subscriptionUri(ctx: IHookFunctions): string {
+	const custom = String(ctx.getNodeParameter('options.subscriptionUrl', '') ?? '').trim();
+	if (!custom) return ctx.getNodeWebhookUrl('default') as string;
+	let parsed: URL | undefined;
+	try {
+		parsed = new URL(custom);
+	} catch {
+		parsed = undefined;
+	}
+	if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Subscription URL '${custom}' is not an http(s) URL`,
+			{
+				description:
+					"Give the full public address the platform should deliver to (e.g. https://receiver.example.com/shopify/my-shop), or leave it empty for this node's own webhook URL.",
+			},
+		);
+	}
+	return custom;
+}
+
 function platformOf(ctx: IHookFunctions): 'shopify' | 'woocommerce' {
 	return ctx.getNodeParameter('platform') as 'shopify' | 'woocommerce';
 }
 
 export async function checkExists(this: IHookFunctions): Promise<boolean> {
 	if (!manages(this)) return true;
-	const uri = this.getNodeWebhookUrl('default') as string;
+	const uri = subscriptionUri(this);
 	return platformOf(this) === 'shopify' ? shopifyCheckExists(this, uri) : wooCheckExists(this, uri);
 }
 
 export async function create(this: IHookFunctions): Promise<boolean> {
 	if (!manages(this)) return true;
-	const uri = this.getNodeWebhookUrl('default') as string;
+	const uri = subscriptionUri(this);
 	return platformOf(this) === 'shopify' ? shopifyCreate(this, uri) : wooCreate(this, uri);
 }
 
