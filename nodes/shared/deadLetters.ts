@@ -8,6 +8,10 @@
  * dead letter from TypeScript XADD `deadLetterFields(…)`.
  */
 
+import { REDACTED, scrubSecrets } from './secrets';
+
+export { REDACTED, scrubSecrets } from './secrets';
+
 /** The fields that say why, in the order they are written. */
 export const DEAD_LETTER_FIELDS = [
 	'kind',
@@ -219,53 +223,11 @@ export function isStreamId(value: unknown): value is string {
 	return typeof value === 'string' && STREAM_ID.test(value);
 }
 
-// --- Secrets --------------------------------------------------------------------------------------------
+// --- Secrets (scrubSecrets: shared/secrets.ts) -----------------------------------------------------------
 
 /** Object keys whose values are credentials: redacted wherever they appear in a payload. */
 export const CREDENTIAL_NAMES =
 	/^(?:authorization|proxy-authorization|cookie|set-cookie|password|passwd|secret|client[-_]?secret|consumer[-_]?(?:key|secret)|access[-_]?token|refresh[-_]?token|api[-_]?key|x-shopify-access-token|x-wc-webhook-signature|x-shopify-hmac-sha256|oauth_(?:consumer_key|signature|token))$/i;
-
-export const REDACTED = '[redacted]';
-
-/** Patterns of credentials in free text (error messages, payload strings), each replaced keeping its label. */
-const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
-	// "name": "value" / name: value in JSON or header dumps (the value with its auth scheme, if any).
-	[
-		/((?:["']?)(?:authorization|proxy-authorization|x-shopify-access-token|password|passwd|consumer_secret|consumer_key|client_secret|access_token|refresh_token|api_key|cookie)["']?\s*[:=]\s*["']?)(?:(?:Bearer|Basic|Digest|OAuth)\s+)?[^"'\s,;}&]+/gi,
-		`$1${REDACTED}`,
-	],
-	// name=value in query strings and forms.
-	[
-		/\b((?:access_token|refresh_token|consumer_key|consumer_secret|client_secret|password|passwd|api_key|apikey|secret|token|oauth_signature)=)[^&\s"']+/gi,
-		`$1${REDACTED}`,
-	],
-	// HTTP authorization schemes anywhere else.
-	[/\b(Bearer|Basic|Digest|OAuth)\s+(?!\[redacted\])[^\s"',;]+/gi, `$1 ${REDACTED}`],
-	// Shopify tokens and secrets: shpat_ (Admin API), shpca_ / shppa_ (custom / private apps), shpss_ (shared).
-	[/\bshp(?:at|ca|pa|ss|ua)_[A-Za-z0-9]+/g, REDACTED],
-	// WooCommerce REST keys.
-	[/\b(?:ck|cs)_[A-Za-z0-9]{10,}/g, REDACTED],
-	// user:password@ in URLs.
-	[/(\/\/)[^/\s:@]+:[^/\s@]+@/g, `$1${REDACTED}@`],
-];
-
-/** Known secrets shorter than this are not scrubbed as plain text (they would match ordinary words). */
-const MIN_SECRET_LENGTH = 6;
-
-/**
- * `text` with credentials replaced by '[redacted]': the patterns above (Shopify and WooCommerce tokens, HTTP
- * authorization, name=value and "name": "value" pairs, URL user info), then every given secret (the node's
- * own credential values) wherever it occurs.
- */
-export function scrubSecrets(text: string, secrets: readonly string[] = []): string {
-	let out = text;
-	for (const secret of secrets) {
-		if (typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH)
-			out = out.split(secret).join(REDACTED);
-	}
-	for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
-	return out;
-}
 
 /**
  * The class name and scrubbed message of an error, for a dead letter. Only `name` (or the constructor's

@@ -1,6 +1,9 @@
 import { sleep as n8nSleep } from 'n8n-workflow';
 import { backoffDelay, type RandomSource } from './backoff';
 import { parseQueryCost, retryAfterMs, shopifyWaitMs } from './pacing';
+import { scrubSecrets } from './secrets';
+
+export { scrubSecrets } from './secrets';
 
 /**
  * The one retry policy of every channel call (design.md "Failure path"): exponential backoff with full
@@ -78,36 +81,9 @@ export class NonRetryableError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Scrubbing
+// Scrubbing (shared/secrets.ts)
 
-/** Query parameters and header-like names whose values are secrets (WooCommerce keys may ride in the URL). */
-const SECRET_NAMES =
-	'consumer_key|consumer_secret|oauth_[a-z_]*|access_token|refresh_token|client_secret|token|api_key|apikey|key|secret|password|passwd|signature|sig|x-shopify-access-token|authorization|cookie|set-cookie';
-/** HTTP auth schemes are case-insensitive; redacting the word after a stray "basic" is the safe mistake. */
-const AUTH_SCHEMES = 'Bearer|Basic|Digest|OAuth';
-/** `name=value`, `name: value`, `"name":"value"`; the value of an Authorization header with its scheme. */
-const SECRET_PAIR = new RegExp(
-	`\\b(${SECRET_NAMES})(["']?\\s*[=:]\\s*["']?)(?:(?:${AUTH_SCHEMES})\\s+)?[^\\s"'&,;}]+`,
-	'gi',
-);
-const AUTH_SCHEME = new RegExp(`\\b(${AUTH_SCHEMES})\\s+[^\\s"',;]+`, 'gi');
-/** Shopify tokens (shpat_, shpca_, shppa_, shpss_) and WooCommerce keys (ck_, cs_) by their prefixes. */
-const KNOWN_TOKENS = /\b(?:shp(?:at|ca|pa|ss)_[A-Za-z0-9]+|c[ks]_[A-Za-z0-9]{8,})/g;
-const URL_IN_TEXT = /\b(https?:\/\/)(?:[^\s/@"'<>]*@)?([^\s?#"'<>]*)(?:[?#][^\s"'<>]*)?/gi;
 const MAX_DETAIL = 200;
-
-/**
- * Removes what may be a secret from text meant for logs and the dead-letter stream: URL query strings and
- * user info, `name=value` / `name: value` pairs of secret names, Authorization schemes, and tokens known by
- * their prefix. A backstop: messages are built from safe fields in the first place.
- */
-export function scrubSecrets(text: string): string {
-	return text
-		.replace(URL_IN_TEXT, '$1$2')
-		.replace(SECRET_PAIR, '$1$2[redacted]')
-		.replace(AUTH_SCHEME, '$1 [redacted]')
-		.replace(KNOWN_TOKENS, '[redacted]');
-}
 
 function detail(text: unknown): string | undefined {
 	if (typeof text !== 'string') return undefined;
