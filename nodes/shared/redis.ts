@@ -259,7 +259,12 @@ export function describeRedisError(
 	return `Redis at ${describeTarget(cred)}: ${message}`;
 }
 
-async function connect(cred: InventoryRedisCredential): Promise<Redis> {
+/**
+ * A new client, connected and policy-checked (the shared one comes from getRedis). The Inventory Receiver
+ * owns its client this way so that closing one receiver never closes another's. Rejects, with the client
+ * closed, when it cannot connect.
+ */
+export async function openRedis(cred: InventoryRedisCredential): Promise<Redis> {
 	const redis = new Redis(redisOptions(cred));
 	// Errors surface through commands; without a listener ioredis would print each reconnect failure. The
 	// last one is kept, so a command refused during an outage can say why (describeRedisError).
@@ -281,7 +286,7 @@ export async function getRedis(cred: InventoryRedisCredential): Promise<Redis> {
 	const id = fingerprint(cred);
 	let pending = clients.get(id);
 	if (!pending) {
-		pending = connect(cred);
+		pending = openRedis(cred);
 		clients.set(id, pending);
 		// A failed first connection is not cached: the next execution tries again.
 		pending.catch(() => clients.delete(id));
