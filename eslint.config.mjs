@@ -10,4 +10,14 @@ export default [
 			'@n8n/community-nodes/no-runtime-dependencies': 'off',
 		},
 	},
+	{
+		// The Inventory Receiver (receiver/) is a standalone server and CLI, not an n8n node: it runs outside
+		// n8n, so a rule about how node code reports errors to n8n does not apply to it.
+		files: ['receiver/**/*.ts'],
+		rules: {
+			// NodeApiError/NodeOperationError carry an n8n node into the editor's error view; the receiver has no
+			// node and no editor: its errors are its own (ReceiverConfigError), printed by the CLI.
+			'@n8n/community-nodes/require-node-api-error': 'off',
+		},
+	},
 ];

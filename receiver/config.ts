@@ -303,7 +303,7 @@ export function loadConfig(
 		}
 		try {
 			raw = JSON.parse(content);
-		} catch (error) {
+		} catch {
 			// The parser's message quotes a few characters around the error, which may be a secret: not shown.
 			throw new ReceiverConfigError(`the config file ${source} is not valid JSON`);
 		}
