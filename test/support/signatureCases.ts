@@ -166,8 +166,11 @@ export const SIGNATURE_CASES: readonly SignatureCase[] = [
 		name: 'WooCommerce, a ping-shaped body that carries a signature header is not a ping → 401',
 		platform: 'woocommerce',
 		send: async ({ woo }, url) =>
+			// Form-encoded, as the ping is: n8n itself would answer 422 to a non-JSON application/json body
+			// before the trigger runs (README "Before our node runs"), and this case is about our check.
 			await woo.sendWebhook(url, 'order.updated', 'webhook_id=42', {
 				secret: 'not-the-secret',
+				headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
 			}),
 		expect: { status: 401, body: INVALID, stored: false },
 	},
