@@ -15,6 +15,8 @@ import {
 	type Id,
 	type JsonObject,
 	WOO_DEFAULT_UTC_OFFSET_MINUTES,
+	type WooOrderStatus,
+	wooOrder,
 	wooProduct,
 	wooTime,
 	wooVariation,
@@ -51,6 +53,25 @@ import {
  *   stored count is already above `maxDeliveryFailures`, else increments it — so with the default 5 the
  *   7th consecutive failure disables it (the count reaches 6 first). A re-activated webhook keeps its count.
  *
+ * - Event deliveries (`product.updated`, `order.created`, `order.updated`) are queued and sent after the change
+ *   (`deliveryDelayMs`, default 0: the next timer turn), each payload built **when it is sent** (the resource's
+ *   current state), several changes of one resource before the send coalesced into one delivery. A stock write
+ *   (REST item or batch, or a sale) sets `date_modified(_gmt)` and queues `product.updated` of the product or
+ *   variation whose stock moved. Deliveries can be **dropped** (`dropDeliveryFraction`, `dropDelivery`,
+ *   `dropNextDeliveries`): a dropped delivery is never sent and never retried — lost, as in WooCommerce.
+ * - Orders: `GET /orders` (`modified_after`/`modified_before`/`after`/`before`, read in GMT with
+ *   `dates_are_gmt=true` and in the site's zone otherwise, exclusive as WP_Date_Query's `after`; `orderby`
+ *   date|modified|id, `order`, `status`, paging headers), `GET|PUT /orders/{id}` (status changes). Stock follows
+ *   `wc-stock-functions.php`: reaching processing/on-hold/completed reduces every line of a stock-managed product
+ *   that has no `_reduced_stock` yet and sets that meta; reaching cancelled/pending restores what each line's
+ *   `_reduced_stock` says and deletes it; any other status changes nothing. `placeOrder` is a customer checkout:
+ *   it sells only what the store shows (more than `stock_quantity` of a managed product without backorders is
+ *   refused with WooCommerce's cart message).
+ * - Host limits and faults (in front of WordPress, as hosts/caches/WAFs answer): `requestsPerSecond` → 429 with
+ *   `Retry-After` (`retryAfterSeconds`), `failNext` (5xx), `unavailableFor` (503 for N ms), `latencyMs`,
+ *   `dropNextConnections` (socket closed without an answer). Every request is in `log` (op `rest`, with `fault`
+ *   when one answered it); `countCalls` counts them.
+ *
  * Not simulated: delivery is immediate (real WooCommerce sends via Action Scheduler, often seconds later);
  * `wp_safe_remote_*` would refuse private/loopback addresses and ports other than 80, 443 and 8080 unless they
  * are the site's own host and port — the simulator delivers to any loopback port.
@@ -71,16 +92,64 @@ export interface WooCommerceSimulatorOptions {
 	pingFailureDisables?: boolean;
 	/** Site time zone offset (default +120 minutes, so local dates differ from GMT ones). */
 	utcOffsetMinutes?: number;
-	/** After a product write through the REST API, deliver `product.updated` (as WooCommerce does). Default false. */
+	/**
+	 * After a stock/product write (REST or a sale), deliver `product.updated` to subscribed webhooks, as
+	 * WooCommerce does. Default true.
+	 */
 	echoProductUpdates?: boolean;
+	/** Delay before queued event deliveries are sent (default 0 ms). */
+	deliveryDelayMs?: number;
+	/** Fraction (0..1) of event deliveries dropped (never sent, never retried). Default 0. */
+	dropDeliveryFraction?: number;
+	/** Chosen deliveries to drop: true → dropped. Checked before the fraction. */
+	dropDelivery?: (d: WooQueuedDelivery) => boolean;
+	/** Random source of the drop fraction (default Math.random). */
+	random?: () => number;
+	/** Host rate limit: at most this many requests in any 1 s window; above it → 429. Default none. */
+	requestsPerSecond?: number;
+	/** `Retry-After` seconds of a 429 (default 1); null: header omitted. */
+	retryAfterSeconds?: number | null;
+	/** Added to every REST request before it is answered (default 0). */
+	latencyMs?: number;
 	wcVersion?: string;
 	wpVersion?: string;
 	now?: () => number;
 }
 
 export interface WooLogEntry extends SimLogEntry {
-	op: 'rest' | 'webhook' | 'ping';
+	op: 'rest' | 'webhook' | 'ping' | 'dropped';
 }
+
+/** An event delivery waiting to be sent (its payload is built when it is). */
+export interface WooQueuedDelivery {
+	topic: string;
+	resource: 'product' | 'order';
+	id: string;
+}
+
+export interface WooOrderLineInput {
+	/** The product or variation by SKU, or by id. */
+	sku?: string;
+	productId?: Id;
+	quantity: number;
+}
+
+/** A checkout refused because the store does not show enough stock ("sells only what it shows"). */
+export class WooOutOfStockError extends Error {
+	constructor(
+		message: string,
+		readonly productId: string,
+		readonly available: number,
+	) {
+		super(message);
+		this.name = 'WooOutOfStockError';
+	}
+}
+
+/** Statuses at which WooCommerce reduces stock (`wc_maybe_reduce_stock_levels`). */
+const REDUCING_STATUSES = ['processing', 'on-hold', 'completed'];
+/** Statuses at which it restores stock (`wc_maybe_increase_stock_levels`). */
+const RESTORING_STATUSES = ['cancelled', 'pending'];
 
 export type WooWebhookStatus = 'active' | 'paused' | 'disabled';
 
@@ -209,7 +278,7 @@ function truthy(v: unknown): boolean {
 
 interface Route {
 	kind: 'collection' | 'item' | 'batch';
-	resource: 'products' | 'variations' | 'webhooks';
+	resource: 'products' | 'variations' | 'webhooks' | 'orders';
 	id?: string;
 	parentId?: string;
 }
@@ -222,6 +291,16 @@ export class WooCommerceSimulator {
 	/** Products and variations by id (REST v3 product shape). */
 	readonly products = new Map<string, JsonObject>();
 	readonly webhooks = new Map<number, WooWebhookRecord>();
+	/** Orders by id (REST v3 order shape, line `meta_data` kept current). */
+	readonly orders = new Map<string, JsonObject>();
+	/** Event deliveries dropped (never sent). */
+	readonly droppedDeliveries: Array<WooQueuedDelivery & { at: string }> = [];
+	/** Fraction (0..1) of event deliveries dropped; may be changed at any time. */
+	dropDeliveryFraction: number;
+	/** Host rate limit (requests per 1 s window); undefined: none. May be changed at any time. */
+	requestsPerSecond?: number;
+	retryAfterSeconds: number | null;
+	latencyMs: number;
 
 	private readonly keyPermissions: 'read' | 'write' | 'read_write';
 	private readonly pingFailureDisables: boolean;
@@ -235,6 +314,24 @@ export class WooCommerceSimulator {
 	private webhookSeq = 0;
 	private productSeq = 0;
 	private readonly pendingEchoes = new Set<Promise<unknown>>();
+	private readonly deliveryDelayMs: number;
+	private readonly dropDelivery?: (d: WooQueuedDelivery) => boolean;
+	private readonly random: () => number;
+	private readonly queue = new Map<string, WooQueuedDelivery>();
+	private flushScheduled = false;
+	private dropNext: Array<{ count: number; topic?: string }> = [];
+	private orderSeq = 0;
+	private metaSeq = 0;
+	private readonly stockReduced = new Set<string>();
+	private readonly requestTimes: number[] = [];
+	private faults: Array<{
+		kind: 'status' | 'drop';
+		count: number;
+		status: number;
+		match?: string | RegExp;
+	}> = [];
+	private unavailableUntil = 0;
+	private unavailableRetryAfter?: number;
 
 	constructor(options: WooCommerceSimulatorOptions) {
 		this.consumerKey = options.consumerKey;
@@ -243,7 +340,15 @@ export class WooCommerceSimulator {
 		this.keyPermissions = options.keyPermissions ?? 'read_write';
 		this.pingFailureDisables = options.pingFailureDisables ?? true;
 		this.utcOffsetMinutes = options.utcOffsetMinutes ?? WOO_DEFAULT_UTC_OFFSET_MINUTES;
-		this.echoProductUpdates = options.echoProductUpdates ?? false;
+		this.echoProductUpdates = options.echoProductUpdates ?? true;
+		this.deliveryDelayMs = options.deliveryDelayMs ?? 0;
+		this.dropDeliveryFraction = options.dropDeliveryFraction ?? 0;
+		this.dropDelivery = options.dropDelivery;
+		this.random = options.random ?? Math.random;
+		this.requestsPerSecond = options.requestsPerSecond;
+		this.retryAfterSeconds =
+			options.retryAfterSeconds === undefined ? 1 : options.retryAfterSeconds;
+		this.latencyMs = options.latencyMs ?? 0;
 		this.userAgent = `WooCommerce/${options.wcVersion ?? '10.3.5'} Hookshot (WordPress/${options.wpVersion ?? '6.8.3'})`;
 		this.now = options.now ?? Date.now;
 	}
@@ -273,7 +378,7 @@ export class WooCommerceSimulator {
 	}
 
 	async stop(): Promise<void> {
-		await Promise.allSettled([...this.pendingEchoes]);
+		await this.flushDeliveries();
 		const server = this.server;
 		this.server = undefined;
 		if (server) await closeServer(server);
@@ -334,6 +439,304 @@ export class WooCommerceSimulator {
 
 	getProduct(id: Id): JsonObject | undefined {
 		return this.products.get(idString(id));
+	}
+
+	/* ------------------------------------------------------------------------------ event deliveries ---- */
+
+	/**
+	 * Queue an event delivery; sent after `deliveryDelayMs` with the resource's state at that moment. A second
+	 * change of the same resource and topic before the send is coalesced into the queued one.
+	 */
+	enqueue(d: WooQueuedDelivery): void {
+		const key = `${d.topic}:${d.id}`;
+		if (!this.queue.has(key)) this.queue.set(key, d);
+		if (this.flushScheduled) return;
+		this.flushScheduled = true;
+		const pr = new Promise<void>((resolve) => setTimeout(resolve, this.deliveryDelayMs)).then(() =>
+			this.sendQueued(),
+		);
+		this.pendingEchoes.add(pr);
+		void pr.finally(() => this.pendingEchoes.delete(pr));
+	}
+
+	/** Drop the next `count` event deliveries (of `topic`, or of any topic) that have a subscriber. */
+	dropNextDeliveries(count: number, topic?: string): void {
+		this.dropNext.push({ count, topic });
+	}
+
+	/** Resolve when every queued event delivery has been sent (or dropped). */
+	async flushDeliveries(): Promise<void> {
+		while (this.pendingEchoes.size > 0) await Promise.allSettled([...this.pendingEchoes]);
+	}
+
+	private shouldDrop(d: WooQueuedDelivery): boolean {
+		if (this.dropDelivery?.(d)) return true;
+		const rule = this.dropNext.find((r) => r.count > 0 && (!r.topic || r.topic === d.topic));
+		if (rule) {
+			rule.count--;
+			return true;
+		}
+		return this.dropDeliveryFraction > 0 && this.random() < this.dropDeliveryFraction;
+	}
+
+	private async sendQueued(): Promise<void> {
+		this.flushScheduled = false;
+		const items = [...this.queue.values()];
+		this.queue.clear();
+		await Promise.all(
+			items.map(async (d) => {
+				const subscribed = [...this.webhooks.values()].some(
+					(w) => w.status === 'active' && w.topic === d.topic,
+				);
+				if (!subscribed) return;
+				const payload = d.resource === 'order' ? this.orders.get(d.id) : this.products.get(d.id);
+				if (!payload) return;
+				if (this.shouldDrop(d)) {
+					const at = new Date(this.now()).toISOString();
+					this.droppedDeliveries.push({ ...d, at });
+					this.log.push({ op: 'dropped', name: d.topic, at, resourceId: d.id });
+					return;
+				}
+				await this.deliver(d.topic, payload);
+			}),
+		);
+	}
+
+	/* ------------------------------------------------------------------------------------- orders ---- */
+
+	/**
+	 * A customer checkout: creates the order with `status` (default processing), refusing it when a line of a
+	 * stock-managed product without backorders asks for more than the shown `stock_quantity`
+	 * (`WooOutOfStockError`, WooCommerce's cart message). Stock moves by the status rules; `order.created` and
+	 * the `product.updated` of every product whose stock moved are queued.
+	 */
+	placeOrder(spec: { id?: Id; status?: WooOrderStatus; lines: WooOrderLineInput[] }): JsonObject {
+		const status = spec.status ?? 'processing';
+		const resolved = spec.lines.map((l) => {
+			const p =
+				l.productId !== undefined
+					? this.products.get(idString(l.productId))
+					: [...this.products.values()].find((x) => x.sku === l.sku);
+			if (!p) throw new Error(`no product ${l.sku ?? String(l.productId)}`);
+			return { p, quantity: l.quantity };
+		});
+		const wanted = new Map<string, { stock: JsonObject; qty: number; name: string }>();
+		for (const { p, quantity } of resolved) {
+			const stock = this.stockHolder(p);
+			if (!stock || (stock.backorders && stock.backorders !== 'no')) continue;
+			const key = idString(stock.id);
+			const w = wanted.get(key) ?? { stock, qty: 0, name: String(p.name ?? p.sku) };
+			w.qty += quantity;
+			wanted.set(key, w);
+		}
+		for (const [id, w] of wanted) {
+			const available = Number(w.stock.stock_quantity ?? 0);
+			if (w.qty > available) {
+				throw new WooOutOfStockError(
+					available > 0
+						? `Sorry, we do not have enough "${w.name}" in stock to fulfill your order (${available} available). We apologize for any inconvenience caused.`
+						: `Sorry, "${w.name}" is not in stock. Please edit your cart and try again. We apologize for any inconvenience caused.`,
+					id,
+					available,
+				);
+			}
+		}
+		const id = spec.id === undefined ? String(5000 + ++this.orderSeq) : idString(spec.id);
+		const now = new Date(Math.floor(this.now() / 1000) * 1000);
+		const order = wooOrder({
+			id: BigInt(id),
+			status,
+			lines: resolved.map(({ p, quantity }) => {
+				const isVar = p.type === 'variation';
+				return {
+					productId: isVar ? BigInt(idString(p.parent_id)) : BigInt(idString(p.id)),
+					variationId: isVar ? BigInt(idString(p.id)) : undefined,
+					sku: String(p.sku ?? ''),
+					quantity,
+					name: String(p.name ?? p.sku),
+				};
+			}),
+			dateCreatedGmt: now,
+			dateModifiedGmt: now,
+			utcOffsetMinutes: this.utcOffsetMinutes,
+			siteUrl: this.port === undefined ? undefined : this.baseUrl,
+		});
+		this.orders.set(id, order);
+		this.applyStockRules(order, status);
+		this.enqueue({ topic: 'order.created', resource: 'order', id });
+		return order;
+	}
+
+	/** Change an order's status (as the admin or a gateway does): stock rules, dates, `order.updated`. */
+	setOrderStatus(id: Id, status: WooOrderStatus): JsonObject {
+		const order = this.orders.get(idString(id));
+		if (!order) throw new Error(`no order ${idString(id)}`);
+		this.updateOrderStatus(order, status);
+		return order;
+	}
+
+	getOrder(id: Id): JsonObject | undefined {
+		return this.orders.get(idString(id));
+	}
+
+	private updateOrderStatus(order: JsonObject, status: WooOrderStatus): void {
+		const id = idString(order.id);
+		const previous = String(order.status);
+		order.status = status;
+		const now = this.now();
+		order.date_modified = wooTime(now, this.utcOffsetMinutes);
+		order.date_modified_gmt = wooTime(now);
+		if (status === 'completed' && previous !== 'completed') {
+			order.date_completed = wooTime(now, this.utcOffsetMinutes);
+			order.date_completed_gmt = wooTime(now);
+		}
+		this.applyStockRules(order, status);
+		this.enqueue({ topic: 'order.updated', resource: 'order', id });
+	}
+
+	/** The product whose stock a line draws: the item itself, or its parent when it says `parent`. */
+	private stockHolder(p: JsonObject): JsonObject | undefined {
+		if (p.manage_stock === true) return p;
+		if (p.manage_stock === 'parent' && p.parent_id !== undefined) {
+			const parent = this.products.get(idString(p.parent_id));
+			return parent && parent.manage_stock === true ? parent : undefined;
+		}
+		return undefined;
+	}
+
+	private lineProduct(line: JsonObject): JsonObject | undefined {
+		const vid = idString((line.variation_id as Id | undefined) ?? 0);
+		return this.products.get(vid !== '0' ? vid : idString(line.product_id as Id));
+	}
+
+	/** `wc_maybe_reduce_stock_levels` / `wc_maybe_increase_stock_levels` for the order's new status. */
+	private applyStockRules(order: JsonObject, status: string): void {
+		const id = idString(order.id);
+		const lines = order.line_items as JsonObject[];
+		if (REDUCING_STATUSES.includes(status)) {
+			if (this.stockReduced.has(id)) return;
+			for (const line of lines) {
+				const meta = line.meta_data as JsonObject[];
+				if (meta.some((m) => m.key === '_reduced_stock')) continue;
+				const p = this.lineProduct(line);
+				const holder = p && this.stockHolder(p);
+				if (!holder) continue;
+				const qty = Number(line.quantity);
+				this.changeStock(holder, -qty);
+				meta.push(this.lineMeta('_reduced_stock', qty));
+			}
+			this.stockReduced.add(id);
+		} else if (RESTORING_STATUSES.includes(status)) {
+			if (!this.stockReduced.has(id)) return;
+			for (const line of lines) {
+				const meta = line.meta_data as JsonObject[];
+				const i = meta.findIndex((m) => m.key === '_reduced_stock');
+				if (i < 0) continue;
+				const reduced = Number(meta[i].value);
+				const p = this.lineProduct(line);
+				const holder = p && this.stockHolder(p);
+				if (!reduced || !holder) continue;
+				this.changeStock(holder, reduced);
+				meta.splice(i, 1);
+			}
+			this.stockReduced.delete(id);
+		}
+	}
+
+	/** `wc_update_product_stock`: moves the quantity, saves the product (date_modified), product.updated. */
+	private changeStock(p: JsonObject, delta: number): void {
+		this.applyProductUpdate(p, { stock_quantity: Number(p.stock_quantity ?? 0) + delta });
+		this.echo(p);
+	}
+
+	private lineMeta(key: string, value: number): JsonObject {
+		// Read back from the database, meta values are strings.
+		return {
+			id: 90_000 + ++this.metaSeq,
+			key,
+			value: String(value),
+			display_key: key,
+			display_value: String(value),
+		};
+	}
+
+	/* ------------------------------------------------------------------------ host limits and faults ---- */
+
+	/** The next `count` REST requests (matching `match`, a path like `/products/batch` or a RegExp) answer `status`. */
+	failNext(count: number, status = 500, match?: string | RegExp): void {
+		this.faults.push({ kind: 'status', count, status, match });
+	}
+
+	/** The next `count` REST requests (matching `match`) get their connection closed without an answer. */
+	dropNextConnections(count: number, match?: string | RegExp): void {
+		this.faults.push({ kind: 'drop', count, status: 0, match });
+	}
+
+	/** Answer 503 to every REST request for `ms` milliseconds (a cache/WAF outage); `retryAfter` seconds optional. */
+	unavailableFor(ms: number, retryAfter?: number): void {
+		this.unavailableUntil = Date.now() + ms;
+		this.unavailableRetryAfter = retryAfter;
+	}
+
+	/** Clear injected faults, the outage window and the rate-limit window. */
+	clearFaults(): void {
+		this.faults = [];
+		this.unavailableUntil = 0;
+		this.requestTimes.length = 0;
+	}
+
+	/**
+	 * REST calls in the log, optionally only those whose name (`METHOD /path`, e.g. `POST /products/batch`)
+	 * equals `name` or matches it, and only those of `status`.
+	 */
+	countCalls(name?: string | RegExp, status?: number): number {
+		return this.log.filter(
+			(e) =>
+				e.op === 'rest' &&
+				(name === undefined || (typeof name === 'string' ? e.name === name : name.test(e.name))) &&
+				(status === undefined || e.status === status),
+		).length;
+	}
+
+	private static matches(match: string | RegExp | undefined, path: string): boolean {
+		if (match === undefined) return true;
+		return typeof match === 'string' ? path === match : match.test(path);
+	}
+
+	/** A fault answering this request, or null. Order: dropped connection, 429, 503 window, injected 5xx. */
+	private faultFor(
+		path: string,
+	):
+		| { kind: 'drop' }
+		| { kind: 'status'; status: number; fault: string; headers: Record<string, string | number> }
+		| null {
+		const f = this.faults.find((x) => x.count > 0 && WooCommerceSimulator.matches(x.match, path));
+		if (f && f.kind === 'drop') {
+			f.count--;
+			return { kind: 'drop' };
+		}
+		const t = Date.now();
+		if (this.requestsPerSecond !== undefined) {
+			while (this.requestTimes.length && this.requestTimes[0] <= t - 1000)
+				this.requestTimes.shift();
+			if (this.requestTimes.length >= this.requestsPerSecond) {
+				const headers: Record<string, string | number> = {};
+				if (this.retryAfterSeconds !== null) headers['Retry-After'] = this.retryAfterSeconds;
+				return { kind: 'status', status: 429, fault: 'rate-limit', headers };
+			}
+			this.requestTimes.push(t);
+		}
+		if (t < this.unavailableUntil) {
+			const headers: Record<string, string | number> = {};
+			if (this.unavailableRetryAfter !== undefined)
+				headers['Retry-After'] = this.unavailableRetryAfter;
+			return { kind: 'status', status: 503, fault: 'unavailable', headers };
+		}
+		if (f) {
+			f.count--;
+			return { kind: 'status', status: f.status, fault: 'injected', headers: {} };
+		}
+		return null;
 	}
 
 	/* ------------------------------------------------------------------------------------- webhooks ---- */
@@ -542,6 +945,8 @@ export class WooCommerceSimulator {
 			return { kind: 'batch', resource: 'variations', parentId: r[1] };
 		if ((r = /^\/products\/(\d+)\/variations\/(\d+)$/.exec(p)))
 			return { kind: 'item', resource: 'variations', parentId: r[1], id: r[2] };
+		if (p === '/orders') return { kind: 'collection', resource: 'orders' };
+		if ((r = /^\/orders\/(\d+)$/.exec(p))) return { kind: 'item', resource: 'orders', id: r[1] };
 		if (p === '/webhooks') return { kind: 'collection', resource: 'webhooks' };
 		if ((r = /^\/webhooks\/(\d+)$/.exec(p)))
 			return { kind: 'item', resource: 'webhooks', id: r[1] };
@@ -634,15 +1039,37 @@ export class WooCommerceSimulator {
 		const method = (req.method ?? 'GET').toUpperCase();
 		const raw = await readBody(req);
 		const at = new Date(this.now()).toISOString();
+		const path = url.pathname.replace(/^\/wp-json\/wc\/v3/, '').replace(/\/+$/, '');
 		const reply = (status: number, body: string, headers: Record<string, string | number> = {}) => {
-			this.log.push({
-				op: 'rest',
-				name: `${method} ${url.pathname.replace(/^\/wp-json\/wc\/v3/, '')}`,
-				at,
-				status,
-			});
+			this.log.push({ op: 'rest', name: `${method} ${path}`, at, status });
 			send(res, status, body, headers);
 		};
+		if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+		const fault = this.faultFor(path);
+		if (fault && fault.kind === 'drop') {
+			this.log.push({ op: 'rest', name: `${method} ${path}`, at, status: 0, fault: 'dropped' });
+			req.socket.destroy();
+			return;
+		}
+		if (fault) {
+			// Hosts, caches and WAFs answer in front of WordPress, with their own page.
+			const text = `${fault.status} ${http.STATUS_CODES[fault.status] ?? 'Error'}`;
+			const body = `<html>\r\n<head><title>${text}</title></head>\r\n<body>\r\n<center><h1>${text}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+			this.log.push({
+				op: 'rest',
+				name: `${method} ${path}`,
+				at,
+				status: fault.status,
+				fault: fault.fault,
+			});
+			res.writeHead(fault.status, {
+				'Content-Type': 'text/html',
+				'Content-Length': Buffer.byteLength(body),
+				...fault.headers,
+			});
+			res.end(body);
+			return;
+		}
 		const route = this.route(url.pathname);
 		if (!route) {
 			return reply(
@@ -667,6 +1094,7 @@ export class WooCommerceSimulator {
 		const params: Record<string, unknown> = { ...Object.fromEntries(url.searchParams), ...body };
 
 		if (route.resource === 'webhooks') return this.handleWebhooks(route, method, params, reply);
+		if (route.resource === 'orders') return this.handleOrders(route, method, params, reply);
 		return this.handleProducts(route, method, params, reply);
 	}
 
@@ -780,10 +1208,7 @@ export class WooCommerceSimulator {
 
 	private echo(p: JsonObject): void {
 		if (!this.echoProductUpdates) return;
-		const id = idString(p.id);
-		const pr = Promise.resolve().then(() => this.deliverProduct(id));
-		this.pendingEchoes.add(pr);
-		void pr.finally(() => this.pendingEchoes.delete(pr));
+		this.enqueue({ topic: 'product.updated', resource: 'product', id: idString(p.id) });
 	}
 
 	private handleProducts(
@@ -951,6 +1376,99 @@ export class WooCommerceSimulator {
 			});
 		}
 		return reply(200, toJson(out));
+	}
+
+	/** A `date-time` query parameter as a column value ("YYYY-MM-DDTHH:MM:SS") in GMT or the site's zone. */
+	private dateParam(v: unknown, gmt: boolean): string | null {
+		const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)?$/i.exec(String(v));
+		if (!m) return null;
+		if (!m[3]) return m[1];
+		const ms = Date.parse(`${m[1]}${m[3].toUpperCase()}`);
+		if (Number.isNaN(ms)) return null;
+		return wooTime(ms, gmt ? 0 : this.utcOffsetMinutes);
+	}
+
+	private handleOrders(
+		route: Route,
+		method: string,
+		params: Record<string, unknown>,
+		reply: (status: number, body: string, headers?: Record<string, string | number>) => void,
+	): void {
+		const noRoute = () =>
+			reply(
+				404,
+				errorJson('rest_no_route', 'No route was found matching the URL and request method.', 404),
+			);
+		if (route.kind === 'collection') {
+			if (method !== 'GET') return noRoute();
+			const gmt = truthy(params.dates_are_gmt);
+			const suffix = gmt ? '_gmt' : '';
+			let list = [...this.orders.values()];
+			const bounds: Array<[string, string, 'created' | 'modified', 1 | -1]> = [
+				['after', 'date_created', 'created', 1],
+				['before', 'date_created', 'created', -1],
+				['modified_after', 'date_modified', 'modified', 1],
+				['modified_before', 'date_modified', 'modified', -1],
+			];
+			for (const [name, column, , dir] of bounds) {
+				if (params[name] === undefined || params[name] === '') continue;
+				const v = this.dateParam(params[name], gmt);
+				if (v === null) {
+					return reply(
+						400,
+						JSON.stringify({
+							code: 'rest_invalid_param',
+							message: `Invalid parameter(s): ${name}`,
+							data: {
+								status: 400,
+								params: { [name]: 'Invalid date.' },
+								details: {
+									[name]: { code: 'rest_invalid_date', message: 'Invalid date.', data: null },
+								},
+							},
+						}),
+					);
+				}
+				// WP_Date_Query: 'after' and 'before' are exclusive.
+				list = list.filter((o) => {
+					const c = String(o[`${column}${suffix}`]);
+					return dir === 1 ? c > v : c < v;
+				});
+			}
+			if (typeof params.status === 'string' && params.status && params.status !== 'any') {
+				const st = new Set(params.status.split(','));
+				list = list.filter((o) => st.has(String(o.status)));
+			}
+			const orderby = String(params.orderby ?? 'date');
+			const asc = String(params.order ?? 'desc') === 'asc';
+			const key = (o: JsonObject) =>
+				orderby === 'id'
+					? ''
+					: String(orderby === 'modified' ? o.date_modified_gmt : o.date_created_gmt);
+			list.sort((a, b) => {
+				const ka = key(a);
+				const kb = key(b);
+				const ia = BigInt(idString(a.id as Id));
+				const ib = BigInt(idString(b.id as Id));
+				const c = ka < kb ? -1 : ka > kb ? 1 : ia < ib ? -1 : ia > ib ? 1 : 0;
+				return asc ? c : -c;
+			});
+			return this.collection(list, params, '/orders', reply, (o) => o);
+		}
+		const order = this.orders.get(route.id!);
+		const invalid = (status: number) =>
+			reply(status, errorJson('woocommerce_rest_shop_order_invalid_id', 'Invalid ID.', status));
+		if (method === 'GET') return order ? reply(200, toJson(order)) : invalid(404);
+		if (method === 'PUT' || method === 'POST' || method === 'PATCH') {
+			if (!order) return invalid(400);
+			// Any save moves date_modified and fires order.updated; a new status also moves stock.
+			this.updateOrderStatus(
+				order,
+				typeof params.status === 'string' && params.status ? params.status : String(order.status),
+			);
+			return reply(200, toJson(order));
+		}
+		return noRoute();
 	}
 
 	private async handleWebhooks(
