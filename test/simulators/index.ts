@@ -2,6 +2,13 @@
 export * from './shopify';
 export * from './shopifyCost';
 export {
+	DEFAULT_IDEMPOTENCY_TTL_MS,
+	INVENTORY_REASONS,
+	type InventoryChangeRecord,
+	type InventoryLevelRecord,
+	type InventoryLogEntry,
+} from './shopifyInventory';
+export {
 	TOPIC_ENUM_TO_REST,
 	TOPIC_REST_TO_ENUM,
 	type WebhookSubscriptionRecord,

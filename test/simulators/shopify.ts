@@ -9,7 +9,10 @@ import {
 	validate,
 	type DocumentNode,
 	type ExecutionResult,
+	type GraphQLObjectType,
 	type GraphQLSchema,
+	type OperationDefinitionNode,
+	getArgumentValues,
 } from 'graphql';
 import { parse as parseLossless, isInteger, isSafeNumber } from 'lossless-json';
 import {
@@ -29,6 +32,16 @@ import {
 	UnmeteredCostBucket,
 	queryCost,
 } from './shopifyCost';
+import {
+	DEFAULT_IDEMPOTENCY_TTL_MS,
+	INVENTORY_SDL,
+	ShopifyInventory,
+	type InventoryChangeRecord,
+	type InventoryLevelRecord,
+	type InventoryLogEntry,
+	type ShopifyRequestContext,
+} from './shopifyInventory';
+import { shopifyInventoryLevel } from './payloads';
 import {
 	type ShopifyStore,
 	type WebhookSubscriptionRecord,
@@ -59,6 +72,13 @@ import {
  *   after 5 s (1 s to connect) and counts the delivery as failed. Bodies keep 64-bit ids exact (BigInt → bare
  *   integer). Retries (8 over 4 h) are not simulated: a test re-sends with the same `eventId` to model one, and
  *   `removeSubscription()` models Shopify dropping a failing subscription.
+ * - Inventory (shopifyInventory.ts): items with levels per location (`putInventoryItem`, `setLevel`, `level`),
+ *   `inventorySetQuantities` / `inventoryAdjustQuantities` with `@idempotent`, each call logged as
+ *   `{ op: 'mutation', name, count, applied, userErrors, idempotencyKey, replayed }`. After every stock change
+ *   the simulator sends `inventory_levels/update` to the subscriptions of that topic, signed, as Shopify does
+ *   (`inventoryWebhooks: false` turns it off); `webhooksIdle()` waits for those deliveries.
+ * - Every array input is capped at 250 elements: a longer one is refused before anything runs
+ *   (MAX_INPUT_SIZE_EXCEEDED, nothing charged, nothing applied).
  */
 
 export interface ShopifySimulatorOptions {
@@ -84,10 +104,14 @@ export interface ShopifySimulatorOptions {
 	shopName?: string;
 	/** Clock (ms since epoch) for token expiry and timestamps. */
 	now?: () => number;
+	/** Send inventory_levels/update after every stock change (default true). */
+	inventoryWebhooks?: boolean;
+	/** How long `@idempotent` keys are kept, on the simulator's clock (default 24 h). */
+	idempotencyTtlMs?: number;
 }
 
 export interface ShopifyLogEntry extends SimLogEntry {
-	op: 'graphql' | 'webhook' | 'token';
+	op: 'graphql' | 'webhook' | 'token' | 'mutation';
 }
 
 export interface SendWebhookOptions {
@@ -125,6 +149,8 @@ const INVALID_TOKEN =
 	'{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}';
 const TOKEN_LIFETIME_S = 86399;
 const API_VERSION = /^(\d{4}-(01|04|07|10)|unstable)$/;
+/** Every array input of the Admin API is capped at 250 elements. */
+const MAX_INPUT_ARRAY = 250;
 
 interface IssuedToken {
 	expiresAt: number;
@@ -168,6 +194,11 @@ export class ShopifySimulator {
 	private server?: http.Server;
 	private port?: number;
 	private subscriptionSeq = 0;
+	readonly inventory: ShopifyInventory;
+	/** Send inventory_levels/update after every stock change. */
+	inventoryWebhooks: boolean;
+	idempotencyTtlMs: number;
+	private readonly pendingDeliveries = new Set<Promise<unknown>>();
 
 	constructor(options: ShopifySimulatorOptions) {
 		this.shop = options.shop ?? 'demo-shop.myshopify.com';
@@ -192,9 +223,22 @@ export class ShopifySimulator {
 			nowMs: () => this.now(),
 			allowHttpLoopback: options.allowHttpLoopbackWebhooks ?? true,
 		};
-		const gql = createShopifyGraphql(this.store);
+		this.inventoryWebhooks = options.inventoryWebhooks ?? true;
+		this.idempotencyTtlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
+		this.inventory = new ShopifyInventory({
+			nowMs: () => this.now(),
+			idempotencyTtlMs: () => this.idempotencyTtlMs,
+			onChange: (c) => this.inventoryChanged(c),
+			record: (e: InventoryLogEntry) =>
+				this.log.push({ ...e, at: new Date(this.now()).toISOString() }),
+		});
+		const gql = createShopifyGraphql(this.store, {
+			sdl: INVENTORY_SDL,
+			rootValue: this.inventory.resolvers(),
+		});
 		this.schema = gql.schema;
 		this.rootValue = gql.rootValue;
+		this.inventory.bind(this.schema);
 	}
 
 	/* ------------------------------------------------------------------------------------- lifecycle ---- */
@@ -290,6 +334,69 @@ export class ShopifySimulator {
 	removeSubscription(id: string): boolean {
 		const numeric = id.replace(/^gid:\/\/shopify\/WebhookSubscription\//, '');
 		return this.store.subscriptions.delete(numeric);
+	}
+
+	/* ------------------------------------------------------------------------------------- inventory ---- */
+
+	/** Create or update an inventory item (numeric id or GID). */
+	putInventoryItem(id: string | number | bigint, sku: string | null, tracked = true): void {
+		this.inventory.putItem(id, sku, tracked);
+	}
+
+	/**
+	 * Set a level from a test (stocks the item at the location if it was not). No webhook unless
+	 * `{ webhook: true }` (a merchant's own change in the admin, which Shopify does announce).
+	 */
+	setLevel(
+		itemId: string | number | bigint,
+		locationId: string | number | bigint,
+		available: number,
+		opts: { webhook?: boolean } = {},
+	): InventoryLevelRecord {
+		const before = this.inventory.level(itemId, locationId);
+		const level = this.inventory.setLevel(itemId, locationId, available);
+		if (opts.webhook) {
+			this.inventoryChanged({
+				inventoryItemId: String(itemId).replace(/^gid:\/\/shopify\/InventoryItem\//, ''),
+				locationId: String(locationId).replace(/^gid:\/\/shopify\/Location\//, ''),
+				available,
+				delta: available - (before?.available ?? 0),
+				updatedAt: level.updatedAt,
+			});
+		}
+		return { ...level };
+	}
+
+	/** The level now (a copy), or undefined when the item is not stocked there. */
+	level(
+		itemId: string | number | bigint,
+		locationId: string | number | bigint,
+	): InventoryLevelRecord | undefined {
+		return this.inventory.level(itemId, locationId);
+	}
+
+	/** Inventory mutation calls logged so far (op 'mutation'), optionally of one mutation. */
+	mutationCalls(name?: string): ShopifyLogEntry[] {
+		return this.log.filter((e) => e.op === 'mutation' && (name === undefined || e.name === name));
+	}
+
+	/** Resolves when every webhook delivery started by a stock change has finished. */
+	async webhooksIdle(): Promise<void> {
+		while (this.pendingDeliveries.size > 0) await Promise.allSettled([...this.pendingDeliveries]);
+	}
+
+	private inventoryChanged(c: InventoryChangeRecord): void {
+		if (!this.inventoryWebhooks) return;
+		const body = shopifyInventoryLevel({
+			inventoryItemId: c.inventoryItemId,
+			locationId: c.locationId,
+			available: c.available,
+			updatedAt: new Date(c.updatedAt),
+		});
+		const p: Promise<unknown> = this.deliver('inventory_levels/update', body)
+			.catch(() => undefined)
+			.finally(() => this.pendingDeliveries.delete(p));
+		this.pendingDeliveries.add(p);
 	}
 
 	/* ------------------------------------------------------------------------------------- webhooks ---- */
@@ -455,6 +562,56 @@ export class ShopifySimulator {
 		return { cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus } };
 	}
 
+	/** The first array argument (at any depth) longer than 250, as Shopify's error; null when none. */
+	private oversizedInput(
+		operation: OperationDefinitionNode,
+		variables: Record<string, unknown>,
+	): Record<string, unknown> | null {
+		const root = (
+			operation.operation === 'mutation'
+				? this.schema.getMutationType()
+				: this.schema.getQueryType()
+		) as GraphQLObjectType | null;
+		if (!root) return null;
+		const find = (v: unknown, path: string[]): string[] | null => {
+			if (Array.isArray(v)) {
+				if (v.length > MAX_INPUT_ARRAY) return path;
+				for (let i = 0; i < v.length; i++) {
+					const hit = find(v[i], path);
+					if (hit) return hit;
+				}
+			} else if (v !== null && typeof v === 'object') {
+				for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+					const hit = find(x, [...path, k]);
+					if (hit) return hit;
+				}
+			}
+			return null;
+		};
+		for (const sel of operation.selectionSet.selections) {
+			if (sel.kind !== 'Field') continue;
+			const def = root.getFields()[sel.name.value];
+			if (!def) continue;
+			const args = getArgumentValues(def, sel, variables);
+			const path = find(args, [sel.alias?.value ?? sel.name.value]);
+			if (path) {
+				let size = 0;
+				let v: unknown = args;
+				for (const k of path.slice(1)) v = (v as Record<string, unknown>)[k];
+				size = (v as unknown[]).length;
+				return {
+					message: `The input array size of ${size} is greater than the maximum allowed of ${MAX_INPUT_ARRAY}.`,
+					locations: sel.loc
+						? [{ line: sel.loc.startToken.line, column: sel.loc.startToken.column }]
+						: [],
+					path,
+					extensions: { code: 'MAX_INPUT_SIZE_EXCEEDED' },
+				};
+			}
+		}
+		return null;
+	}
+
 	private parseDocument(query: string): DocumentNode {
 		let doc = this.documents.get(query);
 		if (!doc) {
@@ -559,6 +716,12 @@ export class ShopifySimulator {
 				name,
 			);
 		}
+		const oversized = this.oversizedInput(operation, coerced.coerced);
+		if (oversized) {
+			return reply({ errors: [oversized], extensions: this.costExtension(0, null) }, name, {
+				rejected: 'MAX_INPUT_SIZE_EXCEEDED',
+			});
+		}
 		const cost = queryCost(this.schema, document, operation, coerced.coerced);
 		if (cost.requested > this.maxQueryCost) {
 			return reply(
@@ -607,6 +770,7 @@ export class ShopifySimulator {
 			schema: this.schema,
 			document,
 			rootValue: this.rootValue,
+			contextValue: { apiVersion: version } satisfies ShopifyRequestContext,
 			variableValues: varsInput,
 			operationName: operation.name?.value,
 		})) as ExecutionResult;

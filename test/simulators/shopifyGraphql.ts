@@ -633,11 +633,14 @@ interface SubscriptionInput {
 	filter?: string | null;
 }
 
-export function createShopifyGraphql(store: ShopifyStore): {
+export function createShopifyGraphql(
+	store: ShopifyStore,
+	extension?: { sdl: string; rootValue: Record<string, unknown> },
+): {
 	schema: GraphQLSchema;
 	rootValue: Record<string, unknown>;
 } {
-	const schema = buildSchema(SDL);
+	const schema = buildSchema(extension ? SDL + extension.sdl : SDL);
 	const nowIso = () => shopifyDateTime(store.nowMs()) as string;
 
 	const sortedSubscriptions = (sortKey: string) =>
@@ -791,6 +794,7 @@ export function createShopifyGraphql(store: ShopifyStore): {
 			store.subscriptions.delete(id);
 			return { deletedWebhookSubscriptionId: gid('WebhookSubscription', id), userErrors: [] };
 		},
+		...extension?.rootValue,
 	};
 	return { schema, rootValue };
 }
