@@ -1,17 +1,11 @@
-import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type Redis from 'ioredis';
-import {
-	SIGNATURE_HEADER,
-	isWooCommercePing,
-	pickHeaders,
-	type Delivery,
-} from '../nodes/shared/events';
+import type { Delivery } from '../nodes/shared/events';
 import { appendToInbox } from '../nodes/shared/inbox';
 import { inboxKey } from '../nodes/shared/keys';
 import { describeRedisError, keyPrefixOf, openRedis } from '../nodes/shared/redis';
-import { verifySignature } from '../nodes/shared/signature';
+import { receiveSigned } from '../nodes/shared/receipt';
 import { describeConfig, type ReceiverConfig, type ReceiverShop } from './config';
 import { ReceiverMetrics, type Route } from './metrics';
 
@@ -145,19 +139,9 @@ export async function startReceiver(
 	async function store(
 		res: http.ServerResponse,
 		shop: ReceiverShop,
-		headers: http.IncomingHttpHeaders,
+		delivery: Delivery,
 		raw: Buffer,
-		rawText: string,
 	): Promise<void> {
-		// Built exactly as the Webhook Trigger builds it (receive.ts), stored with the one entry format.
-		const delivery: Delivery = {
-			platform: shop.platform,
-			headers: pickHeaders(shop.platform, headers),
-			rawBody: rawText,
-			receivedAt: new Date().toISOString(),
-			via: 'webhook',
-			...(isUtf8(raw) ? {} : { bodyNotUtf8: true as const }),
-		};
 		const started = process.hrtime.bigint();
 		let client: Redis | undefined;
 		try {
@@ -241,26 +225,19 @@ export async function startReceiver(
 			if (!reading) return;
 			const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 			stop();
-			const rawText = raw.toString('utf8');
-			const headers = req.headers as Record<string, string | undefined>;
-			if (shop.platform === 'woocommerce' && isWooCommercePing(headers, rawText)) {
+			const secrets = { current: shop.secret, previous: shop.previousSecret };
+			const receipt = receiveSigned(shop.platform, req.headers, raw, secrets);
+			if (receipt.kind === 'ping') {
 				// Exactly 200, or WooCommerce does not save the webhook as active. Not an event: nothing stored.
 				answer(res, route, 200, null);
 				return;
 			}
-			const signature = headers[SIGNATURE_HEADER[shop.platform]];
-			if (!signature) {
-				throttled('rejected', { level: 'warn', shop: shop.shop, reason: 'missing signature' });
-				answer(res, route, 401, { error: 'missing signature header' });
+			if (receipt.kind === 'refused') {
+				throttled('rejected', { level: 'warn', shop: shop.shop, reason: receipt.reason });
+				answer(res, route, receipt.status, receipt.body);
 				return;
 			}
-			const secrets = { current: shop.secret, previous: shop.previousSecret };
-			if (!verifySignature(raw, signature, secrets)) {
-				throttled('rejected', { level: 'warn', shop: shop.shop, reason: 'invalid signature' });
-				answer(res, route, 401, { error: 'invalid signature' });
-				return;
-			}
-			void store(res, shop, req.headers, raw, rawText);
+			void store(res, shop, receipt.delivery, raw);
 		});
 	}
 

@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import type {
 	IDataObject,
 	INodeExecutionData,
@@ -15,16 +14,9 @@ import {
 	keyPrefixOf,
 	type InventoryRedisCredential,
 } from '../shared/redis';
-import {
-	SIGNATURE_HEADER,
-	isWooCommercePing,
-	normalizeDelivery,
-	pickHeaders,
-	type Delivery,
-	type NormalizeResult,
-} from '../shared/events';
+import { normalizeDelivery, type Delivery, type NormalizeResult } from '../shared/events';
+import { receiveSigned } from '../shared/receipt';
 import { rereadShopifyOrder } from '../shared/shopifyOrder';
-import { verifySignature } from '../shared/signature';
 
 /**
  * The receipt path of the Inventory Webhook Trigger: verify, acknowledge, and either start one run with the
@@ -71,32 +63,14 @@ export async function receiveWebhook(ctx: IWebhookFunctions): Promise<IWebhookRe
 	const req = ctx.getRequestObject();
 	const platform = ctx.getNodeParameter('platform') as Platform;
 	const raw: Buffer = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.from('');
-	const rawText = raw.toString('utf8');
-	const headers = req.headers as Record<string, string | undefined>;
-
-	if (platform === 'woocommerce' && isWooCommercePing(headers, rawText)) {
+	const receipt = receiveSigned(platform, req.headers, raw, await signingSecrets(ctx, platform));
+	if (receipt.kind === 'ping') {
 		// Exactly 200, or WooCommerce does not save the webhook as active. Not an event: no run.
 		ctx.getResponseObject().status(200).end();
 		return { noWebhookResponse: true };
 	}
-
-	const secrets = await signingSecrets(ctx, platform);
-	if (!secrets.current && !secrets.previous) {
-		return reply(ctx, 401, { error: 'no webhook secret is configured in the credential' });
-	}
-	const signature = headers[SIGNATURE_HEADER[platform]];
-	if (!signature) return reply(ctx, 401, { error: 'missing signature header' });
-	if (!verifySignature(raw, signature, secrets))
-		return reply(ctx, 401, { error: 'invalid signature' });
-
-	const delivery: Delivery = {
-		platform,
-		headers: pickHeaders(platform, req.headers),
-		rawBody: rawText,
-		receivedAt: new Date().toISOString(),
-		via: 'webhook',
-		...(isUtf8(raw) ? {} : { bodyNotUtf8: true as const }),
-	};
+	if (receipt.kind === 'refused') return reply(ctx, receipt.status, receipt.body);
+	const { delivery } = receipt;
 
 	if (ctx.getNodeParameter('delivery', 'run') === 'inbox') return queueToInbox(ctx, delivery, raw);
 
