@@ -153,4 +153,15 @@ export const channelKeys = {
 	cursor: (prefix: string, channel: string) => key(prefix, 'cursor', escapeKeyPart(channel)),
 	/** `<prefix>:lag:<channel>`: event → published latency samples. */
 	lag: (prefix: string, channel: string) => key(prefix, 'lag', escapeKeyPart(channel)),
+	/**
+	 * `<prefix>:dirty:<channel>:at`: per dirty SKU, the receipt time (ms) of its first change not yet
+	 * published (applyEvents.lua names it from the dirty zset's key: change both together).
+	 */
+	dirtyAt: (prefix: string, channel: string) => `${ledgerKeys.dirty(prefix, channel)}:at`,
+	/** `<prefix>:polled:<channel>`: start time (ms) of the channel's last finished catch-up poll. */
+	polled: (prefix: string, channel: string) => key(prefix, 'polled', escapeKeyPart(channel)),
+	/** `<prefix>:adjusting:<owner>`: the Adjust batch in flight (its idempotency key and entries). */
+	adjusting: (prefix: string, owner: string) => key(prefix, 'adjusting', escapeKeyPart(owner)),
+	/** `<prefix>:adjusted:<owner>`: outbox entry ids the owner confirmed (zset, score = ms), for replays. */
+	adjusted: (prefix: string, owner: string) => key(prefix, 'adjusted', escapeKeyPart(owner)),
 };

@@ -42,6 +42,7 @@ function applyCall(
 	loaded: LoadedProfile,
 	plans: Plan[],
 	reread: (i: number) => boolean,
+	receivedAt: (i: number) => number | undefined,
 ) {
 	const { profile, mirrorsOf, frozen } = loaded.index;
 	const table = keyTable([ledgerKeys.profile(prefix), ledgerKeys.skus(prefix)]);
@@ -172,6 +173,14 @@ function applyCall(
 			);
 		args.push(frozen.size, ...frozen);
 	} else args.push(0, 0);
+	// Last: the earliest receipt time of the chunk's events (ms; '' unknown). A SKU marked dirty keeps the
+	// first such time until Publish confirms it ('<dirty>:at'), the start of the lag Health reports.
+	let earliest: number | undefined;
+	for (const plan of plans) {
+		const at = receivedAt(plan.index);
+		if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+	}
+	args.push(earliest === undefined ? '' : earliest);
 	return { keys: table.keys, args };
 }
 
@@ -290,6 +299,13 @@ export async function applyEvents(
 			const e = events[i];
 			return typeof e === 'object' && e !== null && (e as { reread?: unknown }).reread === true;
 		});
+	const receivedAtOf = (i: number): number | undefined => {
+		const e = events[i];
+		const text =
+			typeof e === 'object' && e !== null ? (e as { receivedAt?: unknown }).receivedAt : undefined;
+		const at = typeof text === 'string' ? Date.parse(text) : NaN;
+		return Number.isFinite(at) ? at : undefined;
+	};
 	let loaded = await loadProfile(redis, prefix);
 	if (!loaded) throw new NoProfileError();
 	let pending = events.map((_, i) => i);
@@ -333,7 +349,7 @@ export async function applyEvents(
 		});
 		if (ready.length === 0) break;
 		const parts = chunk(ready, MAX_ITEMS_PER_SCRIPT);
-		const calls = parts.map((part) => applyCall(prefix, loaded!, part, reread));
+		const calls = parts.map((part) => applyCall(prefix, loaded!, part, reread, receivedAtOf));
 		// One call per chunk already built: a direct call for one, a pipeline for more.
 		const replies = await callPerChunk(redis, calls, 1, (target, [c]) =>
 			target.ledgerApplyEvents(c.keys.length, ...c.keys, ...c.args),

@@ -45,6 +45,8 @@
         m, and m lists: a count c, then c line keys (every line key of an order at one version)
         r, and r pairs: location id, comma-separated KEYS indexes of its dirty zsets (the current profile)
         f, and f SKUs the profile freezes
+        the earliest receipt time of the items (ms, '' unknown): a SKU newly marked dirty for a channel keeps
+        it in '<dirty zset key>:at' (hash sku -> ms, HSETNX) until Publish confirms it (the lag's start)
       (r and f are 0 unless some item carries a line-key list: they serve the removed-line rule only.)
 
     Order-line hash '<prefix>:ol:<platform>:<shop>:<orderId>':
@@ -121,6 +123,7 @@ for _ = 1, frozen_count do
   profile_frozen[ARGV[pos]] = true
   pos = pos + 1
 end
+local received_at = ARGV[pos]
 
 local function audit(key, id, src, kind, loc, prev, new, delta, ver, rev, outcome, eff, frozen)
   redis.call('XADD', key, 'MAXLEN', '~', cap, '*', 'id', id, 'src', src, 'kind', kind, 'loc', loc,
@@ -131,6 +134,9 @@ end
 local function mark(indexes, sku, rev)
   for index in string.gmatch(indexes, '%d+') do
     redis.call('ZADD', KEYS[tonumber(index)], rev, sku)
+    if received_at ~= nil and received_at ~= '' then
+      redis.call('HSETNX', KEYS[tonumber(index)] .. ':at', sku, received_at)
+    end
   end
 end
 

@@ -1,0 +1,132 @@
+import type Redis from 'ioredis';
+import { breakerAllow, breakerRecord } from '../breaker';
+import type { BreakerSettings } from '../breakerSettings';
+import {
+	classifyChannelError,
+	withRetry,
+	type CallContext,
+	type ChannelErrorInfo,
+	type ChannelPlatform,
+	type ClassifyContext,
+	type RetryEvent,
+	type RetryResult,
+} from '../retry';
+import type { RandomSource } from '../backoff';
+
+/**
+ * One policy for every channel call (design.md "Failure path"): the channel's circuit breaker in Redis
+ * (shared by all workers) admits each attempt, withRetry paces, backs off with full jitter and stops at the
+ * run's deadline, and every attempt's outcome is recorded on the breaker. The caller gets a RetryResult —
+ * never a throw for a failed call — and dead-letters what failed while the run goes on.
+ */
+
+/** The state of one execution's channel work: who, where, and until when it may keep trying. */
+export interface ChannelRun {
+	readonly redis: Redis;
+	readonly prefix: string;
+	/** The channel's name in the profile (the breaker, the dead letters and the lease are per channel). */
+	readonly channel: string;
+	readonly platform: ChannelPlatform;
+	/** The per-run time budget's end, ms since epoch: retries never wait past it. */
+	readonly deadline: number;
+	readonly breaker?: Partial<BreakerSettings>;
+	/** Aborts waits and retries (the lease was lost, the execution was cancelled). */
+	readonly signal?: AbortSignal;
+	readonly now?: () => number;
+	readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+	readonly random?: RandomSource;
+	/** Called before each backoff wait (logging, tests). */
+	readonly onRetry?: (event: RetryEvent) => void | Promise<void>;
+}
+
+/** Thrown inside an attempt when the breaker refuses it: not retried, so the work is dead-lettered at once. */
+export class BreakerOpenError extends Error {
+	constructor(
+		readonly channel: string,
+		readonly retryInMs: number,
+	) {
+		super(
+			`the circuit breaker of channel '${channel}' is open (calls paused for ${Math.ceil(retryInMs / 1000)} s after repeated failures)`,
+		);
+		this.name = 'BreakerOpenError';
+	}
+}
+
+/** Classes that say the channel is unhealthy (and count on its breaker); a refused input does not. */
+function countsOnBreaker(info: ChannelErrorInfo): boolean {
+	return info.errorClass !== 'validation' && info.errorClass !== 'aborted';
+}
+
+function classifyWithBreaker(error: unknown, context: ClassifyContext): ChannelErrorInfo {
+	if (error instanceof BreakerOpenError) {
+		return { errorClass: 'transient', retries: 0, message: error.message, code: 'BREAKER_OPEN' };
+	}
+	return classifyChannelError(error, context);
+}
+
+export interface CallOptions {
+	/** The wait before each attempt (Shopify: the bucket's refill for this request's cost). */
+	readonly paceMs?: () => number;
+	/** Caps this call's own budget below what is left of the run's. */
+	readonly budgetMs?: number;
+}
+
+/** Milliseconds left of the run's budget. */
+export function budgetLeft(run: ChannelRun): number {
+	return Math.max(0, run.deadline - (run.now ?? Date.now)());
+}
+
+/**
+ * Runs one channel call under the policy. A refused admission (breaker open, or another worker's probe in
+ * flight) fails the call with code BREAKER_OPEN and reason 'notRetryable' without any request.
+ */
+export async function callChannel<T>(
+	run: ChannelRun,
+	call: (context: CallContext) => Promise<T>,
+	options: CallOptions = {},
+): Promise<RetryResult<T>> {
+	const left = budgetLeft(run);
+	return await withRetry(
+		async (context) => {
+			const admission = await breakerAllow(run.redis, run.prefix, run.channel, run.breaker);
+			if (!admission.allowed) throw new BreakerOpenError(run.channel, admission.retryInMs);
+			let value: T;
+			try {
+				value = await call(context);
+			} catch (error) {
+				const info = classifyWithBreaker(error, { platform: run.platform });
+				if (countsOnBreaker(info) || admission.probe) {
+					await breakerRecord(
+						run.redis,
+						run.prefix,
+						run.channel,
+						countsOnBreaker(info) ? 'failure' : 'success',
+						admission.probeToken,
+						run.breaker,
+					);
+				}
+				throw error;
+			}
+			await breakerRecord(
+				run.redis,
+				run.prefix,
+				run.channel,
+				'success',
+				admission.probeToken,
+				run.breaker,
+			);
+			return value;
+		},
+		{
+			budgetMs: options.budgetMs === undefined ? left : Math.min(left, options.budgetMs),
+			platform: run.platform,
+			classify: classifyWithBreaker,
+			paceMs: options.paceMs,
+			signal: run.signal,
+			now: run.now,
+			sleep: run.sleep,
+			random: run.random,
+			onRetry: run.onRetry,
+		},
+	);
+}

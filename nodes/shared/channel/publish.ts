@@ -1,0 +1,531 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Result } from 'ioredis';
+import type Redis from 'ioredis';
+import type { Profile } from '../../InventoryLedger/profile';
+import { loadProfile } from '../../InventoryLedger/ledger/profileStore';
+import type { JsonValue } from '../deadLetters';
+import { writeChannelDeadLetter } from '../dlq';
+import { channelKeys, ledgerKeys } from '../keys';
+import { withLease, type Lease, type LeaseSettings } from '../locks/lease';
+import { execAll } from '../redisBatch';
+import type { ChannelFailure } from '../retry';
+import { loadScripts } from '../scripts';
+import { callChannel, type ChannelRun } from './callPolicy';
+import { pollFinishedFrom } from './pollMarker';
+import { decidePlaces, pubField, type PlaceDecision, type SkuLedgerView } from './publishPlan';
+
+/**
+ * Publish, the drain every channel node runs once per execution (design.md "Data flow", issue 17): under the
+ * channel's lease, take the dirty SKUs, read their latest ledger state (never an item's value), decide each
+ * channel place with the profile and mirror safety (publishPlan.ts), skip what the mirror already shows,
+ * write the rest in as few calls as the platform allows (the StockWriter groups them), record what the channel
+ * confirmed, and clear a dirty mark only if the SKU's rev did not move meanwhile. What a call cannot do within
+ * the run's budget, or while the breaker is open, goes to the dead letters; the run goes on. Marking never
+ * takes the lease, so after releasing it the drainer looks again: a SKU marked while it held the lease is not
+ * stranded.
+ */
+
+/** One place write: a decision that changes what the mirror shows, and the ledger rev it was computed from. */
+export interface PublishWrite extends PlaceDecision {
+	rev: number;
+}
+
+export type WriteAnswer =
+	| { status: 'written' }
+	/** The compare-and-set was refused: the mirror shows `observed` (as of `observedVersion`, ms). */
+	| { status: 'stale'; observed: number; observedVersion: number }
+	/** The call applied nothing for this write (another write in it failed): send it again. */
+	| { status: 'notApplied' }
+	/** The platform refused this write for good (validation): dead-lettered with the message. */
+	| { status: 'rejected'; message: string };
+
+export interface SendContext {
+	readonly attempt: number;
+	readonly signal?: AbortSignal;
+	/** Fixed before the first attempt and the same on every retry of this batch. */
+	readonly idempotencyKey: string;
+}
+
+/** The platform side of Publish (Shopify inventorySetQuantities, WooCommerce products batch). */
+export interface StockWriter {
+	/** Writes per call at most (Shopify 250, WooCommerce 100). */
+	readonly maxPerCall: number;
+	/** Platform ids for the writes; those it cannot resolve come back with the reason (reported, not written). */
+	prepare(
+		writes: PublishWrite[],
+		run: ChannelRun,
+	): Promise<{ ready: PublishWrite[]; unmapped: Array<{ write: PublishWrite; reason: string }> }>;
+	/** The calls to make, each ≤ maxPerCall writes (default: consecutive chunks). */
+	group?(writes: PublishWrite[]): PublishWrite[][];
+	/** One platform call; one answer per write, in order. Throws when the whole call failed. */
+	send(batch: PublishWrite[], context: SendContext): Promise<WriteAnswer[]>;
+	/** The wait before sending `batch` (Shopify's bucket). */
+	paceMs?(batch: PublishWrite[]): number;
+	/** What a replay would send, without credentials (kept in the dead letter). */
+	payloadOf(batch: PublishWrite[]): JsonValue;
+}
+
+export interface PublishOptions {
+	/** The run's policy context (budget, breaker settings, clock); its signal is combined with the lease's. */
+	readonly run: ChannelRun;
+	readonly writer: StockWriter;
+	readonly lease?: Partial<LeaseSettings>;
+	/** SKUs read per pass (default 10,000: enough to fill every call of a large change). */
+	readonly maxSkusPerPass?: number;
+	/** Write even where the mirror is thought to show the value (resync). */
+	readonly force?: boolean;
+	/** Compare-and-set refusals answered per SKU place before it is dead-lettered (default 3). */
+	readonly maxStaleRounds?: number;
+	/** Credential values to scrub from dead letters. */
+	readonly secrets?: readonly string[];
+	/** Per-place detail in the report (a dry run's diff), at most this many (default 0: counts only). */
+	readonly detailLimit?: number;
+}
+
+export interface PlaceDetail {
+	sku: string;
+	place: string;
+	desired: number;
+	quantity: number;
+	expected: number | null;
+	held: boolean;
+	outcome: 'written' | 'unchanged' | 'wouldWrite' | 'deadLettered' | 'unmapped' | 'stale';
+	reason?: string;
+}
+
+export interface PublishReport {
+	channel: string;
+	dryRun: boolean;
+	/** Another drainer held the lease: it looks again after releasing it, so nothing waits. */
+	leaseBusy: boolean;
+	/** The lease was lost mid-run: this run stopped writing. */
+	leaseLost: boolean;
+	passes: number;
+	skus: number;
+	written: number;
+	unchanged: number;
+	held: number;
+	stale: number;
+	unmapped: number;
+	frozen: number;
+	deadLettered: number;
+	deadLetterIds: string[];
+	calls: number;
+	/** SKUs left dirty (marked again meanwhile, or the budget ran out). */
+	remaining: number;
+	details: PlaceDetail[];
+}
+
+declare module 'ioredis' {
+	interface RedisCommander<Context> {
+		channelRecordPublished(
+			numKeys: number,
+			...args: Array<string | number>
+		): Result<[number, number], Context>;
+	}
+}
+
+const LUA_DIR = join(__dirname, 'lua');
+const LAG_CAP = 10_000;
+const DEFAULT_MAX_SKUS = 10_000;
+
+export function withChannelScripts(redis: Redis): Redis {
+	return loadScripts(redis, LUA_DIR, 'channel');
+}
+
+/** An idempotency key fixed by what the batch writes and the lease acquisition that writes it. */
+export function batchIdempotencyKey(channel: string, fence: number, batch: PublishWrite[]): string {
+	const hash = createHash('sha256').update(`${channel}\u0000${fence}`);
+	for (const w of batch)
+		hash.update(`\u0000${w.sku}\u0001${w.place}\u0001${w.quantity}\u0001${w.expected}\u0001${w.rev}`);
+	return `invsync-${hash.digest('hex').slice(0, 40)}`;
+}
+
+interface SkuWork {
+	sku: string;
+	rev: number;
+	view: SkuLedgerView;
+	/** Pub fields to set (field → value) and observations to record (place, qty, version). */
+	fields: Array<[string, string | number]>;
+	observations: Array<[string, number, number]>;
+	/** false: leave the mark (lease lost before the SKU was done). */
+	done: boolean;
+}
+
+function deadLetterReason(failure: ChannelFailure): string {
+	if (failure.code === 'BREAKER_OPEN') return 'breakerOpen';
+	if (failure.reason === 'budget' || failure.reason === 'attempts') return 'budgetSpent';
+	return failure.reason;
+}
+
+/** Drains the channel's dirty SKUs once (see the file comment). Never throws for a channel failure. */
+export async function drainPublish(
+	redis: Redis,
+	prefix: string,
+	options: PublishOptions,
+): Promise<PublishReport> {
+	const { run } = options;
+	const channel = run.channel;
+	const now = run.now ?? Date.now;
+	withChannelScripts(redis);
+	const report: PublishReport = {
+		channel,
+		dryRun: false,
+		leaseBusy: false,
+		leaseLost: false,
+		passes: 0,
+		skus: 0,
+		written: 0,
+		unchanged: 0,
+		held: 0,
+		stale: 0,
+		unmapped: 0,
+		frozen: 0,
+		deadLettered: 0,
+		deadLetterIds: [],
+		calls: 0,
+		remaining: 0,
+		details: [],
+	};
+	const detailLimit = options.detailLimit ?? 0;
+	const detail = (d: PlaceDecision, outcome: PlaceDetail['outcome'], reason?: string) => {
+		if (report.details.length < detailLimit)
+			report.details.push({
+				sku: d.sku,
+				place: d.place,
+				desired: d.desired,
+				quantity: d.quantity,
+				expected: d.expected,
+				held: d.held,
+				outcome,
+				...(reason ? { reason } : {}),
+			});
+	};
+	const dirtyKey = ledgerKeys.dirty(prefix, channel);
+
+	const loaded = await loadProfile(redis, prefix, true);
+	if (!loaded) throw new Error('no sync profile is saved: save one with the Inventory Ledger first');
+	const profile = loaded.index.profile;
+	if (!profile.channels.some((c) => c.name === channel))
+		throw new Error(`channel '${channel}' is not in the sync profile`);
+	report.dryRun = profile.dryRun;
+	if (profile.dryRun) {
+		await dryRunPass(redis, prefix, profile, options, report, detail);
+		return report;
+	}
+
+	for (;;) {
+		let progressed = false;
+		const outcome = await withLease(redis, prefix, channel, options.lease ?? {}, async (lease) => {
+			const signal = run.signal ? AbortSignal.any([run.signal, lease.signal]) : lease.signal;
+			const leased: ChannelRun = { ...run, signal };
+			for (;;) {
+				if (lease.signal.aborted || (run.deadline <= now() && report.passes > 0)) return;
+				const entries = await redis.zrange(
+					dirtyKey,
+					0,
+					(options.maxSkusPerPass ?? DEFAULT_MAX_SKUS) - 1,
+					'WITHSCORES',
+				);
+				if (entries.length === 0) return;
+				report.passes++;
+				const cleared = await publishPass(redis, prefix, profile, entries, leased, lease, {
+					options,
+					report,
+					detail,
+				});
+				if (cleared > 0) progressed = true;
+				else return; // nothing could be settled this pass: do not spin; the next run retries
+			}
+		});
+		if (!outcome.acquired) {
+			report.leaseBusy = true;
+			break;
+		}
+		if (outcome.lost) {
+			report.leaseLost = true;
+			break;
+		}
+		// Looked again after releasing the lease: marks made while it was held are drained now.
+		if (!progressed || run.deadline <= now() || (await redis.zcard(dirtyKey)) === 0) break;
+	}
+	report.remaining = await redis.zcard(dirtyKey);
+	return report;
+}
+
+interface PassContext {
+	options: PublishOptions;
+	report: PublishReport;
+	detail: (d: PlaceDecision, outcome: PlaceDetail['outcome'], reason?: string) => void;
+}
+
+async function readViews(
+	redis: Redis,
+	prefix: string,
+	skus: string[],
+): Promise<Array<{ view: SkuLedgerView; rev: number }>> {
+	const pipeline = redis.pipeline();
+	for (const sku of skus)
+		pipeline.hgetall(ledgerKeys.ledger(prefix, sku)).hgetall(ledgerKeys.pub(prefix, sku));
+	const replies = skus.length ? await execAll(pipeline) : [];
+	return skus.map((sku, i) => {
+		const hash = replies[2 * i] as Record<string, string>;
+		const pub = replies[2 * i + 1] as Record<string, string>;
+		const quantities: Record<string, number> = {};
+		const pending: Record<string, number> = {};
+		for (const [field, value] of Object.entries(hash)) {
+			if (field.startsWith('q:')) quantities[field.slice(2)] = Number(value);
+			else if (field.startsWith('p:')) pending[field.slice(2)] = Number(value);
+		}
+		return {
+			view: { sku, quantities, pending, frozen: hash.frozen === '1', pub },
+			rev: Number(hash.rev ?? 0),
+		};
+	});
+}
+
+async function dryRunPass(
+	redis: Redis,
+	prefix: string,
+	profile: Profile,
+	options: PublishOptions,
+	report: PublishReport,
+	detail: PassContext['detail'],
+): Promise<void> {
+	const channel = options.run.channel;
+	const polled = await pollFinishedFrom(redis, prefix, channel);
+	const page = options.maxSkusPerPass ?? DEFAULT_MAX_SKUS;
+	for (let offset = 0; ; offset += page) {
+		const skus = await redis.zrange(ledgerKeys.dirty(prefix, channel), offset, offset + page - 1);
+		if (skus.length === 0) break;
+		report.passes++;
+		for (const { view } of await readViews(redis, prefix, skus)) {
+			report.skus++;
+			const decisions = decidePlaces(profile, channel, view, polled, options.force);
+			if (decisions.length === 0) report.frozen++;
+			for (const d of decisions) {
+				if (d.held) report.held++;
+				if (d.unchanged) report.unchanged++;
+				detail(d, d.unchanged ? 'unchanged' : 'wouldWrite');
+			}
+		}
+	}
+	report.remaining = await redis.zcard(ledgerKeys.dirty(prefix, channel));
+}
+
+/** One pass over up to maxSkusPerPass dirty SKUs; returns how many marks it cleared. */
+async function publishPass(
+	redis: Redis,
+	prefix: string,
+	profile: Profile,
+	entries: string[],
+	run: ChannelRun,
+	lease: Lease,
+	ctx: PassContext,
+): Promise<number> {
+	const { options, report, detail } = ctx;
+	const { writer } = options;
+	const channel = run.channel;
+	const now = run.now ?? Date.now;
+	const skus: string[] = [];
+	for (let i = 0; i < entries.length; i += 2) skus.push(entries[i]);
+	const [views, polled] = await Promise.all([
+		readViews(redis, prefix, skus),
+		pollFinishedFrom(redis, prefix, channel),
+	]);
+	const work = new Map<string, SkuWork>();
+	let writes: PublishWrite[] = [];
+	for (const { view, rev } of views) {
+		report.skus++;
+		const item: SkuWork = { sku: view.sku, rev, view, fields: [], observations: [], done: true };
+		work.set(view.sku, item);
+		const decisions = decidePlaces(profile, channel, view, polled, options.force);
+		if (decisions.length === 0) report.frozen++;
+		for (const d of decisions) {
+			if (d.held) report.held++;
+			if (d.unchanged) {
+				report.unchanged++;
+				detail(d, 'unchanged');
+			} else writes.push({ ...d, rev });
+		}
+	}
+
+	const deadLetter = async (
+		batch: PublishWrite[],
+		reason: string,
+		failure: Omit<ChannelFailure, 'reason' | 'elapsedMs'>,
+	) => {
+		const id = await writeChannelDeadLetter(
+			redis,
+			prefix,
+			{
+				reason,
+				channel,
+				operation: 'publish',
+				items: batch.map((w) => ({ sku: w.sku, quantity: w.quantity, locationId: w.place })),
+				payload: writer.payloadOf(batch),
+				errorClass: failure.errorClass,
+				errorMessage: failure.message,
+				attempts: failure.attempts,
+				firstFailureAt: new Date(failure.firstFailureAt).toISOString(),
+				lastFailureAt: new Date(failure.lastFailureAt).toISOString(),
+				deadAt: new Date(now()).toISOString(),
+			},
+			{ secrets: options.secrets },
+		);
+		report.deadLettered += batch.length;
+		report.deadLetterIds.push(id);
+		for (const w of batch) detail(w, 'deadLettered', reason);
+	};
+
+	if (writes.length > 0) {
+		const prepared = await writer.prepare(writes, run);
+		for (const { write, reason } of prepared.unmapped) {
+			report.unmapped++;
+			detail(write, 'unmapped', reason);
+		}
+		writes = prepared.ready;
+	}
+
+	const staleRounds = new Map<string, number>();
+	const maxStale = options.maxStaleRounds ?? 3;
+	while (writes.length > 0) {
+		const again: PublishWrite[] = [];
+		const batches = writer.group
+			? writer.group(writes)
+			: Array.from({ length: Math.ceil(writes.length / writer.maxPerCall) }, (_, i) =>
+					writes.slice(i * writer.maxPerCall, (i + 1) * writer.maxPerCall),
+				);
+		for (const batch of batches) {
+			if (lease.signal.aborted) {
+				for (const w of batch) work.get(w.sku)!.done = false;
+				continue;
+			}
+			lease.assertHeld();
+			const idempotencyKey = batchIdempotencyKey(channel, lease.fence, batch);
+			report.calls++;
+			const result = await callChannel(
+				run,
+				async (context) => {
+					lease.assertHeld();
+					return await writer.send(batch, { ...context, idempotencyKey });
+				},
+				{ paceMs: writer.paceMs ? () => writer.paceMs!(batch) : undefined },
+			);
+			if (!result.ok) {
+				if (result.failure.reason === 'aborted' && lease.signal.aborted) {
+					// The lease is gone: the new holder publishes these; leave their marks.
+					for (const w of batch) work.get(w.sku)!.done = false;
+					continue;
+				}
+				if (result.failure.attempts === 0 && result.failure.code !== 'BREAKER_OPEN') {
+					// Pacing stopped it before any call: nothing was sent.
+					report.calls--;
+				}
+				await deadLetter(batch, deadLetterReason(result.failure), result.failure);
+				continue;
+			}
+			const confirmedAt = now();
+			const rejected: Array<{ write: PublishWrite; message: string }> = [];
+			batch.forEach((w, i) => {
+				const answer = result.value[i] ?? { status: 'notApplied' };
+				const item = work.get(w.sku)!;
+				switch (answer.status) {
+					case 'written':
+						report.written++;
+						detail(w, 'written');
+						item.fields.push(
+							[pubField('published', channel, w.place), w.quantity],
+							[pubField('publishedRev', channel, w.place), w.rev],
+							[pubField('publishedAt', channel, w.place), confirmedAt],
+						);
+						break;
+					case 'notApplied':
+						again.push(w);
+						break;
+					case 'rejected':
+						rejected.push({ write: w, message: answer.message });
+						break;
+					case 'stale': {
+						report.stale++;
+						item.observations.push([w.place, answer.observed, answer.observedVersion]);
+						// Decide again with what the mirror shows now (mirror safety applies to it).
+						const pub = { ...item.view.pub };
+						const known = pub[pubField('observedVersion', channel, w.place)];
+						if (known === undefined || Number(known) <= answer.observedVersion) {
+							pub[pubField('observed', channel, w.place)] = String(answer.observed);
+							pub[pubField('observedVersion', channel, w.place)] = String(answer.observedVersion);
+						}
+						item.view = { ...item.view, pub };
+						const rounds = (staleRounds.get(`${w.sku}\u0000${w.place}`) ?? 0) + 1;
+						staleRounds.set(`${w.sku}\u0000${w.place}`, rounds);
+						const next = decidePlaces(profile, channel, item.view, polled, options.force).find(
+							(d) => d.place === w.place,
+						);
+						if (!next || next.unchanged) detail(w, 'stale', 'the mirror already shows it');
+						else if (rounds >= maxStale)
+							rejected.push({
+								write: w,
+								message: `the mirror's value kept changing (${rounds} compare-and-set refusals)`,
+							});
+						else again.push({ ...next, rev: w.rev });
+						break;
+					}
+				}
+			});
+			for (const r of rejected) {
+				await deadLetter([r.write], 'rejected', {
+					errorClass: 'validation',
+					message: r.message,
+					attempts: result.attempts,
+					firstFailureAt: confirmedAt,
+					lastFailureAt: confirmedAt,
+				});
+			}
+			await recordWork(redis, prefix, channel, [...work.values()], false, now());
+			for (const item of work.values()) {
+				item.fields = [];
+				item.observations = [];
+			}
+		}
+		writes = again;
+	}
+	const done = [...work.values()].filter((w) => w.done);
+	const cleared = await recordWork(redis, prefix, channel, done, true, now());
+	return cleared;
+}
+
+/** Writes pub fields and observations, and (clear) removes the marks of unmoved SKUs; returns marks cleared. */
+async function recordWork(
+	redis: Redis,
+	prefix: string,
+	channel: string,
+	items: SkuWork[],
+	clear: boolean,
+	nowMs: number,
+): Promise<number> {
+	const relevant = clear ? items : items.filter((i) => i.fields.length || i.observations.length);
+	if (relevant.length === 0) return 0;
+	const pipeline = redis.pipeline();
+	const PER_CALL = 500;
+	for (let from = 0; from < relevant.length; from += PER_CALL) {
+		const part = relevant.slice(from, from + PER_CALL);
+		const keys = [
+			ledgerKeys.dirty(prefix, channel),
+			channelKeys.dirtyAt(prefix, channel),
+			channelKeys.lag(prefix, channel),
+			...part.map((i) => ledgerKeys.pub(prefix, i.sku)),
+		];
+		const args: Array<string | number> = [nowMs, LAG_CAP, part.length, channel, 'publish'];
+		for (const i of part) {
+			args.push(i.sku, i.rev, clear ? '1' : '0', clear ? 0 : i.fields.length);
+			if (!clear) for (const [f, v] of i.fields) args.push(f, v);
+			args.push(clear ? 0 : i.observations.length);
+			if (!clear) for (const [p, q, v] of i.observations) args.push(p, q, v);
+		}
+		pipeline.channelRecordPublished(keys.length, ...keys, ...args);
+	}
+	const replies = (await execAll(pipeline)) as Array<[number, number]>;
+	return replies.reduce((sum, r) => sum + Number(r[0]), 0);
+}
