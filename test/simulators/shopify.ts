@@ -222,6 +222,7 @@ export class ShopifySimulator {
 			newSubscriptionId: () => String(1_358_800_000_000 + ++this.subscriptionSeq),
 			nowMs: () => this.now(),
 			allowHttpLoopback: options.allowHttpLoopbackWebhooks ?? true,
+			resolveNode: (type, id, query) => this.resolveNode(type, id, query),
 		};
 		this.inventoryWebhooks = options.inventoryWebhooks ?? true;
 		this.idempotencyTtlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
@@ -231,6 +232,7 @@ export class ShopifySimulator {
 			onChange: (c) => this.inventoryChanged(c),
 			record: (e: InventoryLogEntry) =>
 				this.log.push({ ...e, at: new Date(this.now()).toISOString() }),
+			locationName: (id) => this.store.locationNames.get(id) ?? `Location ${id}`,
 		});
 		const gql = createShopifyGraphql(this.store, {
 			sdl: INVENTORY_SDL,
@@ -373,6 +375,30 @@ export class ShopifySimulator {
 		locationId: string | number | bigint,
 	): InventoryLevelRecord | undefined {
 		return this.inventory.level(itemId, locationId);
+	}
+
+	/** `node`/`nodes` for the types this simulator keeps beyond orders and subscriptions. */
+	private resolveNode(
+		type: string,
+		id: string,
+		query: string,
+	): Record<string, unknown> | null | undefined {
+		if (type === 'InventoryItem' || type === 'InventoryLevel')
+			return this.inventory.nodeById(type, id, query);
+		if (type === 'Location') {
+			const known =
+				this.store.locationNames.has(id) ||
+				[...this.inventory.items.values()].some((i) => i.levels.has(id));
+			return known
+				? {
+						__typename: 'Location',
+						id: `gid://shopify/Location/${id}`,
+						legacyResourceId: id,
+						name: this.store.locationNames.get(id) ?? `Location ${id}`,
+					}
+				: null;
+		}
+		return undefined;
 	}
 
 	/** Inventory mutation calls logged so far (op 'mutation'), optionally of one mutation. */

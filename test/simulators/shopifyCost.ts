@@ -28,8 +28,10 @@ import {
  * (MAX_COST_EXCEEDED); the bucket (leaky, `maximumAvailable`, `restoreRate`) pays the requested cost up front
  * and is refunded the difference after the run.
  *
- * One rule is ours, the docs being silent: a plain list field with a `first` argument (Order.refunds) is sized
- * like a connection (page size × item cost), without the connection's 2 points.
+ * Two rules are ours, the docs being silent: a plain list field with a `first` argument (Order.refunds) is sized
+ * like a connection (page size × item cost), without the connection's 2 points; a list field with a list
+ * argument and no page size (`nodes(ids:)`, `InventoryLevel.quantities(names:)`) is sized by that list's length
+ * (each id or name asked for one object), as its actual cost is.
  */
 
 export interface ThrottleStatus {
@@ -262,7 +264,8 @@ function fieldCost(
 				sum += 1 + maxOver(ctx, types, node.selectionSet, item as Record<string, unknown>, true);
 			return sum;
 		}
-		const size = 'first' in args || 'last' in args ? pageSize(args) : 1;
+		const listArg = Object.values(args).find((a) => Array.isArray(a)) as unknown[] | undefined;
+		const size = 'first' in args || 'last' in args ? pageSize(args) : listArg ? listArg.length : 1;
 		return size * (1 + maxOver(ctx, types, node.selectionSet, null, false));
 	}
 	if (actual && value == null) return 0;

@@ -275,6 +275,8 @@ export const SDL = /* GraphQL */ `
 
 	type Query {
 		shop: Shop!
+		node(id: ID!): Node
+		nodes(ids: [ID!]!): [Node]!
 		order(id: ID!): Order
 		webhookSubscription(id: ID!): WebhookSubscription
 		webhookSubscriptions(
@@ -369,6 +371,11 @@ export interface ShopifyStore {
 	nowMs(): number;
 	/** Accept http:// webhook addresses on loopback hosts (test deliveries). */
 	allowHttpLoopback: boolean;
+	/**
+	 * Resolve a GID (type, numeric id, the part after `?`) to a served object with `__typename`, for `node` and
+	 * `nodes`; undefined: not one of its types (the built-in ones — Order, WebhookSubscription — are tried).
+	 */
+	resolveNode?(type: string, id: string, query: string): Record<string, unknown> | null | undefined;
 }
 
 const MAX_PAGE_SIZE = 250;
@@ -378,6 +385,17 @@ export function gid(type: string, id: string): string {
 }
 
 const GID = /^gid:\/\/shopify\/([A-Za-z]+)\/([0-9]+)(\?.*)?$/;
+
+/** type, numeric id and query part of a GID; a GraphQL error for a string that is no GID. */
+export function splitGid(value: string): { type: string; id: string; query: string } {
+	const m = GID.exec(value);
+	if (!m) {
+		throw new GraphQLError(`Invalid global id '${value}'`, {
+			extensions: { code: 'argumentLiteralsIncompatible', typeName: 'CoercionError' },
+		});
+	}
+	return { type: m[1], id: m[2], query: (m[3] ?? '').replace(/^\?/, '') };
+}
 
 /** The numeric id of a GID of `type`; null for a GID of another type; an error for a string that is no GID. */
 function parseGid(value: string, type: string): string | null {
@@ -411,7 +429,7 @@ function decodeCursor(cursor: string): string {
 	return m[1];
 }
 
-interface PageArgs {
+export interface PageArgs {
 	first?: number | null;
 	after?: string | null;
 	last?: number | null;
@@ -451,6 +469,86 @@ export function paginate<T>(all: T[], args: PageArgs, idOf: (t: T) => string) {
 		nodes: page,
 		pageInfo: {
 			hasNextPage: end < list.length,
+			hasPreviousPage: start > 0,
+			startCursor: edges[0]?.cursor ?? null,
+			endCursor: edges[edges.length - 1]?.cursor ?? null,
+		},
+	};
+}
+
+/** A cursor naming the last item seen and its sort value, as Shopify's cursors do. */
+export function encodeSortCursor(id: string, value: string): string {
+	return Buffer.from(`{"last_id":${id},"last_value":${JSON.stringify(value)}}`).toString('base64');
+}
+
+function decodeSortCursor(cursor: string): { id: bigint; value: string } {
+	try {
+		const o = JSON.parse(Buffer.from(cursor, 'base64').toString('utf8')) as Record<string, unknown>;
+		if (typeof o.last_id === 'number' || typeof o.last_id === 'string') {
+			return { id: BigInt(String(o.last_id)), value: String(o.last_value ?? o.last_id) };
+		}
+	} catch {
+		// fall through
+	}
+	throw new GraphQLError('Invalid cursor for current pagination sort.', {
+		extensions: { code: 'BAD_REQUEST' },
+	});
+}
+
+/**
+ * Keyset paging over `all` sorted by (sortValue, id) ascending (`reverse` descending): `after` continues past
+ * the cursor's (value, id) position, so an item whose sort value moved meanwhile is met again where it now
+ * sorts — as Shopify's cursors (`last_id`, `last_value`) behave, and unlike an offset. Ids are numeric strings;
+ * sort values compare as numbers when both parse as numbers, else as strings.
+ */
+export function paginateSorted<T>(
+	all: T[],
+	args: PageArgs,
+	idOf: (t: T) => string,
+	sortValueOf: (t: T) => string = idOf,
+) {
+	if (args.first == null && args.last == null) {
+		throw new GraphQLError('you must provide one of first or last', {
+			extensions: { code: 'BAD_REQUEST' },
+		});
+	}
+	if ((args.first ?? 0) < 0 || (args.last ?? 0) < 0) {
+		throw new GraphQLError('Page size must be positive', { extensions: { code: 'BAD_REQUEST' } });
+	}
+	const cmpValue = (a: string, b: string): number => {
+		const na = Number(a);
+		const nb = Number(b);
+		if (a !== '' && b !== '' && !Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
+		return a < b ? -1 : a > b ? 1 : 0;
+	};
+	const cmp = (av: string, aid: bigint, bv: string, bid: bigint): number =>
+		cmpValue(av, bv) || (aid < bid ? -1 : aid > bid ? 1 : 0);
+	const keyed = all.map((t) => ({ t, v: sortValueOf(t), id: BigInt(idOf(t)) }));
+	keyed.sort((a, b) => cmp(a.v, a.id, b.v, b.id));
+	if (args.reverse) keyed.reverse();
+	const dir = args.reverse ? -1 : 1;
+	let start = 0;
+	let end = keyed.length;
+	if (args.after) {
+		const c = decodeSortCursor(args.after);
+		const i = keyed.findIndex((k) => dir * cmp(k.v, k.id, c.value, c.id) > 0);
+		start = i < 0 ? keyed.length : i;
+	}
+	if (args.before) {
+		const c = decodeSortCursor(args.before);
+		const i = keyed.findIndex((k) => dir * cmp(k.v, k.id, c.value, c.id) >= 0);
+		end = i < 0 ? end : i;
+	}
+	if (end < start) end = start;
+	if (args.first != null) end = Math.min(end, start + Math.min(args.first, MAX_PAGE_SIZE));
+	if (args.last != null) start = Math.max(start, end - Math.min(args.last, MAX_PAGE_SIZE));
+	const page = keyed.slice(start, end);
+	const edges = page.map((k) => ({ cursor: encodeSortCursor(String(k.id), k.v), node: k.t }));
+	return {
+		edges,
+		nodes: page.map((k) => k.t),
+		pageInfo: {
+			hasNextPage: end < keyed.length,
 			hasPreviousPage: start > 0,
 			startCursor: edges[0]?.cursor ?? null,
 			endCursor: edges[edges.length - 1]?.cursor ?? null,
@@ -519,7 +617,7 @@ const RESTOCK_TYPES: Record<string, string> = {
 	no_restock: 'NO_RESTOCK',
 };
 
-function gqlOrder(store: ShopifyStore, o: Json) {
+export function gqlOrder(store: ShopifyStore, o: Json) {
 	const id = idString(o.id);
 	const lines = ((o.line_items as Json[] | undefined) ?? []).map((l) => ({
 		raw: l,
@@ -532,6 +630,7 @@ function gqlOrder(store: ShopifyStore, o: Json) {
 	const updatedAt = shopifyDateTime(o.updated_at) ?? shopifyDateTime(store.nowMs()) ?? '';
 	const createdAt = shopifyDateTime(o.created_at) ?? updatedAt;
 	return {
+		__typename: 'Order',
 		id: gid('Order', id),
 		legacyResourceId: id,
 		name: String(o.name ?? `#${id}`),
@@ -590,6 +689,7 @@ function gqlOrder(store: ShopifyStore, o: Json) {
 
 function gqlSubscription(rec: WebhookSubscriptionRecord) {
 	return {
+		__typename: 'WebhookSubscription',
 		id: gid('WebhookSubscription', rec.id),
 		legacyResourceId: rec.id,
 		topic: rec.topic,
@@ -655,6 +755,21 @@ export function createShopifyGraphql(
 		return { address: input.callbackUrl ?? null, field: 'callbackUrl' };
 	};
 
+	const resolveParts = (p: { type: string; id: string; query: string }) => {
+		const own = store.resolveNode?.(p.type, p.id, p.query);
+		if (own !== undefined) return own;
+		if (p.type === 'Order') {
+			const o = store.orders.get(p.id);
+			return o ? gqlOrder(store, o) : null;
+		}
+		if (p.type === 'WebhookSubscription') {
+			const rec = store.subscriptions.get(p.id);
+			return rec ? gqlSubscription(rec) : null;
+		}
+		return null;
+	};
+	const resolveNode = (value: string) => resolveParts(splitGid(value));
+
 	const rootValue: Record<string, unknown> = {
 		shop: () => ({
 			id: gid('Shop', '64649945'),
@@ -665,6 +780,14 @@ export function createShopifyGraphql(
 			currencyCode: 'USD',
 			ianaTimezone: 'America/New_York',
 		}),
+
+		node: (args: { id: string }) => resolveNode(args.id),
+
+		nodes: (args: { ids: string[] }) => {
+			// Every id must be a GID (else the whole field fails, as Shopify's coercion does).
+			const parts = args.ids.map(splitGid);
+			return parts.map((p) => resolveParts(p));
+		},
 
 		order: (args: { id: string }) => {
 			const id = parseGid(args.id, 'Order');

@@ -1,3 +1,5 @@
+import { type PageArgs, paginateSorted } from './shopifyGraphql';
+import { compareTerm, matchesSearch, parseSearchQuery, searchDateMs } from './shopifySearch';
 import {
 	GraphQLError,
 	getDirectiveValues,
@@ -48,6 +50,9 @@ export interface InventoryItemRecord {
 	id: string;
 	sku: string | null;
 	tracked: boolean;
+	/** ms since epoch; `updatedAt` moves when sku or tracked change (not when a level does). */
+	createdAt: number;
+	updatedAt: number;
 	/** locationId → level. */
 	levels: Map<string, InventoryLevelRecord>;
 }
@@ -80,6 +85,8 @@ export interface InventoryHooks {
 	/** Called once per changed level after a mutation applied. */
 	onChange(change: InventoryChangeRecord): void;
 	record(entry: InventoryLogEntry): void;
+	/** Location.name in answers (default `Location <id>`). */
+	locationName?(id: string): string;
 }
 
 /** What `execute` passes as context (shopify.ts). */
@@ -95,6 +102,54 @@ export const INVENTORY_SDL = /* GraphQL */ `
 		legacyResourceId: UnsignedInt64!
 		sku: String
 		tracked: Boolean!
+		createdAt: DateTime!
+		updatedAt: DateTime!
+		inventoryLevel(locationId: ID!): InventoryLevel
+		inventoryLevels(
+			first: Int
+			after: String
+			last: Int
+			before: String
+			reverse: Boolean = false
+			query: String
+		): InventoryLevelConnection!
+	}
+
+	type InventoryItemEdge {
+		cursor: String!
+		node: InventoryItem!
+	}
+	type InventoryItemConnection {
+		edges: [InventoryItemEdge!]!
+		nodes: [InventoryItem!]!
+		pageInfo: PageInfo!
+	}
+
+	type InventoryQuantity implements Node {
+		id: ID!
+		name: String!
+		quantity: Int!
+		updatedAt: DateTime
+	}
+
+	type InventoryLevel implements Node {
+		id: ID!
+		createdAt: DateTime!
+		updatedAt: DateTime!
+		canDeactivate: Boolean!
+		item: InventoryItem!
+		location: Location!
+		quantities(names: [String!]!): [InventoryQuantity!]!
+	}
+
+	type InventoryLevelEdge {
+		cursor: String!
+		node: InventoryLevel!
+	}
+	type InventoryLevelConnection {
+		edges: [InventoryLevelEdge!]!
+		nodes: [InventoryLevel!]!
+		pageInfo: PageInfo!
 	}
 
 	type InventoryChange {
@@ -210,6 +265,15 @@ export const INVENTORY_SDL = /* GraphQL */ `
 
 	extend type Query {
 		inventoryItem(id: ID!): InventoryItem
+		inventoryItems(
+			first: Int
+			after: String
+			last: Int
+			before: String
+			reverse: Boolean = false
+			query: String
+		): InventoryItemConnection!
+		inventoryLevel(id: ID!): InventoryLevel
 	}
 
 	extend type Mutation {
@@ -297,6 +361,25 @@ export function numericId(v: string | number | bigint, type: string): string {
 	return s.startsWith('gid://') ? (idOf(s, type) ?? s) : s;
 }
 
+/** The quantity names InventoryLevel.quantities accepts (the simulator models available = on_hand). */
+const QUANTITY_NAMES = new Set([
+	'available',
+	'committed',
+	'damaged',
+	'incoming',
+	'on_hand',
+	'quality_control',
+	'reserved',
+	'safety_stock',
+]);
+
+const LEVEL_GID = /^gid:\/\/shopify\/InventoryLevel\/([0-9]+)\?(.*)$/;
+
+/** ISO time with milliseconds when the time has any (levels are stamped to the ms), else seconds. */
+export function isoPrecise(ms: number): string {
+	return ms % 1000 === 0 ? isoSeconds(ms) : new Date(ms).toISOString();
+}
+
 function isoSeconds(ms: number): string {
 	return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z');
 }
@@ -335,12 +418,21 @@ export class ShopifyInventory {
 	putItem(id: string | number | bigint, sku: string | null, tracked = true): InventoryItemRecord {
 		const key = numericId(id, 'InventoryItem');
 		const existing = this.items.get(key);
+		const now = this.hooks.nowMs();
 		if (existing) {
+			if (existing.sku !== sku || existing.tracked !== tracked) existing.updatedAt = now;
 			existing.sku = sku;
 			existing.tracked = tracked;
 			return existing;
 		}
-		const rec: InventoryItemRecord = { id: key, sku, tracked, levels: new Map() };
+		const rec: InventoryItemRecord = {
+			id: key,
+			sku,
+			tracked,
+			createdAt: now,
+			updatedAt: now,
+			levels: new Map(),
+		};
 		this.items.set(key, rec);
 		return rec;
 	}
@@ -373,13 +465,110 @@ export class ShopifyInventory {
 		this.keys.clear();
 	}
 
-	private gqlItem(item: InventoryItemRecord) {
+	private locationOf(locId: string) {
 		return {
+			__typename: 'Location',
+			id: gid('Location', locId),
+			legacyResourceId: locId,
+			name: this.hooks.locationName?.(locId) ?? `Location ${locId}`,
+		};
+	}
+
+	/** An item as GraphQL serves it (resolver functions for its connections). */
+	gqlItem(item: InventoryItemRecord): Record<string, unknown> {
+		return {
+			__typename: 'InventoryItem',
 			id: gid('InventoryItem', item.id),
 			legacyResourceId: item.id,
 			sku: item.sku,
 			tracked: item.tracked,
+			createdAt: isoPrecise(item.createdAt),
+			updatedAt: isoPrecise(item.updatedAt),
+			inventoryLevel: (a: { locationId: string }) => {
+				const locId = idOf(a.locationId, 'Location');
+				const level = locId === null ? undefined : item.levels.get(locId);
+				return level && locId !== null ? this.gqlLevel(item, locId, level) : null;
+			},
+			inventoryLevels: (a: PageArgs & { query?: string | null }) => {
+				const q = parseSearchQuery(a.query, ['updated_at', 'created_at']);
+				const list = [...item.levels.entries()].filter(([, l]) =>
+					matchesSearch(q, (t) =>
+						compareTerm(
+							t.field === 'updated_at' ? l.updatedAt : item.createdAt,
+							t,
+							searchDateMs(t.value),
+						),
+					),
+				);
+				const page = paginateSorted(list, a, ([locId]) => locId);
+				return {
+					edges: page.edges.map((e) => ({
+						cursor: e.cursor,
+						node: this.gqlLevel(item, e.node[0], e.node[1]),
+					})),
+					nodes: page.nodes.map(([locId, l]) => this.gqlLevel(item, locId, l)),
+					pageInfo: page.pageInfo,
+				};
+			},
 		};
+	}
+
+	/** A level as GraphQL serves it; its id is `gid://shopify/InventoryLevel/<location>?inventory_item_id=<item>`. */
+	gqlLevel(
+		item: InventoryItemRecord,
+		locId: string,
+		level: InventoryLevelRecord,
+	): Record<string, unknown> {
+		return {
+			__typename: 'InventoryLevel',
+			id: `gid://shopify/InventoryLevel/${locId}?inventory_item_id=${item.id}`,
+			createdAt: isoPrecise(item.createdAt),
+			updatedAt: isoPrecise(level.updatedAt),
+			canDeactivate: true,
+			item: () => this.gqlItem(item),
+			location: this.locationOf(locId),
+			quantities: (a: { names: string[] }) =>
+				a.names.map((name) => {
+					if (!QUANTITY_NAMES.has(name)) {
+						throw new GraphQLError(
+							`Invalid quantity name: '${name}'. Valid names: ${[...QUANTITY_NAMES].join(', ')}.`,
+							{ extensions: { code: 'BAD_REQUEST' } },
+						);
+					}
+					const modelled = name === 'available' || name === 'on_hand';
+					return {
+						__typename: 'InventoryQuantity',
+						id: `gid://shopify/InventoryQuantity/${locId}?inventory_item_id=${item.id}&name=${name}`,
+						name,
+						quantity: modelled ? level.available : 0,
+						updatedAt: modelled ? isoPrecise(level.updatedAt) : null,
+					};
+				}),
+		};
+	}
+
+	/** Items by ascending numeric id. */
+	private sortedItems(): InventoryItemRecord[] {
+		return [...this.items.values()].sort((a, b) => {
+			const x = BigInt(a.id);
+			const y = BigInt(b.id);
+			return x < y ? -1 : x > y ? 1 : 0;
+		});
+	}
+
+	/** Resolve a GID to an inventory object (`nodes`/`node`); null when unknown or of another type. */
+	nodeById(type: string, id: string, query: string): Record<string, unknown> | null {
+		if (type === 'InventoryItem') {
+			const item = this.items.get(id);
+			return item ? this.gqlItem(item) : null;
+		}
+		if (type === 'InventoryLevel') {
+			const itemId = /(?:^|&)inventory_item_id=([0-9]+)/.exec(query)?.[1];
+			const item = itemId ? this.items.get(itemId) : undefined;
+			const level = item?.levels.get(id);
+			return item && level ? this.gqlLevel(item, id, level) : null;
+		}
+		return null;
 	}
 
 	/**
@@ -528,12 +717,8 @@ export class ShopifyInventory {
 				delta: c.delta,
 				quantityAfterChange: c.after,
 				ledgerDocumentUri: name === 'available' ? null : c.ledger,
-				item: this.gqlItem(this.items.get(c.itemId) as InventoryItemRecord),
-				location: {
-					id: gid('Location', c.locId),
-					legacyResourceId: c.locId,
-					name: `Location ${c.locId}`,
-				},
+				item: this.gqlItem(this.items.get(c.itemId) as InventoryItemRecord) as { id: string },
+				location: this.locationOf(c.locId),
 			})),
 		);
 		return {
@@ -574,6 +759,43 @@ export class ShopifyInventory {
 				const id = idOf(args.id, 'InventoryItem');
 				const item = id === null ? undefined : this.items.get(id);
 				return item ? this.gqlItem(item) : null;
+			},
+
+			inventoryLevel: (args: { id: string }) => {
+				const m = LEVEL_GID.exec(args.id);
+				if (!m) idOf(args.id, 'InventoryLevel');
+				return m ? this.nodeById('InventoryLevel', m[1], m[2]) : null;
+			},
+
+			inventoryItems: (args: PageArgs & { query?: string | null }) => {
+				const q = parseSearchQuery(args.query, ['sku', 'updated_at', 'created_at', 'id']);
+				const list = this.sortedItems().filter((item) =>
+					matchesSearch(q, (t) => {
+						switch (t.field) {
+							case 'sku':
+								return (
+									t.comparator === ':' &&
+									item.sku !== null &&
+									item.sku.toLowerCase() === t.value.toLowerCase()
+								);
+							case 'updated_at':
+								return compareTerm(item.updatedAt, t, searchDateMs(t.value));
+							case 'created_at':
+								return compareTerm(item.createdAt, t, searchDateMs(t.value));
+							case 'id':
+								return /^[0-9]+$/.test(t.value) && compareTerm(BigInt(item.id), t, BigInt(t.value));
+							default:
+								return false;
+						}
+					}),
+				);
+				const page = paginateSorted(list, args, (i) => i.id);
+				const nodes = page.nodes.map((i) => this.gqlItem(i));
+				return {
+					edges: page.edges.map((e, k) => ({ cursor: e.cursor, node: nodes[k] })),
+					nodes,
+					pageInfo: page.pageInfo,
+				};
 			},
 
 			inventorySetQuantities: (
