@@ -2,8 +2,10 @@ import type { INodeProperties } from 'n8n-workflow';
 import * as apply from './actions/apply.operation';
 import * as audit from './actions/audit.operation';
 import * as availability from './actions/availability.operation';
+import * as deadLetters from './actions/deadLetters.operation';
 import * as freeze from './actions/freeze.operation';
 import * as get from './actions/get.operation';
+import * as health from './actions/health.operation';
 import * as profile from './actions/profile.operation';
 import * as resync from './actions/resync.operation';
 import * as set from './actions/set.operation';
@@ -19,8 +21,10 @@ export const LEDGER_OPERATIONS = [
 	'apply',
 	'availability',
 	'audit',
+	'deadLetters',
 	'freeze',
 	'get',
+	'health',
 	'profile',
 	'resync',
 	'set',
@@ -74,6 +78,13 @@ export const ledgerProperties: INodeProperties[] = [
 				action: 'Compute availability',
 			},
 			{
+				name: 'Dead Letters',
+				value: 'deadLetters',
+				description:
+					'List, replay (once, through the normal publish, adjust and inbox paths) or discard the work channels and the inbox gave up on',
+				action: 'Manage dead letters',
+			},
+			{
 				name: 'Freeze',
 				value: 'freeze',
 				description: 'Never publish this SKU (the ledger still records everything)',
@@ -85,6 +96,13 @@ export const ledgerProperties: INodeProperties[] = [
 				description:
 					"A SKU's ledger state: locations, versions, rev, pending forwards, publish state",
 				action: 'Get a SKU state',
+			},
+			{
+				name: 'Health',
+				value: 'health',
+				description:
+					'Lag p50/p95/p99 per channel, backlogs, breakers, dead letters, inbox and Redis checks, with the problems found',
+				action: 'Check sync health',
 			},
 			{
 				name: 'Profile',
@@ -131,6 +149,8 @@ export const ledgerProperties: INodeProperties[] = [
 	...freeze.description,
 	...unfreeze.description,
 	...resync.description,
+	...deadLetters.description,
+	...health.description,
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -152,6 +172,7 @@ export const ledgerProperties: INodeProperties[] = [
 				name: 'resultField',
 				type: 'string',
 				default: 'ledger',
+				displayOptions: { hide: { '/operation': ['deadLetters', 'health'] } },
 				description: 'Field the outcome is written to on each item',
 			},
 		],

@@ -14,8 +14,10 @@ import * as apply from './apply.operation';
 import * as audit from './audit.operation';
 import * as availability from './availability.operation';
 import { ledgerError, type LedgerContext, type LedgerRun } from './common';
+import * as deadLetters from './deadLetters.operation';
 import * as freeze from './freeze.operation';
 import * as get from './get.operation';
+import * as health from './health.operation';
 import * as profile from './profile.operation';
 import * as resync from './resync.operation';
 import * as set from './set.operation';
@@ -34,13 +36,22 @@ const OPERATIONS: Record<LedgerOperation, { execute: (run: LedgerRun) => Promise
 	apply,
 	audit,
 	availability,
+	deadLetters,
 	freeze,
 	get,
+	health,
 	profile,
 	resync,
 	set,
 	unfreeze,
 };
+
+/** Operations that run once per execution, also with no input item (a schedule, a manual run). */
+const RUN_WITHOUT_INPUT: ReadonlySet<LedgerOperation> = new Set([
+	'profile',
+	'health',
+	'deadLetters',
+]);
 
 export async function executeLedger(ctx: LedgerContext): Promise<INodeExecutionData[][]> {
 	const node = ctx.getNode();
@@ -49,9 +60,9 @@ export async function executeLedger(ctx: LedgerContext): Promise<INodeExecutionD
 	if (!(LEDGER_OPERATIONS as readonly string[]).includes(operation))
 		throw new NodeOperationError(node, `Unknown operation '${operation}'`);
 	const out = new NodeOutputs(node, configuredOutputs({ operation }).length, ctx.continueOnFail());
-	if (items.length === 0 && operation !== 'profile') return out.outputs;
+	if (items.length === 0 && !RUN_WITHOUT_INPUT.has(operation)) return out.outputs;
 	const field = resultField(ctx, 'ledger');
-	// Profile runs once even without input: its result (or error) is item 0.
+	// Profile, Health and Dead Letters run once even without input: their result (or error) is item 0.
 	const all = items.length ? items.map((_, index) => index) : [0];
 
 	let connection: RedisConnection;
