@@ -1,0 +1,97 @@
+import type Redis from 'ioredis';
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type JsonObject,
+} from 'n8n-workflow';
+import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
+import { connectRedis, nodeOptions } from '../../shared/nodeKit';
+import type { ChannelFailure, RetryResult } from '../../shared/retry';
+import {
+	ShopifyGraphqlClient,
+	bucketFor,
+	shopifyEndpoint,
+	shopifyRun,
+	type ChannelRunOptions,
+	type GraphqlAnswer,
+	type ShopifyEndpoint,
+} from '../transport/graphqlClient';
+
+/**
+ * What every Shopify Inventory operation starts from: the Redis connection, the channel's run (deadline,
+ * breaker, cancel signal), the GraphQL client on the shop's process-wide bucket, and one call helper that
+ * puts each request under the channel policy paced by its requested cost.
+ */
+
+export interface ShopifyChannel {
+	readonly ctx: IExecuteFunctions;
+	readonly redis: Redis;
+	readonly prefix: string;
+	readonly channel: string;
+	readonly options: IDataObject;
+	readonly run: ChannelRun;
+	readonly client: ShopifyGraphqlClient;
+	readonly endpoint: ShopifyEndpoint;
+}
+
+/** Opens the channel of this execution (one per execution: the operations work per run, not per item). */
+export async function openShopifyChannel(ctx: IExecuteFunctions): Promise<ShopifyChannel> {
+	const node = ctx.getNode();
+	const channel = String(ctx.getNodeParameter('channel', 0, '') ?? '').trim();
+	if (!channel)
+		throw new NodeOperationError(node, 'Channel is empty', {
+			description: "Set Channel to the channel's name in the ledger profile",
+		});
+	const options = nodeOptions(ctx);
+	const { redis, prefix } = await connectRedis(ctx);
+	const endpoint = await shopifyEndpoint(ctx);
+	const client = new ShopifyGraphqlClient(ctx, bucketFor(endpoint.baseUrl));
+	const run = shopifyRun({
+		redis,
+		prefix,
+		channel,
+		options: options as ChannelRunOptions,
+		ctx,
+	});
+	return { ctx, redis, prefix, channel, options, run, client, endpoint };
+}
+
+/**
+ * One GraphQL request under the channel policy: breaker, retries within the run's budget, and a pace that
+ * waits until the shop's bucket can pay `cost` (the query's requested cost, estimated before sending).
+ */
+export async function callShopify<T>(
+	ch: Pick<ShopifyChannel, 'run' | 'client'>,
+	query: string,
+	variables: IDataObject,
+	cost: number,
+): Promise<RetryResult<GraphqlAnswer<T>>> {
+	return await callChannel(ch.run, async () => await ch.client.request<T>(query, variables), {
+		paceMs: () => ch.client.paceMs(cost),
+	});
+}
+
+/** A failed call as the node's error: the policy's scrubbed message, never the request. */
+export function failureError(
+	ctx: Pick<IExecuteFunctions, 'getNode'>,
+	what: string,
+	failure: ChannelFailure,
+): NodeApiError {
+	return new NodeApiError(ctx.getNode(), { message: failure.message } as JsonObject, {
+		message: `${what}: ${failure.message}`,
+		description: `${failure.errorClass}, gave up (${failure.reason}) after ${failure.attempts} attempt(s)`,
+		...(failure.status !== undefined ? { httpCode: String(failure.status) } : {}),
+	});
+}
+
+/** The call's value, or the node error for its failure. */
+export function valueOrThrow<T>(
+	ctx: Pick<IExecuteFunctions, 'getNode'>,
+	what: string,
+	result: RetryResult<T>,
+): T {
+	if (result.ok) return result.value;
+	throw failureError(ctx, what, result.failure);
+}

@@ -1,0 +1,211 @@
+import type Redis from 'ioredis';
+import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type { BreakerSettings } from '../../shared/breakerSettings';
+import type { ChannelRun } from '../../shared/channel/callPolicy';
+import { ShopifyBucket, parseQueryCost, type QueryCost } from '../../shared/pacing';
+import type { ApiContext } from '../../shared/platformApi';
+import { DEFAULT_SHOPIFY_API_VERSION, shopifyBaseUrl } from '../../shared/urls';
+
+/**
+ * The Shopify node's one GraphQL transport. Unlike platformApi.ts's one-shot helper it keeps what the retry
+ * policy needs: an HTTP error is rethrown as n8n gave it (classifyChannelError reads its status and
+ * Retry-After), and a GraphQL error answer (HTTP 200 with `errors`) is thrown as the response body itself, so
+ * THROTTLED is classified 'throttled' with the refill wait of its `extensions.cost`, INTERNAL_SERVER_ERROR
+ * 'transient', MAX_COST_EXCEEDED / ACCESS_DENIED / anything else not retried. Every answer's
+ * `extensions.cost` feeds the shop's bucket, so the next call waits for what it needs instead of being
+ * refused.
+ */
+
+export const SHOPIFY_CREDENTIAL = 'shopifyInventoryApi';
+
+/** Per request, ms: a Shopify query answers in well under this; a hung connection is a transient failure. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface ShopifyEndpoint {
+	/** e.g. https://my-shop.myshopify.com (or a simulator's http://127.0.0.1:port). */
+	readonly baseUrl: string;
+	/** The shop as the events name it (`shopify:<shop>:…`): the host of the base URL. */
+	readonly shop: string;
+	readonly apiVersion: string;
+	/** The GraphQL endpoint. */
+	readonly url: string;
+}
+
+/** The credential's shop and API version, read as platformApi.ts reads them. */
+export async function shopifyEndpoint(ctx: ApiContext): Promise<ShopifyEndpoint> {
+	const credentials = await ctx.getCredentials(SHOPIFY_CREDENTIAL);
+	const baseUrl = shopifyBaseUrl(String(credentials.shopDomain ?? ''));
+	const apiVersion = String(credentials.apiVersion || DEFAULT_SHOPIFY_API_VERSION);
+	return {
+		baseUrl,
+		shop: shopOfBaseUrl(baseUrl),
+		apiVersion,
+		url: `${baseUrl}/admin/api/${apiVersion}/graphql.json`,
+	};
+}
+
+/** The host (with port, if any) of a base URL: what the trigger's X-Shopify-Shop-Domain names the shop. */
+export function shopOfBaseUrl(baseUrl: string): string {
+	try {
+		return new URL(baseUrl).host.toLowerCase();
+	} catch {
+		return baseUrl.toLowerCase();
+	}
+}
+
+export interface GraphqlErrorEntry {
+	readonly message?: string;
+	readonly extensions?: { readonly code?: string } & IDataObject;
+}
+
+/** A GraphQL answer's body as Shopify sends it. */
+export interface GraphqlBody<T> {
+	readonly data?: T | null;
+	readonly errors?: GraphqlErrorEntry[];
+	readonly extensions?: IDataObject;
+}
+
+export interface GraphqlAnswer<T> {
+	readonly data: T;
+	readonly cost?: QueryCost;
+}
+
+function isThrottled(body: GraphqlBody<unknown>): boolean {
+	return (body.errors ?? []).some((e) => e?.extensions?.code === 'THROTTLED');
+}
+
+export class ShopifyGraphqlClient {
+	private endpoint: Promise<ShopifyEndpoint> | undefined;
+
+	constructor(
+		private readonly ctx: ApiContext,
+		readonly bucket: ShopifyBucket,
+		private readonly timeoutMs: number = REQUEST_TIMEOUT_MS,
+	) {}
+
+	/** The endpoint, read from the credential once per client. */
+	async target(): Promise<ShopifyEndpoint> {
+		this.endpoint ??= shopifyEndpoint(this.ctx);
+		return await this.endpoint;
+	}
+
+	/**
+	 * One POST to the GraphQL endpoint through n8n's authenticated request (n8n adds the token, and refreshes
+	 * an expired client-credentials token on a 401). Throws: the original error for HTTP failures, the body
+	 * for GraphQL errors (after telling the bucket about a THROTTLED one), never anything built from the
+	 * request (it carries the token).
+	 */
+	async request<T>(query: string, variables: IDataObject = {}): Promise<GraphqlAnswer<T>> {
+		const { url } = await this.target();
+		const options: IHttpRequestOptions = {
+			method: 'POST',
+			url,
+			body: { query, variables },
+			json: true,
+			timeout: this.timeoutMs,
+		};
+		const body = (await this.ctx.helpers.httpRequestWithAuthentication.call(
+			this.ctx,
+			SHOPIFY_CREDENTIAL,
+			options,
+		)) as GraphqlBody<T>;
+		if (typeof body !== 'object' || body === null) {
+			throw { errors: [{ message: 'Shopify answered without a JSON body' }] };
+		}
+		const rawCost = body.extensions?.cost;
+		if (isThrottled(body)) {
+			this.bucket.throttled(rawCost);
+			throw body;
+		}
+		this.bucket.update(rawCost);
+		// Shopify answers a query with partial data and errors together (e.g. a null field it may not show):
+		// a GraphQL error is never silently dropped here.
+		if ((body.errors?.length ?? 0) > 0 || body.data === undefined || body.data === null) {
+			throw body.errors?.length ? body : { errors: [{ message: 'Shopify answered without data' }] };
+		}
+		return { data: body.data, cost: parseQueryCost(rawCost) };
+	}
+
+	/** How long to wait before a query of `cost` points can be paid (0: now). Throws QueryCostError. */
+	paceMs(cost: number): number {
+		return this.bucket.waitMs(cost);
+	}
+}
+
+/**
+ * One bucket per shop per process: every execution in this process paces on the same picture of the shop's
+ * bucket (the bucket is Shopify's per app × store; other processes spend from it too, and a THROTTLED then
+ * resets the picture).
+ */
+const BUCKETS = new Map<string, ShopifyBucket>();
+
+export function bucketFor(shopBaseUrl: string): ShopifyBucket {
+	const key = shopBaseUrl.trim().replace(/\/+$/, '').toLowerCase();
+	let bucket = BUCKETS.get(key);
+	if (!bucket) {
+		bucket = new ShopifyBucket();
+		BUCKETS.set(key, bucket);
+	}
+	return bucket;
+}
+
+/** The node's Options that shape a channel run (all optional; seconds as the editor shows them). */
+export interface ChannelRunOptions {
+	/** Time Budget (s), default 30. */
+	readonly timeBudget?: number;
+	/** Breaker: consecutive failures that open it. */
+	readonly breakerFailureThreshold?: number;
+	/** Breaker: cool-down before the half-open probe, s. */
+	readonly breakerCoolDown?: number;
+}
+
+export const DEFAULT_TIME_BUDGET_S = 30;
+
+/** The breaker settings the options give (only those set: the rest stay the breaker's defaults). */
+export function breakerFromOptions(options: ChannelRunOptions): Partial<BreakerSettings> {
+	const settings: { failureThreshold?: number; coolDownMs?: number } = {};
+	if (typeof options.breakerFailureThreshold === 'number' && options.breakerFailureThreshold > 0)
+		settings.failureThreshold = Math.round(options.breakerFailureThreshold);
+	if (typeof options.breakerCoolDown === 'number' && options.breakerCoolDown > 0)
+		settings.coolDownMs = Math.round(options.breakerCoolDown * 1000);
+	return settings;
+}
+
+export interface ShopifyRunInput {
+	readonly redis: Redis;
+	readonly prefix: string;
+	/** The profile's channel name. */
+	readonly channel: string;
+	readonly options?: ChannelRunOptions;
+	/** The execution's context: its cancel signal stops waits and retries. */
+	readonly ctx?: Pick<IExecuteFunctions, 'getExecutionCancelSignal'>;
+	readonly now?: () => number;
+	readonly sleep?: ChannelRun['sleep'];
+}
+
+/** The channel run of one execution: deadline = now + Time Budget, breaker from the options. */
+export function shopifyRun(input: ShopifyRunInput): ChannelRun {
+	const now = input.now ?? Date.now;
+	const options = input.options ?? {};
+	const budgetS =
+		typeof options.timeBudget === 'number' && options.timeBudget > 0
+			? options.timeBudget
+			: DEFAULT_TIME_BUDGET_S;
+	let signal: AbortSignal | undefined;
+	try {
+		signal = input.ctx?.getExecutionCancelSignal?.();
+	} catch {
+		signal = undefined;
+	}
+	return {
+		redis: input.redis,
+		prefix: input.prefix,
+		channel: input.channel,
+		platform: 'shopify',
+		deadline: now() + Math.round(budgetS * 1000),
+		breaker: breakerFromOptions(options),
+		...(signal ? { signal } : {}),
+		...(input.now ? { now: input.now } : {}),
+		...(input.sleep ? { sleep: input.sleep } : {}),
+	};
+}
