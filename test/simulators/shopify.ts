@@ -41,7 +41,8 @@ import {
 	type InventoryLogEntry,
 	type ShopifyRequestContext,
 } from './shopifyInventory';
-import { shopifyInventoryLevel } from './payloads';
+import { shopifyInventoryLevel, shopifyTime } from './payloads';
+import { BULK_SDL, ShopifyBulk, type BulkOperationRecord } from './shopifyBulk';
 import {
 	type ShopifyStore,
 	type WebhookSubscriptionRecord,
@@ -108,10 +109,16 @@ export interface ShopifySimulatorOptions {
 	inventoryWebhooks?: boolean;
 	/** How long `@idempotent` keys are kept, on the simulator's clock (default 24 h). */
 	idempotencyTtlMs?: number;
+	/** Bulk operations: ms per status step (CREATED → RUNNING → … → COMPLETED). Default 10. */
+	bulkStepMs?: number;
+	/** Bulk operations: steps spent RUNNING (objectCount grows each step). Default 2. */
+	bulkRunningSteps?: number;
+	/** Bulk query operations allowed at once per shop (default 1; the bulk guide says 5 from 2026-01). */
+	maxConcurrentBulkQueries?: number;
 }
 
 export interface ShopifyLogEntry extends SimLogEntry {
-	op: 'graphql' | 'webhook' | 'token' | 'mutation';
+	op: 'graphql' | 'webhook' | 'token' | 'mutation' | 'bulk' | 'download';
 }
 
 export interface SendWebhookOptions {
@@ -195,6 +202,10 @@ export class ShopifySimulator {
 	private port?: number;
 	private subscriptionSeq = 0;
 	readonly inventory: ShopifyInventory;
+	readonly bulk: ShopifyBulk;
+	bulkStepMs: number;
+	bulkRunningSteps: number;
+	maxConcurrentBulkQueries: number;
 	/** Send inventory_levels/update after every stock change. */
 	inventoryWebhooks: boolean;
 	idempotencyTtlMs: number;
@@ -234,13 +245,25 @@ export class ShopifySimulator {
 				this.log.push({ ...e, at: new Date(this.now()).toISOString() }),
 			locationName: (id) => this.store.locationNames.get(id) ?? `Location ${id}`,
 		});
+		this.bulkStepMs = options.bulkStepMs ?? 10;
+		this.bulkRunningSteps = options.bulkRunningSteps ?? 2;
+		this.maxConcurrentBulkQueries = options.maxConcurrentBulkQueries ?? 1;
+		this.bulk = new ShopifyBulk({
+			nowMs: () => this.now(),
+			baseUrl: () => this.baseUrl,
+			stepMs: () => this.bulkStepMs,
+			runningSteps: () => this.bulkRunningSteps,
+			maxConcurrent: () => this.maxConcurrentBulkQueries,
+			onFinish: (op) => this.bulkFinished(op),
+		});
 		const gql = createShopifyGraphql(this.store, {
-			sdl: INVENTORY_SDL,
-			rootValue: this.inventory.resolvers(),
+			sdl: INVENTORY_SDL + BULK_SDL,
+			rootValue: { ...this.inventory.resolvers(), ...this.bulk.resolvers() },
 		});
 		this.schema = gql.schema;
 		this.rootValue = gql.rootValue;
 		this.inventory.bind(this.schema);
+		this.bulk.bind(this.schema, this.rootValue);
 	}
 
 	/* ------------------------------------------------------------------------------------- lifecycle ---- */
@@ -269,6 +292,7 @@ export class ShopifySimulator {
 	}
 
 	async stop(): Promise<void> {
+		this.bulk.close();
 		const server = this.server;
 		this.server = undefined;
 		if (server) await closeServer(server);
@@ -385,6 +409,7 @@ export class ShopifySimulator {
 	): Record<string, unknown> | null | undefined {
 		if (type === 'InventoryItem' || type === 'InventoryLevel')
 			return this.inventory.nodeById(type, id, query);
+		if (type === 'BulkOperation') return this.bulk.nodeById(id);
 		if (type === 'Location') {
 			const known =
 				this.store.locationNames.has(id) ||
@@ -406,6 +431,36 @@ export class ShopifySimulator {
 		return this.log.filter((e) => e.op === 'mutation' && (name === undefined || e.name === name));
 	}
 
+	/** A bulk operation reached COMPLETED, FAILED or CANCELED: log it and send bulk_operations/finish. */
+	private bulkFinished(op: BulkOperationRecord): void {
+		const at = new Date(this.now()).toISOString();
+		this.log.push({
+			op: 'bulk',
+			name: op.status,
+			at,
+			id: op.id,
+			objectCount: op.objectCount,
+			errorCode: op.errorCode,
+		});
+		const body = {
+			admin_graphql_api_id: `gid://shopify/BulkOperation/${op.id}`,
+			completed_at: shopifyTime(new Date(op.completedAt ?? this.now())),
+			created_at: shopifyTime(new Date(op.createdAt)),
+			error_code: op.errorCode === null ? null : op.errorCode.toLowerCase(),
+			status: op.status.toLowerCase(),
+			type: op.type.toLowerCase(),
+		};
+		this.track(this.deliver('bulk_operations/finish', body));
+	}
+
+	/** Keep a delivery in `webhooksIdle()`'s set until it settles. */
+	private track(delivery: Promise<unknown>): void {
+		const p: Promise<unknown> = delivery
+			.catch(() => undefined)
+			.finally(() => this.pendingDeliveries.delete(p));
+		this.pendingDeliveries.add(p);
+	}
+
 	/** Resolves when every webhook delivery started by a stock change has finished. */
 	async webhooksIdle(): Promise<void> {
 		while (this.pendingDeliveries.size > 0) await Promise.allSettled([...this.pendingDeliveries]);
@@ -419,10 +474,7 @@ export class ShopifySimulator {
 			available: c.available,
 			updatedAt: new Date(c.updatedAt),
 		});
-		const p: Promise<unknown> = this.deliver('inventory_levels/update', body)
-			.catch(() => undefined)
-			.finally(() => this.pendingDeliveries.delete(p));
-		this.pendingDeliveries.add(p);
+		this.track(this.deliver('inventory_levels/update', body));
 	}
 
 	/* ------------------------------------------------------------------------------------- webhooks ---- */
@@ -520,6 +572,27 @@ export class ShopifySimulator {
 	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		const body = await readBody(req);
+		const file = /^\/bulk-operations\/([0-9]+)\/(result|partial)\.jsonl$/.exec(url.pathname);
+		if (file) {
+			if (req.method !== 'GET') return send(res, 405, '{"errors":"Method Not Allowed"}');
+			const d = this.bulk.download(file[1], file[2] === 'partial');
+			this.log.push({
+				op: 'download',
+				name: file[2],
+				at: new Date(this.now()).toISOString(),
+				status: d.status,
+				bytes: d.body.length,
+			});
+			res.writeHead(d.status, {
+				'Content-Type': d.status === 200 ? 'application/jsonl' : 'application/xml',
+				'Content-Length': d.body.length,
+			});
+			// Sent in chunks, as a large file streams from storage.
+			for (let i = 0; i < d.body.length; i += 64 * 1024)
+				res.write(d.body.subarray(i, i + 64 * 1024));
+			res.end();
+			return;
+		}
 		if (url.pathname === '/admin/oauth/access_token') {
 			if (req.method !== 'POST') return send(res, 405, '{"errors":"Method Not Allowed"}');
 			return this.handleToken(req, body, res);
