@@ -231,7 +231,8 @@ export async function replayDeadLetters(
 		keys: string[];
 		args: Array<string | number>;
 		skus: string[];
-		note: string;
+		/** The result's detail, from the SKUs marked and those the script found frozen. */
+		note: (marked: number, frozen: string[]) => string;
 	}> = [];
 	letters.forEach((letter, at) => {
 		const base = baseOf(letter);
@@ -254,9 +255,13 @@ export async function replayDeadLetters(
 					],
 					args: [...head, 'publish', ...plan.skus],
 					skus: plan.skus,
-					note:
-						`${plan.skus.length} SKU(s) marked dirty for '${plan.channel}': its next Publish writes their latest values` +
-						(plan.frozen.length ? `; frozen, not marked: ${plan.frozen.join(', ')}` : ''),
+					note: (marked, frozen) => {
+						const all = [...plan.frozen, ...frozen];
+						return (
+							`${marked} SKU(s) marked dirty for '${plan.channel}': its next Publish writes their latest values` +
+							(all.length ? `; frozen, not marked: ${all.join(', ')}` : '')
+						);
+					},
 				});
 				return;
 			case 'adjust':
@@ -265,7 +270,8 @@ export async function replayDeadLetters(
 					keys: [dlq, marker, ledgerKeys.outbox(prefix, plan.owner)],
 					args: [...head, 'adjust', ...plan.entries.flatMap((e) => [e.length, ...e])],
 					skus: plan.skus,
-					note: `${plan.entries.length} adjustment(s) back in the outbox of '${plan.owner}': its next Adjust sends them`,
+					note: () =>
+						`${plan.entries.length} adjustment(s) back in the outbox of '${plan.owner}': its next Adjust sends them`,
 				});
 				return;
 			case 'inbox':
@@ -274,7 +280,8 @@ export async function replayDeadLetters(
 					keys: [dlq, marker, plan.stream],
 					args: [...head, 'inbox'],
 					skus: [],
-					note: `entry back in the inbox stream ${plan.stream}: the Inbox Trigger processes it again`,
+					note: () =>
+						`entry back in the inbox stream ${plan.stream}: the Inbox Trigger processes it again`,
 				});
 				return;
 		}
@@ -300,9 +307,14 @@ export async function replayDeadLetters(
 			if (!Array.isArray(reply) || reply.length < 1)
 				throw new UnexpectedReplyError('replayDeadLetter', reply);
 			switch (Number(reply[0])) {
-				case 1:
-					results[call.at] = { ...base, outcome: 'requeued', skus: call.skus, detail: call.note };
+				case 1: {
+					// publish: SKUs frozen in their ledger hash (the Freeze operation) were left unmarked.
+					const frozen = new Set(reply.slice(3).map(String));
+					const skus = call.skus.filter((s) => !frozen.has(s));
+					const note = call.note(skus.length, [...frozen]);
+					results[call.at] = { ...base, outcome: 'requeued', skus, detail: note };
 					return;
+				}
 				case -1:
 					results[call.at] = {
 						...base,

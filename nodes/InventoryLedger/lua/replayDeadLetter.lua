@@ -26,13 +26,16 @@
       ARGV[3]  mode: 'publish' | 'adjust' | 'inbox' (a channel record's operation must equal it)
       ARGV[4..]
         publish: the SKUs (raw text), one per ledger hash; each is marked with its ledger hash's current 'rev'
-                 (0 when the SKU has none)
+                 (0 when the SKU has none), except a SKU frozen there ('frozen' = '1', the Freeze operation:
+                 never published, as Apply does not mark it either)
         adjust:  per outbox entry: n (the count of the entry's names and values), then n texts
                  'name', 'value', …; each entry is XADDed to KEYS[3] as is
         inbox:   none; the record's own entry fields (after its 8 header fields) are XADDed to KEYS[3]
 
     Output:
-      { 1, marker entry id, requeued }  replayed: 'requeued' SKUs marked / entries added (inbox: 1)
+      { 1, marker entry id, requeued, frozen SKU, … }
+                                        replayed: 'requeued' SKUs marked / entries added (inbox: 1); publish:
+                                        then the SKUs left unmarked because their ledger hash froze them
       { -1, marker entry id }           already claimed for replay (the marker exists): nothing done
       { -2 }                            not in the stream (discarded, trimmed, or never there): nothing done
       { -3 }                            the record is not of this mode (kind or operation differ, or an inbox
@@ -61,14 +64,22 @@ elseif fields[2] ~= 'channel' or fields[7] ~= 'operation' or fields[8] ~= mode t
 end
 
 local requeued = 0
+local frozen = {}
 if mode == 'publish' then
   local revs = {}
   for k = 4, #ARGV do
-    revs[k] = tonumber(redis.call('HGET', KEYS[k], 'rev')) or 0
+    local cur = redis.call('HMGET', KEYS[k], 'rev', 'frozen')
+    if cur[2] == '1' then
+      frozen[#frozen + 1] = ARGV[k]
+    else
+      revs[k] = tonumber(cur[1]) or 0
+    end
   end
   for k = 4, #ARGV do
-    redis.call('ZADD', KEYS[3], revs[k], ARGV[k])
-    requeued = requeued + 1
+    if revs[k] ~= nil then
+      redis.call('ZADD', KEYS[3], revs[k], ARGV[k])
+      requeued = requeued + 1
+    end
   end
 elseif mode == 'adjust' then
   local i = 4
@@ -94,4 +105,8 @@ end
 local markerId = redis.call('XADD', KEYS[2], '*', unpack(fields))
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[1])
-return { 1, markerId, requeued }
+local out = { 1, markerId, requeued }
+for i = 1, #frozen do
+  out[#out + 1] = frozen[i]
+end
+return out

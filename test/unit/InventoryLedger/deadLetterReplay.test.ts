@@ -144,7 +144,7 @@ describe('planReplay', () => {
 	});
 
 	it('adjust: each outbox entry as its flat field list, in order; numbers as text', () => {
-		const entries = [
+		const entries: Array<Record<string, string | number>> = [
 			{
 				sku: 'A',
 				loc: 'L1',
