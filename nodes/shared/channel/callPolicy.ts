@@ -90,10 +90,9 @@ export async function callChannel<T>(
 		async (context) => {
 			const admission = await breakerAllow(run.redis, run.prefix, run.channel, run.breaker);
 			if (!admission.allowed) throw new BreakerOpenError(run.channel, admission.retryInMs);
-			let value: T;
-			try {
-				value = await call(context);
-			} catch (error) {
+			// The failure goes back to withRetry as it is (it classifies the original error), after the breaker
+			// has heard of it.
+			const onFailure = async (error: unknown): Promise<never> => {
 				const info = classifyWithBreaker(error, { platform: run.platform });
 				if (countsOnBreaker(info) || admission.probe) {
 					await breakerRecord(
@@ -105,8 +104,9 @@ export async function callChannel<T>(
 						run.breaker,
 					);
 				}
-				throw error;
-			}
+				return await Promise.reject(error);
+			};
+			const value = await call(context).catch(onFailure);
 			await breakerRecord(
 				run.redis,
 				run.prefix,

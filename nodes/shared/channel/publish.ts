@@ -138,7 +138,9 @@ export function withChannelScripts(redis: Redis): Redis {
 export function batchIdempotencyKey(channel: string, fence: number, batch: PublishWrite[]): string {
 	const hash = createHash('sha256').update(`${channel}\u0000${fence}`);
 	for (const w of batch)
-		hash.update(`\u0000${w.sku}\u0001${w.place}\u0001${w.quantity}\u0001${w.expected}\u0001${w.rev}`);
+		hash.update(
+			`\u0000${w.sku}\u0001${w.place}\u0001${w.quantity}\u0001${w.expected}\u0001${w.rev}`,
+		);
 	return `invsync-${hash.digest('hex').slice(0, 40)}`;
 }
 
@@ -205,7 +207,8 @@ export async function drainPublish(
 	const dirtyKey = ledgerKeys.dirty(prefix, channel);
 
 	const loaded = await loadProfile(redis, prefix, true);
-	if (!loaded) throw new Error('no sync profile is saved: save one with the Inventory Ledger first');
+	if (!loaded)
+		throw new Error('no sync profile is saved: save one with the Inventory Ledger first');
 	const profile = loaded.index.profile;
 	if (!profile.channels.some((c) => c.name === channel))
 		throw new Error(`channel '${channel}' is not in the sync profile`);
@@ -344,6 +347,7 @@ async function publishPass(
 		if (decisions.length === 0) report.frozen++;
 		for (const d of decisions) {
 			if (d.held) report.held++;
+			if (d.hold) holdFields(item, channel, d);
 			if (d.unchanged) {
 				report.unchanged++;
 				detail(d, 'unchanged');
@@ -463,6 +467,7 @@ async function publishPass(
 						const next = decidePlaces(profile, channel, item.view, polled, options.force).find(
 							(d) => d.place === w.place,
 						);
+						if (next?.hold) holdFields(item, channel, next);
 						if (!next || next.unchanged) detail(w, 'stale', 'the mirror already shows it');
 						else if (rounds >= maxStale)
 							rejected.push({
@@ -494,6 +499,14 @@ async function publishPass(
 	const done = [...work.values()].filter((w) => w.done);
 	const cleared = await recordWork(redis, prefix, channel, done, true, now());
 	return cleared;
+}
+
+/** Records a decision's new (or lifted: '') hold with the SKU's other pub fields. */
+function holdFields(item: SkuWork, channel: string, d: PlaceDecision): void {
+	item.fields.push(
+		[pubField('holdQuantity', channel, d.place), d.hold!.quantity],
+		[pubField('holdVersion', channel, d.place), d.hold!.version],
+	);
 }
 
 /** Writes pub fields and observations, and (clear) removes the marks of unmoved SKUs; returns marks cleared. */

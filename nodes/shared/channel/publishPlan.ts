@@ -11,7 +11,10 @@ import type { Profile } from '../../InventoryLedger/profile';
  * - `pq` last quantity we published (confirmed by the channel), `pr` the ledger rev it was computed from,
  *   `pt` when the channel confirmed it (ms, our clock);
  * - `obs` / `obsv` the mirror's last own report and its platform version (ms) — written by the Ledger for
- *   observations (webhooks, reads) and by Publish for compare-and-set answers (Shopify STALE).
+ *   observations (webhooks, reads) and by Publish for compare-and-set answers (Shopify STALE);
+ * - `hq` / `hv` a hold: the mirror showed `hq` units, less than we had published, at version `hv` — sales we
+ *   have not heard of. It stays (also across our own later writes, which cannot explain the gap) until a poll
+ *   that started after `hv` has finished; '' when none.
  */
 
 export const PUB_FIELD = {
@@ -20,6 +23,8 @@ export const PUB_FIELD = {
 	publishedAt: 'pt',
 	observed: 'obs',
 	observedVersion: 'obsv',
+	holdQuantity: 'hq',
+	holdVersion: 'hv',
 } as const;
 
 export function pubField(kind: keyof typeof PUB_FIELD, channel: string, place: string): string {
@@ -32,6 +37,8 @@ export interface PlaceRecord {
 	publishedAt: number | null;
 	observed: number | null;
 	observedVersion: number | null;
+	holdQuantity: number | null;
+	holdVersion: number | null;
 }
 
 export function placeRecord(
@@ -50,6 +57,8 @@ export function placeRecord(
 		publishedAt: num('publishedAt'),
 		observed: num('observed'),
 		observedVersion: num('observedVersion'),
+		holdQuantity: num('holdQuantity'),
+		holdVersion: num('holdVersion'),
 	};
 }
 
@@ -68,16 +77,36 @@ export function knownShown(record: PlaceRecord): number | null {
 }
 
 /**
- * Whether the mirror must be held at what it shows: it reported less than we last published, after we
- * published it (so it sold units we have not heard of), and no catch-up poll that started after that report
- * has finished yet. `pollFinishedFrom`: the start time (ms) of the channel's last finished catch-up poll.
+ * The hold on a mirror (design.md "Mirror safety, precisely"), or null: a report below what we last published,
+ * made after we published it, means sales there we have not heard of; the mirror is not raised above the lowest
+ * such report until a catch-up poll that started after it has finished (`pollFinishedFrom`: the start, ms, of
+ * the channel's last finished poll). An earlier hold stays until then too.
  */
+export function holdOf(
+	record: PlaceRecord,
+	pollFinishedFrom: number | null,
+): { quantity: number; version: number } | null {
+	const released = (version: number) => pollFinishedFrom !== null && pollFinishedFrom >= version;
+	let hold =
+		record.holdQuantity !== null && record.holdVersion !== null && !released(record.holdVersion)
+			? { quantity: record.holdQuantity, version: record.holdVersion }
+			: null;
+	const o = record.observed;
+	const v = record.observedVersion ?? 0;
+	const fresh =
+		o !== null &&
+		record.published !== null &&
+		o < record.published &&
+		(record.publishedAt === null || v > record.publishedAt) &&
+		!released(v);
+	if (fresh && (hold === null || o < hold.quantity))
+		hold = { quantity: o, version: Math.max(v, hold?.version ?? 0) };
+	return hold;
+}
+
+/** Whether the mirror is held (see holdOf). */
 export function isHeld(record: PlaceRecord, pollFinishedFrom: number | null): boolean {
-	if (record.observed === null || record.published === null) return false;
-	if (record.observed >= record.published) return false;
-	const reportedAt = record.observedVersion ?? 0;
-	if (record.publishedAt !== null && reportedAt <= record.publishedAt) return false;
-	return pollFinishedFrom === null || pollFinishedFrom < reportedAt;
+	return holdOf(record, pollFinishedFrom) !== null;
 }
 
 export interface PlaceDecision {
@@ -92,6 +121,8 @@ export interface PlaceDecision {
 	held: boolean;
 	/** Nothing to write: the mirror already shows `quantity`. */
 	unchanged: boolean;
+	/** The hold to record ('' fields: none) when it differs from the one stored. */
+	hold?: { quantity: number | ''; version: number | '' };
 }
 
 export interface SkuLedgerView {
@@ -120,17 +151,29 @@ export function decidePlaces(
 		if (place.frozen) continue;
 		const record = placeRecord(state.pub, channel, place.place);
 		const shown = knownShown(record);
-		const held = isHeld(record, pollFinishedFrom);
-		// Decreases go out at once; an increase above what a held mirror shows waits for the poll.
-		const quantity = held ? Math.min(place.available, record.observed!) : place.available;
+		const hold = holdOf(record, pollFinishedFrom);
+		// Decreases go out at once; an increase above what a held mirror showed waits for the poll.
+		const quantity = hold ? Math.min(place.available, hold.quantity) : place.available;
+		const stored =
+			record.holdVersion !== null ? { q: record.holdQuantity, v: record.holdVersion } : null;
+		const changed = hold
+			? !stored || stored.q !== hold.quantity || stored.v !== hold.version
+			: stored !== null;
 		out.push({
 			sku: state.sku,
 			place: place.place,
 			desired: place.available,
 			quantity,
 			expected: shown,
-			held: held && quantity < place.available,
+			held: hold !== null && quantity < place.available,
 			unchanged: !force && shown !== null && shown === quantity,
+			...(changed
+				? {
+						hold: hold
+							? { quantity: hold.quantity, version: hold.version }
+							: { quantity: '', version: '' },
+					}
+				: {}),
 		});
 	}
 	return out;

@@ -1,0 +1,184 @@
+import type Redis from 'ioredis';
+import { sleep } from 'n8n-workflow';
+import { ledgerKeys } from '../../shared/keys';
+import { execAll } from '../../shared/redisBatch';
+import { NonRetryableError } from '../../shared/retry';
+import type {
+	PublishWrite,
+	SendContext,
+	StockWriter,
+	WriteAnswer,
+} from '../../shared/channel/publish';
+import type { ShopifyGraphqlClient } from '../transport/graphqlClient';
+import { SET_QUANTITIES, levelsQuery, setQuantitiesCost, type UserError } from './queries';
+
+/**
+ * Publish's Shopify side: `inventorySetQuantities`, ≤ 250 quantities per call, each with `changeFromQuantity`
+ * = the value the mirror shows as far as we know (null when we never saw or wrote one: Shopify then skips the
+ * check), under an `@idempotent` key fixed before the first attempt. Shopify fails the whole call on any
+ * userError: a CHANGE_FROM_QUANTITY_STALE quantity is re-read (its level's own updatedAt is the version) and
+ * answered `stale` so the engine decides again with mirror safety; the other quantities of the call are
+ * `notApplied` and go out again in the next call.
+ */
+
+export const SHOPIFY_MAX_QUANTITIES = 250;
+const ITEM_GID = 'gid://shopify/InventoryItem/';
+const LOCATION_GID = 'gid://shopify/Location/';
+
+interface Target {
+	itemId: string;
+	locationId: string;
+}
+
+/** The Shopify location id of a channel place '<platform>:<shop>:<locationId>' (undefined: not Shopify's). */
+export function shopifyLocationOf(place: string): string | undefined {
+	if (!place.startsWith('shopify:')) return undefined;
+	const id = place.slice(place.lastIndexOf(':') + 1);
+	return /^\d+$/.test(id) ? id : undefined;
+}
+
+/** The position of a userError's quantity in the call ('input', 'quantities', '<i>', …), or undefined. */
+export function userErrorIndex(
+	error: UserError,
+	list: 'quantities' | 'changes',
+): number | undefined {
+	const path = error.field ?? [];
+	const at = path.indexOf(list);
+	const raw = at >= 0 ? path[at + 1] : undefined;
+	return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
+export class ShopifyStockWriter implements StockWriter {
+	readonly maxPerCall = SHOPIFY_MAX_QUANTITIES;
+	/** Per '<sku>\0<place>': a write decided again (STALE) is a new object for the same target. */
+	private readonly targets = new Map<string, Target>();
+
+	constructor(
+		private readonly client: ShopifyGraphqlClient,
+		private readonly redis: Redis,
+		private readonly prefix: string,
+		/** The channel's shop as the profile names it (the map's key). */
+		private readonly shop: string,
+	) {}
+
+	async prepare(writes: PublishWrite[]) {
+		const skus = [...new Set(writes.map((w) => w.sku))];
+		const mapKey = ledgerKeys.map(this.prefix, 'shopify', this.shop);
+		const pipeline = this.redis.pipeline();
+		for (const sku of skus) pipeline.hget(mapKey, `sku:${sku}`);
+		const replies = skus.length ? await execAll(pipeline) : [];
+		const itemOf = new Map<string, string>();
+		skus.forEach((sku, i) => {
+			const field = replies[i];
+			if (typeof field === 'string' && field.startsWith('item:')) itemOf.set(sku, field.slice(5));
+		});
+		const ready: PublishWrite[] = [];
+		const unmapped: Array<{ write: PublishWrite; reason: string }> = [];
+		for (const w of writes) {
+			const itemId = itemOf.get(w.sku);
+			const locationId = shopifyLocationOf(w.place);
+			if (!itemId)
+				unmapped.push({
+					write: w,
+					reason: `no Shopify inventory item is mapped for SKU '${w.sku}' (run Resolve SKUs or Get Levels)`,
+				});
+			else if (!locationId)
+				unmapped.push({ write: w, reason: `place '${w.place}' is not a Shopify location id` });
+			else {
+				this.targets.set(`${w.sku}\u0000${w.place}`, { itemId, locationId });
+				ready.push(w);
+			}
+		}
+		return { ready, unmapped };
+	}
+
+	paceMs(): number {
+		return this.client.paceMs(setQuantitiesCost());
+	}
+
+	private target(w: PublishWrite): Target {
+		const t = this.targets.get(`${w.sku}\u0000${w.place}`);
+		if (!t) throw new Error(`publish: SKU '${w.sku}' was not prepared`);
+		return t;
+	}
+
+	payloadOf(batch: PublishWrite[]) {
+		return {
+			name: 'available',
+			reason: 'correction',
+			quantities: batch.map((w) => ({
+				inventoryItemId: ITEM_GID + this.target(w).itemId,
+				locationId: LOCATION_GID + this.target(w).locationId,
+				quantity: w.quantity,
+				changeFromQuantity: w.expected,
+			})),
+		};
+	}
+
+	async send(batch: PublishWrite[], context: SendContext): Promise<WriteAnswer[]> {
+		const { data } = await this.client.request<{
+			inventorySetQuantities: { userErrors: UserError[] } | null;
+		}>(SET_QUANTITIES, { input: this.payloadOf(batch), key: context.idempotencyKey });
+		const errors = data.inventorySetQuantities?.userErrors ?? [];
+		if (errors.length === 0) return batch.map(() => ({ status: 'written' }));
+
+		const answers: WriteAnswer[] = batch.map(() => ({ status: 'notApplied' }));
+		const stale: number[] = [];
+		for (const error of errors) {
+			const i = userErrorIndex(error, 'quantities');
+			if (i === undefined || i >= batch.length) {
+				// Not about one quantity (name, reason, idempotency): the call as a whole is refused.
+				throw new NonRetryableError(
+					`inventorySetQuantities refused the call: ${error.message}${error.code ? ` (${error.code})` : ''}`,
+				);
+			}
+			if (error.code === 'CHANGE_FROM_QUANTITY_STALE') stale.push(i);
+			else
+				answers[i] = {
+					status: 'rejected',
+					message: `${error.message} (${error.code ?? 'userError'})`,
+				};
+		}
+		if (stale.length > 0) {
+			const observed = await this.reread(stale.map((i) => batch[i]));
+			stale.forEach((i, n) => {
+				const o = observed[n];
+				answers[i] = o
+					? { status: 'stale', observed: o.quantity, observedVersion: o.version }
+					: {
+							status: 'rejected',
+							message: 'the level is gone from Shopify (item or location removed)',
+						};
+			});
+		}
+		return answers;
+	}
+
+	/** The current `available` of each write's level, with the level's own updatedAt (ms). */
+	private async reread(
+		writes: PublishWrite[],
+	): Promise<Array<{ quantity: number; version: number } | undefined>> {
+		const { query, cost } = levelsQuery(
+			writes.map((w) => ({
+				itemGid: ITEM_GID + this.target(w).itemId,
+				locationGid: LOCATION_GID + this.target(w).locationId,
+			})),
+		);
+		const wait = this.client.paceMs(cost);
+		if (wait > 0) await sleep(wait);
+		const { data } = await this.client.request<Record<string, unknown>>(query);
+		return writes.map((_, n) => {
+			const level = (data[`l${n}`] as { inventoryLevel?: unknown } | null)?.inventoryLevel as
+				| {
+						updatedAt?: string;
+						quantities?: Array<{ name: string; quantity: number; updatedAt?: string | null }>;
+				  }
+				| null
+				| undefined;
+			const available = level?.quantities?.find((q) => q.name === 'available');
+			if (!level || !available) return undefined;
+			const at = Date.parse(available.updatedAt ?? level.updatedAt ?? '');
+			return { quantity: available.quantity, version: Number.isFinite(at) ? at : 0 };
+		});
+	}
+}
