@@ -1,0 +1,163 @@
+import { parseProfile } from '../../../../nodes/InventoryLedger/profile';
+import {
+	decidePlaces,
+	holdOf,
+	knownShown,
+	placeRecord,
+	pubField,
+	type PlaceRecord,
+} from '../../../../nodes/shared/channel/publishPlan';
+
+/* Publish's decision per channel place (design.md "Mirror safety"), pure. */
+
+const PLACE = 'shopify:s.test:1';
+const profile = parseProfile({
+	dryRun: false,
+	locations: [{ id: 'ledger:wh', owner: 'ledger', aliases: [PLACE] }],
+	channels: [
+		{
+			name: 'shop',
+			platform: 'shopify',
+			shop: 's.test',
+			salesLocation: 'ledger:wh',
+			places: [{ id: PLACE, shows: ['ledger:wh'] }],
+			buffer: { type: 'fixed', value: 1 },
+		},
+	],
+});
+
+const record = (r: Partial<PlaceRecord>): PlaceRecord => ({
+	published: null,
+	publishedAt: null,
+	observed: null,
+	observedVersion: null,
+	holdQuantity: null,
+	holdVersion: null,
+	...r,
+});
+
+function pub(r: Partial<PlaceRecord>): Record<string, string> {
+	const out: Record<string, string> = {};
+	const set = (k: Parameters<typeof pubField>[0], v: number | null | undefined) => {
+		if (v !== null && v !== undefined) out[pubField(k, 'shop', PLACE)] = String(v);
+	};
+	set('published', r.published);
+	set('publishedAt', r.publishedAt);
+	set('observed', r.observed);
+	set('observedVersion', r.observedVersion);
+	set('holdQuantity', r.holdQuantity);
+	set('holdVersion', r.holdVersion);
+	return out;
+}
+
+const state = (qty: number, r: Partial<PlaceRecord> = {}, frozen = false) => ({
+	sku: 'A',
+	quantities: { 'ledger:wh': qty },
+	pending: {},
+	frozen,
+	pub: pub(r),
+});
+
+describe('knownShown', () => {
+	test('what we published, unless the mirror reported after that', () => {
+		expect(knownShown(record({}))).toBeNull();
+		expect(knownShown(record({ published: 5, publishedAt: 100 }))).toBe(5);
+		expect(
+			knownShown(record({ published: 5, publishedAt: 100, observed: 3, observedVersion: 90 })),
+		).toBe(5);
+		expect(
+			knownShown(record({ published: 5, publishedAt: 100, observed: 3, observedVersion: 101 })),
+		).toBe(3);
+		expect(knownShown(record({ observed: 3, observedVersion: 1 }))).toBe(3);
+	});
+});
+
+describe('holdOf', () => {
+	const sold = record({ published: 10, publishedAt: 100, observed: 8, observedVersion: 150 });
+	test('a report below our last write, after it, holds the mirror at what it showed', () => {
+		expect(holdOf(sold, null)).toEqual({ quantity: 8, version: 150 });
+	});
+	test('an echo (equal to what we wrote) or a report older than our write holds nothing', () => {
+		expect(
+			holdOf(record({ published: 10, publishedAt: 100, observed: 10, observedVersion: 150 }), null),
+		).toBeNull();
+		expect(
+			holdOf(record({ published: 10, publishedAt: 100, observed: 8, observedVersion: 90 }), null),
+		).toBeNull();
+	});
+	test('a poll that started before the report does not release it; one that started after does', () => {
+		expect(holdOf(sold, 149)).not.toBeNull();
+		expect(holdOf(sold, 150)).toBeNull();
+	});
+	test('a stored hold outlives our own later writes until the poll', () => {
+		const later = record({ published: 5, publishedAt: 200, holdQuantity: 8, holdVersion: 150 });
+		expect(holdOf(later, 100)).toEqual({ quantity: 8, version: 150 });
+		expect(holdOf(later, 151)).toBeNull();
+	});
+	test('a lower report while held lowers the hold', () => {
+		const lower = record({
+			published: 8,
+			publishedAt: 200,
+			observed: 6,
+			observedVersion: 250,
+			holdQuantity: 8,
+			holdVersion: 150,
+		});
+		expect(holdOf(lower, null)).toEqual({ quantity: 6, version: 250 });
+	});
+});
+
+describe('decidePlaces', () => {
+	test('availability from the profile (buffer 1); unknown mirror → written with no expectation', () => {
+		const [d] = decidePlaces(profile, 'shop', state(10), null);
+		expect(d).toMatchObject({
+			desired: 9,
+			quantity: 9,
+			expected: null,
+			unchanged: false,
+			held: false,
+		});
+	});
+	test('the mirror already shows it → unchanged; force writes anyway', () => {
+		const s = state(10, { published: 9, publishedAt: 1 });
+		expect(decidePlaces(profile, 'shop', s, null)[0].unchanged).toBe(true);
+		expect(decidePlaces(profile, 'shop', s, null, true)[0].unchanged).toBe(false);
+	});
+	test('held: an increase waits, a decrease goes out at once, the hold is recorded', () => {
+		const s = (qty: number) =>
+			state(qty, { published: 10, publishedAt: 100, observed: 8, observedVersion: 150 });
+		const up = decidePlaces(profile, 'shop', s(20), null)[0];
+		expect(up).toMatchObject({
+			desired: 19,
+			quantity: 8,
+			held: true,
+			unchanged: true,
+			expected: 8,
+		});
+		expect(up.hold).toEqual({ quantity: 8, version: 150 });
+		const down = decidePlaces(profile, 'shop', s(6), null)[0];
+		expect(down).toMatchObject({
+			desired: 5,
+			quantity: 5,
+			held: false,
+			unchanged: false,
+			expected: 8,
+		});
+	});
+	test('a released hold is lifted (empty fields recorded)', () => {
+		const s = state(20, { published: 8, publishedAt: 200, holdQuantity: 8, holdVersion: 150 });
+		const d = decidePlaces(profile, 'shop', s, 151)[0];
+		expect(d).toMatchObject({ quantity: 19, held: false, hold: { quantity: '', version: '' } });
+	});
+	test('a frozen SKU has no decision', () => {
+		expect(decidePlaces(profile, 'shop', state(5, {}, true), null)).toEqual([]);
+	});
+	test('placeRecord reads the pub hash fields of this channel and place only', () => {
+		const r = placeRecord(
+			{ ...pub({ published: 3 }), [pubField('published', 'other', PLACE)]: '7' },
+			'shop',
+			PLACE,
+		);
+		expect(r.published).toBe(3);
+	});
+});
