@@ -153,6 +153,8 @@ interface SkuWork {
 	observations: Array<[string, number, number]>;
 	/** false: leave the mark (lease lost before the SKU was done). */
 	done: boolean;
+	/** Some of its work went to the dead letters: its mark is cleared without a lag sample. */
+	failed?: boolean;
 }
 
 function deadLetterReason(failure: ChannelFailure): string {
@@ -380,6 +382,7 @@ async function publishPass(
 		);
 		report.deadLettered += batch.length;
 		report.deadLetterIds.push(id);
+		for (const w of batch) work.get(w.sku)!.failed = true;
 		for (const w of batch) detail(w, 'deadLettered', reason);
 	};
 
@@ -532,7 +535,7 @@ async function recordWork(
 		];
 		const args: Array<string | number> = [nowMs, LAG_CAP, part.length, channel, 'publish'];
 		for (const i of part) {
-			args.push(i.sku, i.rev, clear ? '1' : '0', clear ? 0 : i.fields.length);
+			args.push(i.sku, i.rev, clear ? (i.failed ? '2' : '1') : '0', clear ? 0 : i.fields.length);
 			if (!clear) for (const [f, v] of i.fields) args.push(f, v);
 			args.push(clear ? 0 : i.observations.length);
 			if (!clear) for (const [p, q, v] of i.observations) args.push(p, q, v);

@@ -6,11 +6,12 @@
   (first unpublished change -> confirmed) is added for SKUs whose mark is cleared.
 
   KEYS[1]  '<prefix>:dirty:<channel>' (zset, score = rev)
-  KEYS[2]  '<prefix>:dirtyAt:<channel>' (hash: sku -> ms of its first unpublished change)
+  KEYS[2]  '<prefix>:dirty:<channel>:at' (hash: sku -> ms of its first unpublished change)
   KEYS[3]  '<prefix>:lag:<channel>' (stream of lag samples)
   KEYS[4..] the SKUs' pub hashes, in the order of the SKUs below
   ARGV[1]  now, ms;  ARGV[2] lag stream cap;  ARGV[3] n SKUs;  ARGV[4] channel;  ARGV[5] op name for the sample
-  then per SKU: sku, rev, clear ('1': clear the mark if not moved, '0' keep), np (pub fields to set),
+  then per SKU: sku, rev, clear ('1': clear the mark if not moved, with a lag sample; '2': clear it without a sample
+    — the work was dead-lettered, not confirmed; '0' keep), np (pub fields to set),
     np pairs (field, value), no (observations), no triples (place, qty, version)
   Returns { cleared count, kept count }.
 ]]
@@ -40,13 +41,13 @@ for i = 1, n do
     end
     pos = pos + 3
   end
-  if clear == '1' then
+  if clear == '1' or clear == '2' then
     local score = tonumber(redis.call('ZSCORE', KEYS[1], sku) or '-1')
     if score >= 0 and score <= rev then
       redis.call('ZREM', KEYS[1], sku)
       local at = tonumber(redis.call('HGET', KEYS[2], sku) or '')
       redis.call('HDEL', KEYS[2], sku)
-      if at and op ~= '' then
+      if at and op ~= '' and clear == '1' then
         redis.call('XADD', KEYS[3], 'MAXLEN', '~', cap, '*', 'ms', math.max(0, now - at), 'sku', sku, 'op', op)
       end
       cleared = cleared + 1
