@@ -35,13 +35,23 @@ import {
 import {
 	DEFAULT_IDEMPOTENCY_TTL_MS,
 	INVENTORY_SDL,
+	numericId,
 	ShopifyInventory,
 	type InventoryChangeRecord,
 	type InventoryLevelRecord,
 	type InventoryLogEntry,
 	type ShopifyRequestContext,
 } from './shopifyInventory';
-import { shopifyInventoryLevel, shopifyTime } from './payloads';
+import { type Id, shopifyInventoryLevel, shopifyTime } from './payloads';
+import { type PlaceOrderSpec, type RefusedOrder, ShopifyOrders } from './shopifyOrders';
+
+export {
+	ShopifyOutOfStockError,
+	type PlaceOrderSpec,
+	type RefusedOrder,
+	type ShopifyOrderLineInput,
+} from './shopifyOrders';
+export { type BulkOperationRecord, type BulkStatus } from './shopifyBulk';
 import { BULK_SDL, ShopifyBulk, type BulkOperationRecord } from './shopifyBulk';
 import {
 	type ShopifyStore,
@@ -115,10 +125,12 @@ export interface ShopifySimulatorOptions {
 	bulkRunningSteps?: number;
 	/** Bulk query operations allowed at once per shop (default 1; the bulk guide says 5 from 2026-01). */
 	maxConcurrentBulkQueries?: number;
+	/** Location sales draw from when a `placeOrder` line names none (default: the item's first location). */
+	salesLocationId?: string | number | bigint;
 }
 
 export interface ShopifyLogEntry extends SimLogEntry {
-	op: 'graphql' | 'webhook' | 'token' | 'mutation' | 'bulk' | 'download';
+	op: 'graphql' | 'webhook' | 'token' | 'mutation' | 'bulk' | 'download' | 'order';
 }
 
 export interface SendWebhookOptions {
@@ -203,6 +215,8 @@ export class ShopifySimulator {
 	private subscriptionSeq = 0;
 	readonly inventory: ShopifyInventory;
 	readonly bulk: ShopifyBulk;
+	readonly sales: ShopifyOrders;
+	salesLocationId?: string;
 	bulkStepMs: number;
 	bulkRunningSteps: number;
 	maxConcurrentBulkQueries: number;
@@ -255,6 +269,22 @@ export class ShopifySimulator {
 			runningSteps: () => this.bulkRunningSteps,
 			maxConcurrent: () => this.maxConcurrentBulkQueries,
 			onFinish: (op) => this.bulkFinished(op),
+		});
+		this.salesLocationId =
+			options.salesLocationId === undefined
+				? undefined
+				: numericId(String(options.salesLocationId), 'Location');
+		this.sales = new ShopifyOrders({
+			nowMs: () => this.now(),
+			inventory: this.inventory,
+			putOrder: (o) => this.putOrder(o),
+			getOrder: (id) => this.getOrder(id),
+			setLevel: (item, loc, available) => {
+				this.setLevel(item, loc, available, { webhook: true });
+			},
+			deliver: (topic, payload) => this.track(this.deliver(topic, payload)),
+			log: (e) => this.log.push({ at: new Date(this.now()).toISOString(), ...e }),
+			salesLocationId: () => this.salesLocationId,
 		});
 		const gql = createShopifyGraphql(this.store, {
 			sdl: INVENTORY_SDL + BULK_SDL,
@@ -341,6 +371,36 @@ export class ShopifySimulator {
 
 	getOrder(id: string | number | bigint): Record<string, unknown> | undefined {
 		return this.store.orders.get(String(id));
+	}
+
+	/**
+	 * A customer checkout that sells only what the shop shows: throws `ShopifyOutOfStockError` (and counts the
+	 * attempt in `refusedOrders`) when a line asks for more than the available level at its location; else
+	 * creates the order, lowers the levels (inventory_levels/update each) and sends orders/create.
+	 */
+	placeOrder(spec: PlaceOrderSpec): Record<string, unknown> {
+		return this.sales.placeOrder(spec);
+	}
+
+	/** Cancel an order; `restock` (default true) returns its units (refund lines `restock_type: cancel`). */
+	cancelOrder(
+		orderId: Id,
+		opts: { restock?: boolean; reason?: string } = {},
+	): Record<string, unknown> {
+		return this.sales.cancelOrder(orderId, opts);
+	}
+
+	/** Refund units of an order's lines; `restock` (default true) returns them (`return`), else `no_restock`. */
+	refundOrder(
+		orderId: Id,
+		lines: Array<{ lineItemId?: Id; sku?: string; quantity: number; restock?: boolean }>,
+	): Record<string, unknown> {
+		return this.sales.refundOrder(orderId, lines);
+	}
+
+	/** Checkouts refused because they asked for more than the shop showed. */
+	get refusedOrders(): RefusedOrder[] {
+		return this.sales.refused;
 	}
 
 	/** Name a location (Location.name in GraphQL answers). */

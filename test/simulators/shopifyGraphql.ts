@@ -1,5 +1,6 @@
 import { GraphQLError, buildSchema, type GraphQLSchema } from 'graphql';
 import { idString } from './json';
+import { compareTerm, matchesSearch, parseSearchQuery, searchDateMs } from './shopifySearch';
 
 /**
  * The slice of the Shopify Admin GraphQL API (shopify.dev/docs/api/admin-graphql, 2026-04+) the simulator
@@ -273,8 +274,44 @@ export const SDL = /* GraphQL */ `
 		refunds(first: Int): [Refund!]!
 	}
 
+	enum OrderSortKeys {
+		CREATED_AT
+		CUSTOMER_NAME
+		DESTINATION
+		FINANCIAL_STATUS
+		FULFILLMENT_STATUS
+		ID
+		ORDER_NUMBER
+		PO_NUMBER
+		PROCESSED_AT
+		RELEVANCE
+		TOTAL_ITEMS_QUANTITY
+		TOTAL_PRICE
+		UPDATED_AT
+	}
+
+	type OrderEdge {
+		cursor: String!
+		node: Order!
+	}
+	type OrderConnection {
+		edges: [OrderEdge!]!
+		nodes: [Order!]!
+		pageInfo: PageInfo!
+	}
+
 	type Query {
 		shop: Shop!
+		orders(
+			first: Int
+			after: String
+			last: Int
+			before: String
+			reverse: Boolean = false
+			sortKey: OrderSortKeys = PROCESSED_AT
+			query: String
+			savedSearchId: ID
+		): OrderConnection!
 		node(id: ID!): Node
 		nodes(ids: [ID!]!): [Node]!
 		order(id: ID!): Order
@@ -379,6 +416,9 @@ export interface ShopifyStore {
 }
 
 const MAX_PAGE_SIZE = 250;
+
+/** The order filters the simulator implements (Shopify has many more; others are ignored with a warning). */
+const ORDER_SEARCH_FIELDS = ['updated_at', 'created_at', 'processed_at', 'id'] as const;
 
 export function gid(type: string, id: string): string {
 	return `gid://shopify/${type}/${id}`;
@@ -787,6 +827,53 @@ export function createShopifyGraphql(
 			// Every id must be a GID (else the whole field fails, as Shopify's coercion does).
 			const parts = args.ids.map(splitGid);
 			return parts.map((p) => resolveParts(p));
+		},
+
+		orders: (args: PageArgs & { sortKey?: string; query?: string | null }) => {
+			const q = parseSearchQuery(args.query, ORDER_SEARCH_FIELDS);
+			const ms = (v: unknown): number => {
+				const t = v == null || v === '' ? NaN : new Date(String(v)).getTime();
+				return Number.isNaN(t) ? 0 : Math.floor(t / 1000) * 1000;
+			};
+			const times = (o: Json) => {
+				const updated = ms(o.updated_at) || store.nowMs();
+				const created = ms(o.created_at) || updated;
+				return { updated, created, processed: ms(o.processed_at) || created };
+			};
+			const list = [...store.orders.values()].filter((o) =>
+				matchesSearch(q, (t) => {
+					const tm = times(o);
+					switch (t.field) {
+						case 'updated_at':
+							return compareTerm(tm.updated, t, searchDateMs(t.value));
+						case 'created_at':
+							return compareTerm(tm.created, t, searchDateMs(t.value));
+						case 'processed_at':
+							return compareTerm(tm.processed, t, searchDateMs(t.value));
+						case 'id':
+							return (
+								/^[0-9]+$/.test(t.value) && compareTerm(BigInt(idString(o.id)), t, BigInt(t.value))
+							);
+						default:
+							return false;
+					}
+				}),
+			);
+			const sortKey = args.sortKey ?? 'PROCESSED_AT';
+			const sortValue = (o: Json): string => {
+				const tm = times(o);
+				if (sortKey === 'UPDATED_AT') return String(tm.updated);
+				if (sortKey === 'CREATED_AT') return String(tm.created);
+				if (sortKey === 'PROCESSED_AT') return String(tm.processed);
+				return idString(o.id);
+			};
+			const page = paginateSorted(list, args, (o) => idString(o.id), sortValue);
+			const nodes = page.nodes.map((o) => gqlOrder(store, o));
+			return {
+				edges: page.edges.map((e, i) => ({ cursor: e.cursor, node: nodes[i] })),
+				nodes,
+				pageInfo: page.pageInfo,
+			};
 		},
 
 		order: (args: { id: string }) => {
