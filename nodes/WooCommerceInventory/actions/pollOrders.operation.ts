@@ -1,0 +1,71 @@
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import {
+	DEFAULT_INITIAL_LOOKBACK_MIN,
+	DEFAULT_MAX_PAGES,
+	DEFAULT_OVERLAP_S,
+	pollOrders,
+} from '../orders/poll';
+import { emit, numberOption, type WooChannel } from './common';
+
+/**
+ * Poll Orders: the catch-up poll (orders/poll.ts). Output: one summary item, then one item per applied event
+ * with its Ledger result (outcome, reason, delta), in the order they were applied.
+ */
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Poll Options',
+		name: 'pollOptions',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: { show: { operation: ['pollOrders'] } },
+		options: [
+			{
+				displayName: 'Initial Look-Back (Min)',
+				name: 'initialLookback',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: DEFAULT_INITIAL_LOOKBACK_MIN,
+				description:
+					"The first poll (no cursor yet) reads orders changed this long ago; older ones are assumed counted in the ledger's levels",
+			},
+			{
+				displayName: 'Max Pages',
+				name: 'maxPages',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_MAX_PAGES,
+				description:
+					'Pages of 100 orders read per run at most; the rest is read by the next run (the cursor keeps the place)',
+			},
+			{
+				displayName: 'Overlap (S)',
+				name: 'overlap',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: DEFAULT_OVERLAP_S,
+				description:
+					'Read this much before the cursor again (orders saved late in the same second, clocks); reading an order twice is harmless',
+			},
+		],
+	},
+];
+
+export async function execute(ch: WooChannel): Promise<void> {
+	const extra = (ch.ctx.getNodeParameter('pollOptions', 0, {}) ?? {}) as IDataObject;
+	const { summary, events, results } = await pollOrders(ch.redis, ch.prefix, ch.run, ch.client, {
+		shop: ch.shop,
+		overlapMs: numberOption(extra, 'overlap', DEFAULT_OVERLAP_S) * 1000,
+		initialLookbackMs:
+			numberOption(extra, 'initialLookback', DEFAULT_INITIAL_LOOKBACK_MIN) * 60_000,
+		maxPages: Math.max(1, Math.floor(numberOption(extra, 'maxPages', DEFAULT_MAX_PAGES))),
+	});
+	emit(ch, { operation: 'pollOrders', summary: summary as unknown as IDataObject });
+	results.forEach((r, i) => {
+		// The index is the event's position in this run: the event id says which it is.
+		const result: IDataObject = { ...r };
+		delete result.index;
+		emit(ch, { id: events[i].id, result });
+	});
+}
