@@ -90,6 +90,25 @@ import {
  *   (`inventoryWebhooks: false` turns it off); `webhooksIdle()` waits for those deliveries.
  * - Every array input is capped at 250 elements: a longer one is refused before anything runs
  *   (MAX_INPUT_SIZE_EXCEEDED, nothing charged, nothing applied).
+ * - Reads: `inventoryItems(first/after/last/before, reverse, query:)` (search syntax of shopifySearch.ts:
+ *   `sku:` terms joined by ` OR `, quoted values, `updated_at:>…`/`>=`), `InventoryItem.inventoryLevels`,
+ *   `InventoryLevel { id location item updatedAt quantities(names:) }`, `node(id:)` / `nodes(ids:)` (inventory
+ *   items and levels, locations, orders, subscriptions, bulk operations; unknown → null; ≤ 250 ids),
+ *   `orders(query:, sortKey:, reverse:)`; cursors are keyset (`last_id`/`last_value`) as Shopify's are.
+ * - Bulk query operations (shopifyBulk.ts): `bulkOperationRunQuery`, `currentBulkOperation`,
+ *   `bulkOperationCancel`; status on timers (`bulkStepMs`, default 10 ms per step; `bulkRunningSteps`, default
+ *   2); `maxConcurrentBulkQueries` (default 1: OPERATION_IN_PROGRESS); the JSONL (nested connection nodes with
+ *   `__parentId`) served at `GET /bulk-operations/<id>/result.jsonl?…` without auth; `bulk.failNext(code)`;
+ *   `bulk_operations/finish` sent to its subscribers.
+ * - Sales (shopifyOrders.ts): `placeOrder` sells only what the shop shows (`ShopifyOutOfStockError`,
+ *   `refusedOrders`), else creates the order, lowers the levels (inventory_levels/update) and sends
+ *   orders/create; `cancelOrder`, `refundOrder`; lines draw from their `locationId`, the order's, then
+ *   `salesLocationId`, then the item's first location. Logged as op 'order' (placed/refused/cancelled/refunded).
+ * - Faults on the GraphQL endpoint (answered before authentication, as an edge would): `failNext(count,
+ *   status = 500, match?)` (match = operation name, string or RegExp), `unavailableFor(ms, retryAfter?)` (503,
+ *   on the simulator's clock), `latencyMs` (option and property), `dropNextConnections(count, match?)`,
+ *   `clearFaults()`. Every GraphQL call is logged (op 'graphql', name = operation name, else first root field;
+ *   `fault` when one answered it); `countCalls(name?, status?)` counts them, as the WooCommerce simulator's.
  */
 
 export interface ShopifySimulatorOptions {
@@ -125,6 +144,8 @@ export interface ShopifySimulatorOptions {
 	bulkRunningSteps?: number;
 	/** Bulk query operations allowed at once per shop (default 1; the bulk guide says 5 from 2026-01). */
 	maxConcurrentBulkQueries?: number;
+	/** Added to every GraphQL request before it is answered (default 0). */
+	latencyMs?: number;
 	/** Location sales draw from when a `placeOrder` line names none (default: the item's first location). */
 	salesLocationId?: string | number | bigint;
 }
@@ -216,6 +237,16 @@ export class ShopifySimulator {
 	readonly inventory: ShopifyInventory;
 	readonly bulk: ShopifyBulk;
 	readonly sales: ShopifyOrders;
+	/** Added to every GraphQL request before it is answered; may be changed at any time. */
+	latencyMs: number;
+	private faults: Array<{
+		kind: 'status' | 'drop';
+		count: number;
+		status: number;
+		match?: string | RegExp;
+	}> = [];
+	private unavailableUntil = 0;
+	private unavailableRetryAfter?: number;
 	salesLocationId?: string;
 	bulkStepMs: number;
 	bulkRunningSteps: number;
@@ -270,6 +301,7 @@ export class ShopifySimulator {
 			maxConcurrent: () => this.maxConcurrentBulkQueries,
 			onFinish: (op) => this.bulkFinished(op),
 		});
+		this.latencyMs = options.latencyMs ?? 0;
 		this.salesLocationId =
 			options.salesLocationId === undefined
 				? undefined
@@ -627,6 +659,90 @@ export class ShopifySimulator {
 		);
 	}
 
+	/* ------------------------------------------------------------------------ faults and call counts ---- */
+
+	/** The next `count` GraphQL requests (whose operation name equals or matches `match`) answer `status`. */
+	failNext(count: number, status = 500, match?: string | RegExp): void {
+		this.faults.push({ kind: 'status', count, status, match });
+	}
+
+	/** The next `count` GraphQL requests (matching `match`) get their connection closed without an answer. */
+	dropNextConnections(count: number, match?: string | RegExp): void {
+		this.faults.push({ kind: 'drop', count, status: 0, match });
+	}
+
+	/** Answer 503 to every GraphQL request for `ms` (simulator clock); `retryAfter` seconds optional. */
+	unavailableFor(ms: number, retryAfter?: number): void {
+		this.unavailableUntil = this.now() + ms;
+		this.unavailableRetryAfter = retryAfter;
+	}
+
+	/** Clear injected faults and the outage window. */
+	clearFaults(): void {
+		this.faults = [];
+		this.unavailableUntil = 0;
+	}
+
+	/**
+	 * GraphQL calls in the log (faulted ones included), optionally only those whose operation name (the named
+	 * operation, else its first root field; '(unauthorized)' etc. for refused ones) equals or matches `name`,
+	 * and only those answered with `status` (0: dropped connection).
+	 */
+	countCalls(name?: string | RegExp, status?: number): number {
+		return this.log.filter(
+			(e) =>
+				e.op === 'graphql' &&
+				(name === undefined || (typeof name === 'string' ? e.name === name : name.test(e.name))) &&
+				(status === undefined || e.status === status),
+		).length;
+	}
+
+	private static matches(match: string | RegExp | undefined, name: string): boolean {
+		if (match === undefined) return true;
+		return typeof match === 'string' ? name === match : match.test(name);
+	}
+
+	/** The operation name of a request body, as the log names calls; '(unknown)' when it cannot be read. */
+	private operationNameOf(body: Buffer): string {
+		try {
+			const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+			if (typeof parsed.query !== 'string') return '(unknown)';
+			const op = getOperationAST(
+				this.parseDocument(parsed.query),
+				typeof parsed.operationName === 'string' ? parsed.operationName : undefined,
+			);
+			const first = op?.selectionSet.selections[0];
+			return op?.name?.value ?? (first?.kind === 'Field' ? first.name.value : '(anonymous)');
+		} catch {
+			return '(unknown)';
+		}
+	}
+
+	/** A fault answering this request, or null. Order: dropped connection, 503 window, injected status. */
+	private faultFor(
+		name: string,
+	):
+		| { kind: 'drop' }
+		| { kind: 'status'; status: number; fault: string; headers: Record<string, string | number> }
+		| null {
+		const f = this.faults.find((x) => x.count > 0 && ShopifySimulator.matches(x.match, name));
+		if (f && f.kind === 'drop') {
+			f.count--;
+			return { kind: 'drop' };
+		}
+		if (this.now() < this.unavailableUntil) {
+			const headers: Record<string, string | number> = {};
+			if (this.unavailableRetryAfter !== undefined)
+				headers['Retry-After'] = this.unavailableRetryAfter;
+			return { kind: 'status', status: 503, fault: 'unavailable', headers };
+		}
+		if (f) {
+			f.count--;
+			return { kind: 'status', status: f.status, fault: 'injected', headers: {} };
+		}
+		return null;
+	}
+
 	/* ------------------------------------------------------------------------------------- HTTP ---- */
 
 	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -661,6 +777,25 @@ export class ShopifySimulator {
 		if (m) {
 			if (!API_VERSION.test(m[1])) return send(res, 404, '{"errors":"Not Found"}');
 			if (req.method !== 'POST') return send(res, 405, '{"errors":"Method Not Allowed"}');
+			if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+			if (this.faults.length > 0 || this.unavailableUntil > 0) {
+				const name = this.operationNameOf(body);
+				const fault = this.faultFor(name);
+				const at = new Date(this.now()).toISOString();
+				if (fault && fault.kind === 'drop') {
+					this.log.push({ op: 'graphql', name, at, status: 0, fault: 'dropped' });
+					req.socket.destroy();
+					return;
+				}
+				if (fault) {
+					this.log.push({ op: 'graphql', name, at, status: fault.status, fault: fault.fault });
+					const text = http.STATUS_CODES[fault.status] ?? 'Error';
+					return send(res, fault.status, JSON.stringify({ errors: text }), {
+						'X-Request-Id': randomUUID(),
+						...fault.headers,
+					});
+				}
+			}
 			return this.handleGraphql(req, body, m[1], res);
 		}
 		send(res, 404, '{"errors":"Not Found"}');

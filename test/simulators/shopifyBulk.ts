@@ -73,6 +73,8 @@ export interface BulkOperationRecord {
 	/** Lines served at `url` / `partialDataUrl` once finished. */
 	file: Buffer | null;
 	partial: boolean;
+	/** Every status the operation had, in order, with when (simulator clock). */
+	history: Array<{ status: BulkStatus; at: number }>;
 }
 
 export const BULK_SDL = /* GraphQL */ `
@@ -266,8 +268,13 @@ export class ShopifyBulk {
 		this.timers.add(t);
 	}
 
-	private finish(op: BulkOperationRecord, status: BulkStatus): void {
+	private setStatus(op: BulkOperationRecord, status: BulkStatus): void {
 		op.status = status;
+		op.history.push({ status, at: this.hooks.nowMs() });
+	}
+
+	private finish(op: BulkOperationRecord, status: BulkStatus): void {
+		this.setStatus(op, status);
 		op.completedAt = this.hooks.nowMs();
 		this.hooks.onFinish(op);
 	}
@@ -279,7 +286,7 @@ export class ShopifyBulk {
 			return;
 		}
 		if (op.status === 'CREATED') {
-			op.status = 'RUNNING';
+			this.setStatus(op, 'RUNNING');
 			try {
 				op.lines = this.run(op.query);
 			} catch {
@@ -636,6 +643,7 @@ export class ShopifyBulk {
 					lines: null,
 					file: null,
 					partial: false,
+					history: [{ status: 'CREATED', at: this.hooks.nowMs() }],
 				};
 				if (this.failNextCode) {
 					op.errorCode = this.failNextCode;
@@ -666,7 +674,7 @@ export class ShopifyBulk {
 						],
 					};
 				}
-				op.status = 'CANCELING';
+				this.setStatus(op, 'CANCELING');
 				return { bulkOperation: this.gql(op), userErrors: [] };
 			},
 		};

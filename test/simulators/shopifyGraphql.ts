@@ -5,8 +5,11 @@ import { compareTerm, matchesSearch, parseSearchQuery, searchDateMs } from './sh
 /**
  * The slice of the Shopify Admin GraphQL API (shopify.dev/docs/api/admin-graphql, 2026-04+) the simulator
  * serves: `shop`, webhook subscriptions (list/create/update/delete, `uri` — the replacement of the deprecated
- * `callbackUrl`, shopify.dev/changelog/consolidate-webhook-graphql-surfaces) and `order(id:)` with line items and
- * refunds (what `ORDER_FOR_STOCK` in nodes/shared/shopifyQueries.ts asks). Names, nullability
+ * `callbackUrl`, shopify.dev/changelog/consolidate-webhook-graphql-surfaces), `order(id:)` with line items and
+ * refunds (what `ORDER_FOR_STOCK` in nodes/shared/shopifyQueries.ts asks), `orders(query:, sortKey:)` (filters
+ * `updated_at`, `created_at`, `processed_at`, `id`; sort keys UPDATED_AT, CREATED_AT, PROCESSED_AT — the
+ * default, as Shopify's — and ID; the others sort by id) and `node`/`nodes`. Not simulated: the 60-day window
+ * of orders without `read_all_orders`. Names, nullability
  * and enums follow the public schema; types and fields nobody here uses are left out.
  *
  * Platform rules kept:
