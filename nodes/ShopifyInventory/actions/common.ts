@@ -5,9 +5,12 @@ import {
 	type IDataObject,
 	type IExecuteFunctions,
 	type JsonObject,
+	sleep as n8nSleep,
 } from 'n8n-workflow';
+import { loadProfile } from '../../InventoryLedger/ledger/profileStore';
 import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
 import { connectRedis, nodeOptions } from '../../shared/nodeKit';
+import { SHOP_NAME_QUERY } from '../../shared/shopifyQueries';
 import type { ChannelFailure, RetryResult } from '../../shared/retry';
 import {
 	ShopifyGraphqlClient,
@@ -58,6 +61,9 @@ export async function openShopifyChannel(ctx: IExecuteFunctions): Promise<Shopif
 	return { ctx, redis, prefix, channel, options, run, client, endpoint };
 }
 
+/** Above this requested cost, an unknown bucket is probed first (a THROTTLED answer would waste a round trip). */
+const PROBE_ABOVE_COST = 50;
+
 /**
  * One GraphQL request under the channel policy: breaker, retries within the run's budget, and a pace that
  * waits until the shop's bucket can pay `cost` (the query's requested cost, estimated before sending).
@@ -68,6 +74,13 @@ export async function callShopify<T>(
 	variables: IDataObject,
 	cost: number,
 ): Promise<RetryResult<GraphqlAnswer<T>>> {
+	// Knowing nothing of the shop's bucket yet (first call of this process), a costly query is preceded by a
+	// 1-point one whose answer tells how full the bucket is: other apps' workers may have drained it.
+	if (cost > PROBE_ABOVE_COST && !ch.client.bucket.lastStatus) {
+		await callChannel(ch.run, async () => await ch.client.request(SHOP_NAME_QUERY), {
+			paceMs: () => ch.client.paceMs(1),
+		});
+	}
 	return await callChannel(ch.run, async () => await ch.client.request<T>(query, variables), {
 		paceMs: () => ch.client.paceMs(cost),
 	});
@@ -94,4 +107,32 @@ export function valueOrThrow<T>(
 ): T {
 	if (result.ok) return result.value;
 	throw failureError(ctx, what, result.failure);
+}
+
+/**
+ * The shop the events and the SKU map name: the profile channel's `shop` (what the trigger writes in
+ * `source.shop`), else the credential's host.
+ */
+export async function eventShop(ch: ShopifyChannel): Promise<string> {
+	const loaded = await loadProfile(ch.redis, ch.prefix);
+	const channel = loaded?.index.profile.channels.find((c) => c.name === ch.channel);
+	return channel?.shop || ch.endpoint.shop;
+}
+
+/** Waits `ms` (the run's sleep in tests, n8n's otherwise); false when the run was cancelled meanwhile. */
+export async function pause(run: ChannelRun, ms: number): Promise<boolean> {
+	const sleep = run.sleep ?? n8nSleep;
+	try {
+		await sleep(ms, run.signal);
+	} catch {
+		return false;
+	}
+	return run.signal?.aborted !== true;
+}
+
+/** Splits a list into runs of at most `size`. */
+export function chunks<T>(list: readonly T[], size: number): T[][] {
+	const out: T[][] = [];
+	for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+	return out;
 }

@@ -1,0 +1,163 @@
+/**
+ * The GraphQL documents of the reading operations (Get Levels, Resolve SKUs, Poll Orders) and their requested
+ * cost, estimated before sending by Shopify's documented rules (shopify.dev "Cost calculation": scalar and
+ * enum 0, object 1, connection 2 + page size × one node, a list sized by its input list, mutation 10), so the
+ * bucket is asked for what the query will cost. Each estimate counts `pageInfo` as one object more than the
+ * rule needs: a slightly high estimate only waits a little longer, a low one is answered THROTTLED.
+ */
+
+/** A mutation's root field. */
+export const MUTATION_COST = 10;
+
+/** Level fields read everywhere: the `available` quantity and the level's own updatedAt (its version). */
+const LEVEL_FIELDS =
+	'id updatedAt location { id } quantities(names: ["available"]) { name quantity }';
+/** location (1) + quantities(names: ["available"]) (1 name × 1) + the level itself (1). */
+const LEVEL_NODE_COST = 3;
+
+/** The bulk operation's inner query: every inventory item with its levels (nested connection → JSONL children). */
+export const BULK_LEVELS_INNER_QUERY = `{
+  inventoryItems {
+    edges {
+      node {
+        id
+        sku
+        updatedAt
+        inventoryLevels {
+          edges { node { ${LEVEL_FIELDS} } }
+        }
+      }
+    }
+  }
+}`;
+
+export const BULK_RUN_QUERY = `mutation RunInventoryLevelsBulk($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}`;
+
+const BULK_FIELDS = 'id status errorCode objectCount url partialDataUrl query';
+
+export const BULK_OPERATION_BY_ID = `query BulkOperationById($id: ID!) {
+  node(id: $id) { ... on BulkOperation { ${BULK_FIELDS} } }
+}`;
+
+export const CURRENT_BULK_OPERATION = `query CurrentBulkOperation {
+  currentBulkOperation(type: QUERY) { ${BULK_FIELDS} }
+}`;
+
+/** node(id:) / currentBulkOperation: one object. */
+export const BULK_STATUS_COST = 1;
+
+/** Targeted read: items whose SKU matches `query`, with up to `levels` levels each. */
+export const TARGETED_LEVELS_QUERY = `query InventoryLevelsBySku($first: Int!, $after: String, $query: String!, $levels: Int!) {
+  inventoryItems(first: $first, after: $after, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    edges {
+      node {
+        id
+        sku
+        updatedAt
+        inventoryLevels(first: $levels) {
+          pageInfo { hasNextPage }
+          edges { node { ${LEVEL_FIELDS} } }
+        }
+      }
+    }
+  }
+}`;
+
+/** Requested cost of TARGETED_LEVELS_QUERY for `first` items × `levels` levels. */
+export function targetedLevelsCost(first: number, levels: number): number {
+	const levelsConnection = 2 + 1 + levels * LEVEL_NODE_COST;
+	return 2 + 1 + first * (1 + levelsConnection);
+}
+
+/** Points of TARGETED_LEVELS_QUERY that do not grow with the page (pageSizeFor's fixedCost). */
+export const TARGETED_FIXED_COST = 3;
+
+/** The largest `first` whose targeted read costs at most `maxCost` (at least 1; 250 at most). */
+export function targetedPageSize(levels: number, maxCost: number): number {
+	const perItem = targetedLevelsCost(1, levels) - TARGETED_FIXED_COST;
+	return Math.max(1, Math.min(250, Math.floor((maxCost - TARGETED_FIXED_COST) / perItem)));
+}
+
+/** Inventory items by id (Resolve SKUs): ≤ 250 ids per call. */
+export const ITEMS_BY_ID_QUERY = `query InventoryItemsById($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on InventoryItem { id sku updatedAt } }
+}`;
+
+/** nodes(ids:) costs one object per id asked for. */
+export function itemsByIdCost(ids: number): number {
+	return ids;
+}
+
+export const MAX_IDS_PER_CALL = 250;
+
+/** Orders changed since a time (Poll Orders), as ORDER_FOR_STOCK reads one order. */
+export const ORDERS_SINCE_QUERY = `query OrdersUpdatedSince($first: Int!, $after: String, $query: String!, $lines: Int!) {
+  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    edges {
+      node {
+        id
+        updatedAt
+        cancelledAt
+        retailLocation { id }
+        lineItems(first: $lines) {
+          pageInfo { hasNextPage endCursor }
+          edges { node { id sku quantity currentQuantity variant { id } product { id } } }
+        }
+        refunds(first: 10) {
+          id
+          createdAt
+          refundLineItems(first: 20) {
+            pageInfo { hasNextPage }
+            edges { node { quantity restockType location { id } lineItem { id } } }
+          }
+        }
+      }
+    }
+  }
+}`;
+
+/** One line item: itself, variant, product. */
+const LINE_COST = 3;
+/** One refund: itself + refundLineItems(first: 20) of (itself, location, lineItem). */
+const REFUNDS_COST = 10 * (1 + 2 + 1 + 20 * 3);
+
+/** Requested cost of ORDERS_SINCE_QUERY for `first` orders × `lines` lines each. */
+export function ordersSinceCost(first: number, lines: number): number {
+	const order = 1 + 1 + (2 + 1 + lines * LINE_COST) + REFUNDS_COST;
+	return 2 + 1 + first * order;
+}
+
+/** The rest of one order's lines, when the first page did not hold them all. */
+export const ORDER_LINES_PAGE_QUERY = `query OrderLinesPage($id: ID!, $first: Int!, $after: String) {
+  order(id: $id) {
+    id
+    lineItems(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id sku quantity currentQuantity variant { id } product { id } } }
+    }
+  }
+}`;
+
+export function orderLinesPageCost(first: number): number {
+	return 1 + 2 + 1 + first * LINE_COST;
+}
+
+/**
+ * A Shopify search query for these SKUs: `sku:"A" OR sku:"B"`. Values are quoted (a SKU may hold spaces,
+ * colons or dashes Shopify's parser reads as syntax) with `"` and `\` escaped.
+ */
+export function skuSearchQuery(skus: readonly string[]): string {
+	return skus.map((sku) => `sku:"${sku.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(' OR ');
+}
+
+/** The overlap-adjusted search of Poll Orders: orders updated after `sinceMs` (ISO, Shopify's syntax). */
+export function updatedSinceQuery(sinceMs: number): string {
+	return `updated_at:>'${new Date(sinceMs).toISOString()}'`;
+}
