@@ -119,6 +119,8 @@ function httpRequest(credential: ICredentialDataDecryptedObject) {
 				username: String(credential.consumerKey ?? ''),
 				password: String(credential.consumerSecret ?? ''),
 			},
+			headers: options.headers as Record<string, string> | undefined,
+			responseType: options.encoding as 'text' | 'json' | undefined,
 			timeout: options.timeout,
 			signal: options.abortSignal as AbortSignal | undefined,
 			validateStatus: options.ignoreHttpStatusErrors ? () => true : undefined,

@@ -5,7 +5,7 @@ import { recordPollFinished } from '../../shared/channel/pollMarker';
 import { ShapeError } from '../../shared/events/common';
 import type { InventoryEvent } from '../../shared/events/types';
 import { wooOrderLines } from '../../shared/events/woocommerce';
-import { channelKeys } from '../../shared/keys';
+import { channelKeys, escapeKeyPart, key } from '../../shared/keys';
 import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
 import { WooReadError, type WooRestClient } from '../transport/restClient';
 import { formatGmt, nextPage, parseGmt, windowStart } from './cursor';
@@ -17,6 +17,16 @@ import { formatGmt, nextPage, parseGmt, windowStart } from './cursor';
  * then Skipped by the Ledger), applied in one applyEvents call, the poll's start recorded for mirror safety,
  * and only then the cursor advanced to the newest `date_modified_gmt` read.
  */
+
+/**
+ * `<prefix>:wooresume:<channel>`: where a poll stopped at Max Pages (the newest time it read). The next poll
+ * continues from there (minus one second) instead of the cursor minus the overlap: with an overlap holding
+ * more orders than Max Pages allows, a catch-up would otherwise read the same pages again and never finish.
+ * Deleted when a poll completes.
+ */
+export function resumeKey(prefix: string, channel: string): string {
+	return key(prefix, 'wooresume', escapeKeyPart(channel));
+}
 
 export const DEFAULT_OVERLAP_S = 60;
 export const DEFAULT_INITIAL_LOOKBACK_MIN = 60;
@@ -41,7 +51,7 @@ export interface PollSummary {
 	channel: string;
 	/** The `modified_after` the poll started from, and where it came from. */
 	modifiedAfter: string;
-	startedFrom: 'cursor' | 'initial';
+	startedFrom: 'cursor' | 'initial' | 'resume';
 	orders: number;
 	events: number;
 	applied: number;
@@ -92,12 +102,16 @@ export async function pollOrders(
 	const receivedAt = new Date(startedAt).toISOString();
 	const cursorKey = channelKeys.cursor(prefix, run.channel);
 	const cursorBefore = await redis.get(cursorKey);
-	const start = windowStart(
-		cursorBefore,
-		startedAt,
-		options.overlapMs ?? DEFAULT_OVERLAP_S * 1000,
-		options.initialLookbackMs ?? DEFAULT_INITIAL_LOOKBACK_MIN * 60_000,
-	);
+	const resumeAt = parseGmt(await redis.get(resumeKey(prefix, run.channel)));
+	const start: { modifiedAfter: string; from: PollSummary['startedFrom'] } =
+		resumeAt !== undefined
+			? { modifiedAfter: formatGmt(resumeAt - 1000), from: 'resume' }
+			: windowStart(
+					cursorBefore,
+					startedAt,
+					options.overlapMs ?? DEFAULT_OVERLAP_S * 1000,
+					options.initialLookbackMs ?? DEFAULT_INITIAL_LOOKBACK_MIN * 60_000,
+				);
 	const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
 	const summary: PollSummary = {
 		channel: run.channel,
@@ -195,7 +209,11 @@ export async function pollOrders(
 		else summary.invalid++;
 	}
 	// Mirror safety waits for a poll that started after an observation: only a poll that read everything.
-	if (!readError && !summary.more) await recordPollFinished(redis, prefix, run.channel, startedAt);
+	if (!readError && !summary.more) {
+		await recordPollFinished(redis, prefix, run.channel, startedAt);
+		await redis.del(resumeKey(prefix, run.channel));
+	} else if (newest !== undefined)
+		await redis.set(resumeKey(prefix, run.channel), formatGmt(newest));
 	// The cursor moves only after the orders are applied: a crash before this reads them again.
 	if (newest !== undefined)
 		summary.cursorAfter = await advanceCursor(redis, cursorKey, formatGmt(newest));

@@ -12,6 +12,7 @@ import {
 import type { BreakerSettings } from '../../shared/breakerSettings';
 import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
 import { hostOf } from '../../shared/events/common';
+import { parseJsonExact } from '../../shared/json';
 import type { ChannelFailure } from '../../shared/retry';
 import { wooBaseUrl } from '../../shared/urls';
 
@@ -73,6 +74,10 @@ export class WooRestClient {
 			method: spec.method,
 			url: `${wooBaseUrl(this.siteUrl)}/wp-json/wc/v3${spec.path}`,
 			json: true,
+			// The text, parsed here exactly: WooCommerce ids are MySQL BIGINTs, and JSON.parse would round any
+			// above 2^53 into another id.
+			encoding: 'text',
+			headers: { Accept: 'application/json' },
 			timeout: this.timeoutMs,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
@@ -83,11 +88,25 @@ export class WooRestClient {
 		const answer = await this.send(options);
 		const status = Number(answer.statusCode);
 		const headers = (answer.headers ?? {}) as IDataObject;
+		const body = parseBody(answer.body);
 		if (!Number.isInteger(status) || status < 200 || status >= 300) {
-			const error: WooHttpError = { status, headers, body: answer.body };
+			const error: WooHttpError = { status, headers, body };
 			throw error;
 		}
-		return { status, headers, body: answer.body as T };
+		return { status, headers, body: body as T };
+	}
+}
+
+/** A JSON text parsed exactly (long integers kept as digit strings); other texts and objects as they are. */
+function parseBody(body: unknown): unknown {
+	const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
+	if (typeof text !== 'string') return text;
+	const trimmed = text.trim();
+	if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return text;
+	try {
+		return parseJsonExact(trimmed);
+	} catch {
+		return text;
 	}
 }
 
