@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import axios from 'axios';
 import type Redis from 'ioredis';
@@ -23,9 +24,12 @@ import { TEST_REDIS, freePort } from '../support';
  * generic Basic auth, `returnFullResponse` / `ignoreHttpStatusErrors`), against the simulator over HTTP.
  */
 
-export const CONSUMER_KEY = 'ck_0123456789abcdef0123456789abcdef01234567';
-export const CONSUMER_SECRET = 'cs_fedcba9876543210fedcba9876543210fedcba98';
-export const WEBHOOK_SECRET = 'whsec-test-0123456789';
+// Made up per run, in the platform's shapes (ck_/cs_ + 40 hex), so scrubbing is tested on realistic values.
+export const CONSUMER_KEY = `ck_${randomBytes(20).toString('hex')}`;
+export const CONSUMER_SECRET = `cs_${randomBytes(20).toString('hex')}`;
+/** A consumer secret the simulator does not know (the 401 tests). */
+export const WRONG_CONSUMER_SECRET = `cs_${randomBytes(20).toString('hex')}`;
+export const WEBHOOK_SECRET = `whsec-${randomBytes(12).toString('hex')}`;
 export const WAREHOUSE = 'ledger:wh';
 export const CHANNEL = 'woo';
 

@@ -12,6 +12,7 @@ import {
 	CHANNEL,
 	CONSUMER_KEY,
 	CONSUMER_SECRET,
+	WRONG_CONSUMER_SECRET,
 	resultsOf,
 	runWoo,
 	saveWooProfile,
@@ -274,7 +275,7 @@ it('a 401 is not retried: one call, dead-lettered with a clear message and no se
 		prefix,
 		sim,
 		params: { operation: 'publish', options: { timeBudget: 10 } },
-		consumerSecret: 'cs_wrong_secret_0000000000000000000000000',
+		consumerSecret: WRONG_CONSUMER_SECRET,
 	});
 	expect(out[0].json).toMatchObject({ written: 0, deadLettered: 5, calls: 1 });
 	expect(sim.countCalls('POST /products/batch')).toBe(1);
@@ -284,7 +285,7 @@ it('a 401 is not retried: one call, dead-lettered with a clear message and no se
 	expect(letter.errorMessage).toMatch(/HTTP 401.*Consumer Key and Consumer Secret/);
 	const text = JSON.stringify(letter);
 	expect(text).not.toContain(CONSUMER_KEY);
-	expect(text).not.toContain('cs_wrong_secret');
+	expect(text).not.toContain(WRONG_CONSUMER_SECRET);
 	expect(text).not.toContain(CONSUMER_SECRET);
 	for (let i = 0; i < 5; i++) expect(stockOf(sim, `S-${i}`)).toBe(0);
 });
@@ -296,18 +297,18 @@ it('a read with a refused credential fails the run with a clear NodeApiError (Ge
 		prefix,
 		sim,
 		params: { operation: 'getStock' },
-		consumerSecret: 'cs_wrong_secret_0000000000000000000000000',
+		consumerSecret: WRONG_CONSUMER_SECRET,
 	});
 	await expect(run).rejects.toThrow(
 		/Reading products: WooCommerce \(HTTP 401\): the credential was refused/,
 	);
-	await expect(run).rejects.not.toThrow(/cs_wrong/);
+	await expect(run).rejects.not.toThrow(WRONG_CONSUMER_SECRET);
 	expect(sim.countCalls('GET /products', 401)).toBe(1);
 	const failed = await runWoo({
 		prefix,
 		sim,
 		params: { operation: 'getStock' },
-		consumerSecret: 'cs_wrong_secret_0000000000000000000000000',
+		consumerSecret: WRONG_CONSUMER_SECRET,
 		continueOnFail: true,
 	});
 	expect(resultsOf(failed)[0].error).toMatch(/HTTP 401/);

@@ -79,7 +79,7 @@ export async function executeWooCommerceInventory(
 			siteUrl: credential.siteUrl,
 			secrets: credential.secrets,
 			webhookSecret: credential.webhookSecret,
-			sender: overrides.sender ?? n8nSender(ctx as never),
+			sender: overrides.sender ?? n8nSender(ctx),
 			options: nodeOptions(ctx),
 			profileRequired: operation !== 'subscriptions',
 			now: overrides.now,

@@ -126,10 +126,12 @@ export function totalPagesOf(headers: IDataObject): number | undefined {
 }
 
 /** The sender of a node execution: n8n's authenticated request with the WooCommerce credential. */
-export function n8nSender(ctx: IExecuteFunctions): HttpSender {
+export function n8nSender(ctx: Pick<IExecuteFunctions, 'helpers'>): HttpSender {
+	// The helper is called on the execute context it belongs to (n8n reads the node and credentials from it).
+	const context = ctx as IExecuteFunctions;
 	return async (options) =>
-		(await ctx.helpers.httpRequestWithAuthentication.call(
-			ctx,
+		(await context.helpers.httpRequestWithAuthentication.call(
+			context,
 			WOO_CREDENTIAL,
 			options,
 		)) as IN8nHttpFullResponse;
