@@ -1,14 +1,199 @@
-import {
-	NodeOperationError,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-	type INodeProperties,
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
 } from 'n8n-workflow';
+import { applyEvents } from '../../InventoryLedger/ledger/apply';
+import { recordPollFinished } from '../../shared/channel/pollMarker';
+import type { InventoryEvent } from '../../shared/events';
+import {
+	shopifyOrderFromGraphql,
+	shopifyOrderLines,
+	type ShopifyContext,
+} from '../../shared/events/shopify';
+import { channelKeys } from '../../shared/keys';
+import { orderExceedsOnePage } from '../../shared/shopifyOrder';
+import { ORDER_FOR_STOCK } from '../../shared/shopifyQueries';
+import {
+	ORDERS_SINCE_QUERY,
+	ORDER_FOR_STOCK_COST,
+	ordersPageSize,
+	ordersSinceCost,
+	polledOrderIncomplete,
+	updatedSinceQuery,
+} from '../reading/queries';
+import { callShopify, eventShop, openShopifyChannel, type ShopifyChannel } from './common';
 
-/** Placeholder: pollOrders is not built yet. */
+/**
+ * Poll Orders: the orders changed since the channel's cursor (`<prefix>:cursor:<channel>`, the newest
+ * updatedAt applied), minus a small overlap, sorted by updatedAt and paged with cost pacing. Each order goes
+ * through the trigger's normaliser (same ids, same drawn-units rules, via 'poll') and every page is applied
+ * with one applyEvents call — a webhook that arrives later with the same order version is skipped by the
+ * Ledger. When every page is in, the poll's start is recorded (mirror safety waits for it) and the cursor
+ * moves to the newest updatedAt seen; a run that stops early keeps the cursor at its last applied page.
+ */
 
-export const description: INodeProperties[] = [];
+const show = { show: { operation: ['pollOrders'] } };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Overlap (S)',
+		name: 'overlapSeconds',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 60,
+		description:
+			'Each poll starts this long before the cursor, for orders whose updatedAt was written late',
+		displayOptions: show,
+	},
+	{
+		displayName: 'First Poll Looks Back (H)',
+		name: 'initialLookbackHours',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 24,
+		description: 'With no cursor yet, orders updated this many hours before now are read',
+		displayOptions: show,
+	},
+];
+
+interface OrdersPage {
+	orders: {
+		pageInfo: { hasNextPage: boolean; endCursor: string | null };
+		edges: Array<{ node: { id: string; updatedAt: string } & IDataObject }>;
+	};
+}
+
+interface PollTally {
+	orders: number;
+	pages: number;
+	reread: number;
+	events: number;
+	applied: number;
+	skipped: number;
+	invalid: number;
+	problems: string[];
+}
+
+/** The order's events, re-reading it whole when its page did not hold it; a problem text otherwise. */
+async function eventsOf(
+	ch: ShopifyChannel,
+	order: { id: string } & IDataObject,
+	ctx: ShopifyContext,
+	tally: PollTally,
+): Promise<InventoryEvent[] | string> {
+	let whole: unknown = order;
+	if (polledOrderIncomplete(order)) {
+		const answer = await callShopify<{ order: unknown }>(
+			ch,
+			ORDER_FOR_STOCK,
+			{ id: order.id },
+			ORDER_FOR_STOCK_COST,
+		);
+		if (!answer.ok) return `order ${order.id}: re-read failed (${answer.failure.message})`;
+		tally.reread++;
+		whole = answer.value.data.order;
+		if (whole === null || whole === undefined) return `order ${order.id}: gone when re-read`;
+		if (orderExceedsOnePage(whole))
+			return `order ${order.id}: more than 100 lines or 10 refunds — not applied by the poll (the webhook carries it whole)`;
+	}
+	try {
+		return shopifyOrderLines(shopifyOrderFromGraphql(whole), ctx);
+	} catch (error) {
+		return `order ${order.id}: ${error instanceof Error ? error.message : String(error)}`;
+	}
+}
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	throw new NodeOperationError(this.getNode(), 'The pollOrders operation is not available yet');
+	const overlapMs = Math.max(0, Number(this.getNodeParameter('overlapSeconds', 0, 60)) || 0) * 1000;
+	const lookbackMs =
+		Math.max(0, Number(this.getNodeParameter('initialLookbackHours', 0, 24)) || 0) * 3_600_000;
+	const ch = await openShopifyChannel(this);
+	const startedAt = Date.now();
+	const cursorKey = channelKeys.cursor(ch.prefix, ch.channel);
+	const stored = Number(await ch.redis.get(cursorKey));
+	const cursor = Number.isFinite(stored) && stored > 0 ? stored : null;
+	const since = cursor === null ? startedAt - lookbackMs : cursor - overlapMs;
+	const ctx: ShopifyContext = {
+		shop: await eventShop(ch),
+		topic: 'orders/updated',
+		via: 'poll',
+		receivedAt: new Date(startedAt).toISOString(),
+	};
+
+	const tally: PollTally = {
+		orders: 0,
+		pages: 0,
+		reread: 0,
+		events: 0,
+		applied: 0,
+		skipped: 0,
+		invalid: 0,
+		problems: [],
+	};
+	const out: INodeExecutionData[] = [];
+	const first = ordersPageSize(1_000);
+	const query = updatedSinceQuery(since);
+	let newest = cursor ?? 0;
+	let after: string | null = null;
+	let complete = false;
+	let failure: string | undefined;
+	for (;;) {
+		const answer = await callShopify<OrdersPage>(
+			ch,
+			ORDERS_SINCE_QUERY,
+			{ first, after, query },
+			ordersSinceCost(first),
+		);
+		if (!answer.ok) {
+			failure = answer.failure.message;
+			break;
+		}
+		tally.pages++;
+		const page: OrdersPage['orders'] = answer.value.data.orders;
+		const events: InventoryEvent[] = [];
+		let pageNewest = newest;
+		for (const { node } of page.edges) {
+			tally.orders++;
+			const made = await eventsOf(ch, node, ctx, tally);
+			if (typeof made === 'string') tally.problems.push(made);
+			else events.push(...made);
+			const at = Date.parse(node.updatedAt);
+			if (Number.isFinite(at)) pageNewest = Math.max(pageNewest, at);
+		}
+		if (events.length) {
+			const results = await applyEvents(ch.redis, ch.prefix, events);
+			results.forEach((result, i) => {
+				tally[result.outcome]++;
+				const { index: _index, ...rest } = result;
+				void _index;
+				out.push({
+					json: { ...(events[i] as unknown as IDataObject), ledger: rest as IDataObject },
+				});
+			});
+			tally.events += events.length;
+		}
+		// Pages come oldest first: everything up to this page's newest order is applied.
+		if (pageNewest > newest) {
+			newest = pageNewest;
+			await ch.redis.set(cursorKey, String(newest));
+		}
+		if (!page.pageInfo.hasNextPage) {
+			complete = true;
+			break;
+		}
+		after = page.pageInfo.endCursor;
+	}
+	if (complete) await recordPollFinished(ch.redis, ch.prefix, ch.channel, startedAt);
+	const summary: IDataObject = {
+		operation: 'pollOrders',
+		channel: ch.channel,
+		complete,
+		since: new Date(since).toISOString(),
+		cursor: newest ? new Date(newest).toISOString() : null,
+		...(tally as unknown as IDataObject),
+		...(failure ? { failure } : {}),
+	};
+	return [[{ json: { summary } }, ...out]];
 }

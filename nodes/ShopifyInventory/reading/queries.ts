@@ -96,8 +96,17 @@ export function itemsByIdCost(ids: number): number {
 
 export const MAX_IDS_PER_CALL = 250;
 
-/** Orders changed since a time (Poll Orders), as ORDER_FOR_STOCK reads one order. */
-export const ORDERS_SINCE_QUERY = `query OrdersUpdatedSince($first: Int!, $after: String, $query: String!, $lines: Int!) {
+/** Lines and refunds per order on a Poll Orders page; an order with more is re-read whole (ORDER_FOR_STOCK). */
+export const POLL_LINES = 10;
+export const POLL_REFUNDS = 3;
+export const POLL_REFUND_LINES = 10;
+
+/**
+ * Orders changed since a time (Poll Orders), in the shape of shared/shopifyQueries ORDER_FOR_STOCK with
+ * smaller nested pages: that query's 100 lines and 10 × 20 refund lines cost ~934 points per order, which
+ * would make every poll page one order. Most orders fit these pages; the others are re-read one by one.
+ */
+export const ORDERS_SINCE_QUERY = `query OrdersUpdatedSince($first: Int!, $after: String, $query: String!) {
   orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
     pageInfo { hasNextPage endCursor }
     edges {
@@ -106,14 +115,14 @@ export const ORDERS_SINCE_QUERY = `query OrdersUpdatedSince($first: Int!, $after
         updatedAt
         cancelledAt
         retailLocation { id }
-        lineItems(first: $lines) {
-          pageInfo { hasNextPage endCursor }
+        lineItems(first: ${POLL_LINES}) {
+          pageInfo { hasNextPage }
           edges { node { id sku quantity currentQuantity variant { id } product { id } } }
         }
-        refunds(first: 10) {
+        refunds(first: ${POLL_REFUNDS}) {
           id
           createdAt
-          refundLineItems(first: 20) {
+          refundLineItems(first: ${POLL_REFUND_LINES}) {
             pageInfo { hasNextPage }
             edges { node { quantity restockType location { id } lineItem { id } } }
           }
@@ -125,28 +134,39 @@ export const ORDERS_SINCE_QUERY = `query OrdersUpdatedSince($first: Int!, $after
 
 /** One line item: itself, variant, product. */
 const LINE_COST = 3;
-/** One refund: itself + refundLineItems(first: 20) of (itself, location, lineItem). */
-const REFUNDS_COST = 10 * (1 + 2 + 1 + 20 * 3);
+/** One refund line: itself, location, lineItem. */
+const REFUND_LINE_COST = 3;
 
-/** Requested cost of ORDERS_SINCE_QUERY for `first` orders × `lines` lines each. */
-export function ordersSinceCost(first: number, lines: number): number {
-	const order = 1 + 1 + (2 + 1 + lines * LINE_COST) + REFUNDS_COST;
-	return 2 + 1 + first * order;
+/** Requested cost of one order of ORDERS_SINCE_QUERY. */
+export const POLL_ORDER_COST =
+	1 +
+	1 +
+	(2 + 1 + POLL_LINES * LINE_COST) +
+	POLL_REFUNDS * (1 + 2 + 1 + POLL_REFUND_LINES * REFUND_LINE_COST);
+
+/** Requested cost of ORDERS_SINCE_QUERY for `first` orders. */
+export function ordersSinceCost(first: number): number {
+	return 2 + 1 + first * POLL_ORDER_COST;
 }
 
-/** The rest of one order's lines, when the first page did not hold them all. */
-export const ORDER_LINES_PAGE_QUERY = `query OrderLinesPage($id: ID!, $first: Int!, $after: String) {
-  order(id: $id) {
-    id
-    lineItems(first: $first, after: $after) {
-      pageInfo { hasNextPage endCursor }
-      edges { node { id sku quantity currentQuantity variant { id } product { id } } }
-    }
-  }
-}`;
+/** The largest page of ORDERS_SINCE_QUERY that costs at most `maxCost`. */
+export function ordersPageSize(maxCost: number): number {
+	return Math.max(1, Math.min(250, Math.floor((maxCost - 3) / POLL_ORDER_COST)));
+}
 
-export function orderLinesPageCost(first: number): number {
-	return 1 + 2 + 1 + first * LINE_COST;
+/** ORDER_FOR_STOCK (shared/shopifyQueries): 100 lines × 3, 10 refunds × (20 refund lines × 3 + 4), + order. */
+export const ORDER_FOR_STOCK_COST =
+	1 + 1 + (2 + 1 + 100 * LINE_COST) + 10 * (1 + 2 + 1 + 20 * REFUND_LINE_COST);
+
+/** True when a polled order did not fit its page (more lines, refunds or refund lines than it asked for). */
+export function polledOrderIncomplete(order: unknown): boolean {
+	const o = order as {
+		lineItems?: { pageInfo?: { hasNextPage?: boolean } };
+		refunds?: Array<{ refundLineItems?: { pageInfo?: { hasNextPage?: boolean } } }>;
+	};
+	if (o?.lineItems?.pageInfo?.hasNextPage) return true;
+	if ((o?.refunds?.length ?? 0) >= POLL_REFUNDS) return true;
+	return (o?.refunds ?? []).some((r) => r?.refundLineItems?.pageInfo?.hasNextPage);
 }
 
 /**
