@@ -5,6 +5,11 @@ import { saveProfile } from '../../nodes/InventoryLedger/ledger/profileStore';
 import { closeAllRedis } from '../../nodes/shared/redis';
 import { SHOPIFY_TOPICS } from '../../nodes/shared/events';
 import { ShopifySimulator } from '../simulators/shopify';
+import { LeakyCostBucket, UnmeteredCostBucket } from '../simulators/shopifyCost';
+import { ShopifyGraphqlClient } from '../../nodes/ShopifyInventory/transport/graphqlClient';
+import { ShopifyBucket } from '../../nodes/shared/pacing';
+import { classifyChannelError } from '../../nodes/shared/retry';
+import { LIST_WEBHOOK_SUBSCRIPTIONS } from '../../nodes/shared/shopifyQueries';
 import { nodeContext } from '../support/nodeContext';
 import { deleteByPrefix, testClient, uniquePrefix } from '../support';
 
@@ -139,4 +144,58 @@ it('Subscriptions: Ensure creates every topic once, finds them next time, and re
 	expect([...sim.store.subscriptions.values()].filter((s) => s.uri === uri)).toHaveLength(
 		SHOPIFY_TOPICS.length,
 	);
+});
+
+it('The transport: a THROTTLED answer is thrown as its body (classified throttled, with the refill wait) and empties the bucket picture', async () => {
+	const drained = new LeakyCostBucket(1_000, 50);
+	drained.take(1_000, Date.now());
+	sim.setCostBucket(drained);
+	try {
+		const ctx = nodeContext({
+			keyPrefix: prefix,
+			params: {},
+			shopify: {
+				shopDomain: sim.baseUrl,
+				authentication: 'accessToken',
+				accessToken: 'shpat_test',
+			},
+		});
+		const bucket = new ShopifyBucket();
+		const client = new ShopifyGraphqlClient(ctx, bucket);
+		const error = await client
+			.request(LIST_WEBHOOK_SUBSCRIPTIONS, { first: 100, uri: 'https://x.example' })
+			.then(
+				() => undefined,
+				(e: unknown) => e,
+			);
+		const info = classifyChannelError(error, { platform: 'shopify' });
+		expect(info).toMatchObject({ errorClass: 'throttled', code: 'THROTTLED' });
+		expect(info.waitMs).toBeGreaterThan(1_000);
+		expect(bucket.lastStatus?.status).toMatchObject({ currentlyAvailable: 0, restoreRate: 50 });
+		expect(client.paceMs(100)).toBeGreaterThan(1_000);
+
+		// An HTTP error is rethrown as it came (its status read by the policy): a wrong token → auth.
+		const refused = new ShopifyGraphqlClient(
+			nodeContext({
+				keyPrefix: prefix,
+				params: {},
+				shopify: {
+					shopDomain: sim.baseUrl,
+					authentication: 'accessToken',
+					accessToken: 'shpat_wrong',
+				},
+			}),
+			new ShopifyBucket(),
+		);
+		const authError = await refused.request('query { shop { name } }').then(
+			() => undefined,
+			(e: unknown) => e,
+		);
+		expect(classifyChannelError(authError, { platform: 'shopify' })).toMatchObject({
+			errorClass: 'auth',
+			status: 401,
+		});
+	} finally {
+		sim.setCostBucket(new UnmeteredCostBucket());
+	}
 });
