@@ -11,7 +11,7 @@
  * Shopify as an adjustment: Adjust has work). WooCommerce shows warehouse + S, less a buffer of 2.
  *
  * When everything has gone quiet (inbox drained, no run in flight, no dirty SKU, no pending forward) the test
- * runs the catch-up template once or twice (Woo Poll Orders → Adjust → Publish ×2, from a Webhook node) and
+ * runs the catch-up template once or twice (Shopify and WooCommerce Poll Orders → Adjust → Publish ×2, from a Webhook node) and
  * checks, for every SKU: the ledger counted every sale once (its quantities equal those computed from the
  * orders the simulators accepted), Shopify shows at W the ledger's availability for that place and at S the
  * ledger's number for S, WooCommerce shows the ledger's availability for its place. It reports the channel
@@ -191,7 +191,8 @@ function processing(): object {
 /** The catch-up template, started by a plain Webhook node the test calls (answers when the run is done). */
 function flush(): object {
 	const c: Record<string, unknown> = {};
-	wire(c, 'Flush', 'WooCommerce Poll Orders');
+	wire(c, 'Flush', 'Shopify Poll Orders');
+	wire(c, 'Shopify Poll Orders', 'WooCommerce Poll Orders');
 	wire(c, 'WooCommerce Poll Orders', 'Shopify Adjust');
 	wire(c, 'Shopify Adjust', 'Shopify Publish');
 	wire(c, 'Shopify Publish', 'WooCommerce Publish');
@@ -205,6 +206,7 @@ function flush(): object {
 				2,
 				{ webhookId: 'channels-e2e-flush-hook' },
 			),
+			channel('Shopify Poll Orders', 'shopify', 'pollOrders'),
 			channel('WooCommerce Poll Orders', 'woocommerce', 'pollOrders'),
 			channel('Shopify Adjust', 'shopify', 'adjust'),
 			channel('Shopify Publish', 'shopify', 'publish'),
@@ -420,8 +422,9 @@ function flushWork(run: Execution): number {
 		Number(first('Shopify Publish').written ?? 0) +
 		Number(first('WooCommerce Publish').written ?? 0);
 	const adjusted = Number(first('Shopify Adjust').confirmed ?? 0);
-	const poll = (first('WooCommerce Poll Orders').summary ?? {}) as { applied?: number };
-	return written + adjusted + Number(poll.applied ?? 0);
+	const polled = (node: string) =>
+		Number(((first(node).summary ?? {}) as { applied?: number }).applied ?? 0);
+	return written + adjusted + polled('Shopify Poll Orders') + polled('WooCommerce Poll Orders');
 }
 
 /** One randomised traffic step; returns what it did. */
@@ -449,7 +452,6 @@ const adjust = (
 
 it('500 webhook events with duplicates and reorders: both simulators and the ledger agree on every SKU, with few channel calls', async () => {
 	// First sync: the seeded SKUs are dirty for both channels; the catch-up template publishes them.
-	await quiet('initial state');
 	await runFlush();
 	await quiet('first sync published');
 	const shopifyMutations0 = shopify.mutationCalls().length;
@@ -460,8 +462,14 @@ it('500 webhook events with duplicates and reorders: both simulators and the led
 	const rnd = seededRandom(SEED);
 	const wooSales: WooSale[] = [];
 	const heldWoo = new Set<string>();
+	const shopifySales: Array<{
+		id: string;
+		lines: Array<{ sku: string; quantity: number }>;
+		second: number;
+	}> = [];
 	const counts = {
 		shopifyWeb: 0,
+		shopifyCancelled: 0,
 		shopifyPos: 0,
 		shopifyReordered: 0,
 		woo: 0,
@@ -497,15 +505,25 @@ it('500 webhook events with duplicates and reorders: both simulators and the led
 		try {
 			if (r < 0.3) {
 				const lines = pickLines(rnd, 2);
-				shopify.placeOrder({ lines });
+				const order = shopify.placeOrder({ lines });
 				adjust(expected.wh, lines, -1);
+				shopifySales.push({ id: idString(order.id as bigint), lines, second: second() });
 				counts.shopifyWeb++;
-			} else if (r < 0.4) {
+			} else if (r < 0.35) {
+				// Shopify: a web order cancelled with restock (units back to the warehouse's Shopify location).
+				const at = shopifySales.findIndex((o) => o.second < second());
+				if (at >= 0) {
+					const [sale] = shopifySales.splice(at, 1);
+					shopify.cancelOrder(sale.id, { restock: true });
+					adjust(expected.wh, sale.lines, +1);
+					counts.shopifyCancelled++;
+				}
+			} else if (r < 0.43) {
 				const lines = pickLines(rnd, 2);
 				shopify.placeOrder({ pos: true, locationId: LOC_S, lines });
 				adjust(expected.s, lines, -1);
 				counts.shopifyPos++;
-			} else if (r < 0.72) {
+			} else if (r < 0.74) {
 				const lines = pickLines(rnd, 2);
 				const order = woo.placeOrder({ lines });
 				adjust(expected.s, lines, -1);
@@ -596,6 +614,31 @@ it('500 webhook events with duplicates and reorders: both simulators and the led
 		if (flushWork(run) === 0 || flushes >= 4) break;
 	}
 
+	// The channel calls the traffic cost (after the first sync): work per run, not per event.
+	const setCalls = shopify.mutationCalls('inventorySetQuantities').length;
+	const adjustCalls = shopify.mutationCalls('inventoryAdjustQuantities').length;
+	const shopifyMutations = shopify.mutationCalls().length - shopifyMutations0;
+	const wooCalls = woo.countCalls() - wooCalls0;
+	const wooBatchCalls = woo.countCalls(/^POST \/products\/(\d+\/variations\/)?batch$/);
+	const throttled = shopify.log.filter(
+		(e) => e.op === 'graphql' && JSON.stringify(e).includes('THROTTLED'),
+	).length;
+	const processingRuns =
+		(await n8n.executions({ workflowId: PROCESSING })).length - processingRuns0;
+	const report = {
+		webhookRequests: trafficSent,
+		duplicates,
+		...counts,
+		processingRuns,
+		catchUpRuns: flushes,
+		shopifyMutationCalls: shopifyMutations,
+		shopifySetCallsTotal: setCalls,
+		shopifyAdjustCallsTotal: adjustCalls,
+		shopifyThrottled: throttled,
+		wooRestCalls: wooCalls,
+		wooBatchCallsTotal: wooBatchCalls,
+	};
+	console.log(`channels e2e: ${JSON.stringify(report)}`);
 	// Every processing run succeeded; nothing was dead-lettered.
 	const runs = await n8n.executions({ workflowId: PROCESSING });
 	expect(runs.filter((e) => e.status !== 'success').map((e) => `${e.id}:${e.status}`)).toEqual([]);
@@ -629,33 +672,20 @@ it('500 webhook events with duplicates and reorders: both simulators and the led
 			Math.max(0, expected.wh.get(sku)! + expected.s.get(sku)! - WOO_BUFFER),
 		);
 	}
+	if (mismatches.length > 0) {
+		// What the ledger knows of each SKU that disagrees (its publish records, its last audit entries).
+		for (const sku of new Set(mismatches.map((m) => m.split(' ')[0]))) {
+			const pub = await redis.hgetall(ledgerKeys.pub(PREFIX, sku));
+			const ledger = await redis.hgetall(ledgerKeys.ledger(PREFIX, sku));
+			const audit = await redis.xrevrange(ledgerKeys.audit(PREFIX, sku), '+', '-', 'COUNT', 12);
+			console.log(
+				`${sku}: ledger ${JSON.stringify(ledger)} pub ${JSON.stringify(pub)} polled ${await redis.get(channelKeys.polled(PREFIX, 'woo'))}\naudit (newest first):\n${audit.map(([id, f]) => `${id} ${f.join(' ')}`).join('\n')}`,
+			);
+		}
+	}
 	expect(mismatches).toEqual([]);
 	expect(shopify.refusedOrders).toEqual([]);
 
-	// The channel calls the traffic cost (after the first sync): work per run, not per event.
-	const setCalls = shopify.mutationCalls('inventorySetQuantities').length;
-	const adjustCalls = shopify.mutationCalls('inventoryAdjustQuantities').length;
-	const shopifyMutations = shopify.mutationCalls().length - shopifyMutations0;
-	const wooCalls = woo.countCalls() - wooCalls0;
-	const wooBatchCalls = woo.countCalls(/^POST \/products\/(\d+\/variations\/)?batch$/);
-	const throttled = shopify.log.filter(
-		(e) => e.op === 'graphql' && JSON.stringify(e).includes('THROTTLED'),
-	).length;
-	const processingRuns = runs.length - processingRuns0;
-	const report = {
-		webhookRequests: trafficSent,
-		duplicates,
-		...counts,
-		processingRuns,
-		catchUpRuns: flushes,
-		shopifyMutationCalls: shopifyMutations,
-		shopifySetCallsTotal: setCalls,
-		shopifyAdjustCallsTotal: adjustCalls,
-		shopifyThrottled: throttled,
-		wooRestCalls: wooCalls,
-		wooBatchCallsTotal: wooBatchCalls,
-	};
-	console.log(`channels e2e: ${JSON.stringify(report)}`);
 	expect(trafficSent).toBeGreaterThanOrEqual(EVENTS);
 	expect(duplicates).toBeGreaterThan(0);
 	expect(counts.shopifyReordered + counts.wooReordered).toBeGreaterThan(0);

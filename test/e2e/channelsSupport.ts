@@ -48,10 +48,7 @@ export class DeliveryTap {
 	private readonly shopifyDeliver: ShopifySimulator['deliver'];
 	private readonly wooDeliver: WooCommerceSimulator['deliver'];
 
-	constructor(
-		private readonly shopify: ShopifySimulator,
-		private readonly woo: WooCommerceSimulator,
-	) {
+	constructor(shopify: ShopifySimulator, woo: WooCommerceSimulator) {
 		this.shopifyDeliver = shopify.deliver.bind(shopify);
 		this.wooDeliver = woo.deliver.bind(woo);
 		shopify.deliver = (async (topic, payload, opts = {}) => {
@@ -65,35 +62,43 @@ export class DeliveryTap {
 				});
 				return [];
 			}
-			const results = await this.shopifyDeliver(topic, payload, opts);
-			for (const r of results)
-				this.delivered.push({
-					platform: 'shopify',
-					topic,
-					url: r.uri,
-					rawBody: r.rawBody,
-					headers: r.requestHeaders,
-					status: r.status,
-				});
-			return results;
+			return await this.sendShopify(topic, payload, opts);
 		}) as ShopifySimulator['deliver'];
 		woo.deliver = (async (topic, payload, opts = {}) => {
 			if (this.hold?.('woocommerce', topic, payload)) {
 				this.held.push({ platform: 'woocommerce', topic, body: woo.serialize(payload) });
 				return [];
 			}
-			const results = await this.wooDeliver(topic, payload, opts);
-			for (const r of results)
-				this.delivered.push({
-					platform: 'woocommerce',
-					topic,
-					url: r.url,
-					rawBody: r.rawBody,
-					headers: r.requestHeaders,
-					status: r.status,
-				});
-			return results;
+			return await this.sendWoo(topic, payload, opts);
 		}) as WooCommerceSimulator['deliver'];
+	}
+
+	private async sendShopify(...args: Parameters<ShopifySimulator['deliver']>) {
+		const results = await this.shopifyDeliver(...args);
+		for (const r of results)
+			this.delivered.push({
+				platform: 'shopify',
+				topic: args[0],
+				url: r.uri,
+				rawBody: r.rawBody,
+				headers: r.requestHeaders,
+				status: r.status,
+			});
+		return results;
+	}
+
+	private async sendWoo(...args: Parameters<WooCommerceSimulator['deliver']>) {
+		const results = await this.wooDeliver(...args);
+		for (const r of results)
+			this.delivered.push({
+				platform: 'woocommerce',
+				topic: args[0],
+				url: r.url,
+				rawBody: r.rawBody,
+				headers: r.requestHeaders,
+				status: r.status,
+			});
+		return results;
 	}
 
 	get heldCount(): number {
@@ -104,12 +109,9 @@ export class DeliveryTap {
 	async release(): Promise<number> {
 		const batch = this.held.splice(0);
 		for (const h of batch) {
-			if (h.platform === 'shopify') {
-				await this.shopify.deliver(h.topic, h.body, {
-					eventId: h.eventId,
-					triggeredAt: h.triggeredAt,
-				});
-			} else await this.woo.deliver(h.topic, h.body);
+			if (h.platform === 'shopify')
+				await this.sendShopify(h.topic, h.body, { eventId: h.eventId, triggeredAt: h.triggeredAt });
+			else await this.sendWoo(h.topic, h.body);
 		}
 		return batch.length;
 	}
