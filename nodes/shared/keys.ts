@@ -160,6 +160,8 @@ export const channelKeys = {
 	dirtyAt: (prefix: string, channel: string) => `${ledgerKeys.dirty(prefix, channel)}:at`,
 	/** `<prefix>:polled:<channel>`: start time (ms) of the channel's last finished catch-up poll. */
 	polled: (prefix: string, channel: string) => key(prefix, 'polled', escapeKeyPart(channel)),
+	/** `<prefix>:held:<channel>`: SKUs whose mirror is held (score = the hold's version), until a poll. */
+	held: (prefix: string, channel: string) => key(prefix, 'held', escapeKeyPart(channel)),
 	/** `<prefix>:adjusting:<owner>`: the Adjust batch in flight (its idempotency key and entries). */
 	adjusting: (prefix: string, owner: string) => key(prefix, 'adjusting', escapeKeyPart(owner)),
 	/** `<prefix>:adjusted:<owner>`: outbox entry ids the owner confirmed (zset, score = ms), for replays. */

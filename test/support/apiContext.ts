@@ -64,7 +64,8 @@ export function testApiContext(options: TestApiContextOptions) {
 		}
 		const responseHeaders: Record<string, string> = {};
 		response.headers.forEach((v, k) => (responseHeaders[k] = v));
-		if (!response.ok) throw { status: response.status, headers: responseHeaders, body: parsed };
+		if (!response.ok && !req.ignoreHttpStatusErrors)
+			throw { status: response.status, headers: responseHeaders, body: parsed };
 		if (req.returnFullResponse)
 			return { statusCode: response.status, headers: responseHeaders, body: parsed };
 		return parsed;

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Result } from 'ioredis';
 import type Redis from 'ioredis';
 import { applyEvents } from '../../InventoryLedger/ledger/apply';
 import { loadProfile } from '../../InventoryLedger/ledger/profileStore';
@@ -31,15 +30,6 @@ import { shopifyLocationOf, userErrorIndex } from './writer';
 export const SHOPIFY_MAX_CHANGES = 250;
 const CONFIRMED_KEEP_MS = 30 * 24 * 3600 * 1000;
 const LAG_CAP = 10_000;
-
-declare module 'ioredis' {
-	interface RedisCommander<Context> {
-		channelConfirmForwards(
-			numKeys: number,
-			...args: Array<string | number>
-		): Result<number, Context>;
-	}
-}
 
 /** One forwarded sale waiting in the owner's outbox, as applyEvents.lua wrote it. */
 export interface OutboxEntry {

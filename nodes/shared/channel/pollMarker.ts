@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
-import { channelKeys } from '../keys';
+import { channelKeys, ledgerKeys } from '../keys';
+import { withChannelScripts } from './scripts';
 
 /**
  * The catch-up poll's completion marker (design.md "Mirror safety, precisely"): a mirror observed below what
@@ -8,20 +9,22 @@ import { channelKeys } from '../keys';
  * reads it. One implementation for both channel nodes.
  */
 
-/** Records that a poll which started at `startedAt` (ms) has finished; an older start never overwrites. */
+/**
+ * Records that a poll which started at `startedAt` (ms) has finished (an older start never moves the marker
+ * back), and marks dirty again the SKUs whose mirror holds it releases (lua/finishPoll.lua). Returns how many.
+ */
 export async function recordPollFinished(
 	redis: Redis,
 	prefix: string,
 	channel: string,
 	startedAt: number,
-): Promise<void> {
-	const key = channelKeys.polled(prefix, channel);
-	// A read-then-write from here would race another worker's poll: the max is taken inside Redis.
-	await redis.eval(
-		"local c = tonumber(redis.call('GET', KEYS[1]) or '-1') if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[1], ARGV[1]) end return 1",
-		1,
-		key,
-		String(Math.floor(startedAt)),
+): Promise<number> {
+	withChannelScripts(redis);
+	return await redis.channelFinishPoll(
+		channelKeys.polled(prefix, channel),
+		channelKeys.held(prefix, channel),
+		ledgerKeys.dirty(prefix, channel),
+		Math.floor(startedAt),
 	);
 }
 

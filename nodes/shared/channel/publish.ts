@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import type { Result } from 'ioredis';
 import type Redis from 'ioredis';
 import type { Profile } from '../../InventoryLedger/profile';
 import { loadProfile } from '../../InventoryLedger/ledger/profileStore';
@@ -10,7 +8,7 @@ import { channelKeys, ledgerKeys } from '../keys';
 import { withLease, type Lease, type LeaseSettings } from '../locks/lease';
 import { execAll } from '../redisBatch';
 import type { ChannelFailure } from '../retry';
-import { loadScripts } from '../scripts';
+import { withChannelScripts } from './scripts';
 import { callChannel, type ChannelRun } from './callPolicy';
 import { pollFinishedFrom } from './pollMarker';
 import { decidePlaces, pubField, type PlaceDecision, type SkuLedgerView } from './publishPlan';
@@ -117,22 +115,10 @@ export interface PublishReport {
 	details: PlaceDetail[];
 }
 
-declare module 'ioredis' {
-	interface RedisCommander<Context> {
-		channelRecordPublished(
-			numKeys: number,
-			...args: Array<string | number>
-		): Result<[number, number], Context>;
-	}
-}
-
-const LUA_DIR = join(__dirname, 'lua');
 const LAG_CAP = 10_000;
 const DEFAULT_MAX_SKUS = 10_000;
 
-export function withChannelScripts(redis: Redis): Redis {
-	return loadScripts(redis, LUA_DIR, 'channel');
-}
+export { withChannelScripts };
 
 /** An idempotency key fixed by what the batch writes and the lease acquisition that writes it. */
 export function batchIdempotencyKey(channel: string, fence: number, batch: PublishWrite[]): string {
@@ -341,6 +327,11 @@ async function publishPass(
 	]);
 	const work = new Map<string, SkuWork>();
 	let writes: PublishWrite[] = [];
+	// SKUs shown less than the ledger says while their mirror is held: the poll that releases the hold marks
+	// them dirty again (finishPoll-3.lua), so the hold never outlives the poll.
+	const held = new Map<string, number>();
+	const heldUntil = (d: PlaceDecision) =>
+		held.set(d.sku, Math.max(held.get(d.sku) ?? 0, d.holdVersion ?? 0));
 	for (const { view, rev } of views) {
 		report.skus++;
 		const item: SkuWork = { sku: view.sku, rev, view, fields: [], observations: [], done: true };
@@ -348,7 +339,10 @@ async function publishPass(
 		const decisions = decidePlaces(profile, channel, view, polled, options.force);
 		if (decisions.length === 0) report.frozen++;
 		for (const d of decisions) {
-			if (d.held) report.held++;
+			if (d.held) {
+				report.held++;
+				heldUntil(d);
+			}
 			if (d.hold) holdFields(item, channel, d);
 			if (d.unchanged) {
 				report.unchanged++;
@@ -471,6 +465,7 @@ async function publishPass(
 							(d) => d.place === w.place,
 						);
 						if (next?.hold) holdFields(item, channel, next);
+						if (next?.held) heldUntil(next);
 						if (!next || next.unchanged) detail(w, 'stale', 'the mirror already shows it');
 						else if (rounds >= maxStale)
 							rejected.push({
@@ -501,6 +496,11 @@ async function publishPass(
 	}
 	const done = [...work.values()].filter((w) => w.done);
 	const cleared = await recordWork(redis, prefix, channel, done, true, now());
+	if (held.size > 0) {
+		const args: Array<string | number> = [];
+		for (const [sku, version] of held) args.push(version, sku);
+		await redis.zadd(channelKeys.held(prefix, channel), ...args);
+	}
 	return cleared;
 }
 

@@ -71,9 +71,24 @@ export function knownShown(record: PlaceRecord): number | null {
 		record.observed !== null &&
 		(record.published === null ||
 			record.publishedAt === null ||
-			(record.observedVersion ?? 0) > record.publishedAt);
+			reportedAfter(
+				record.observedVersion ?? 0,
+				record.publishedAt,
+				record.observed !== record.published,
+			));
 	if (observationIsNewer) return record.observed;
 	return record.published;
+}
+
+/**
+ * Whether a mirror's report at `version` (ms) is after our write confirmed at `publishedAt` (ms). WooCommerce
+ * times have whole seconds: a report in the same second as our write cannot be ordered by time, so a report
+ * that differs from what we wrote is taken as the newer one (the conservative reading: it may be a sale or a
+ * restock right after our write; an echo of our own write says what we wrote and changes nothing).
+ */
+export function reportedAfter(version: number, publishedAt: number, differs: boolean): boolean {
+	if (version > publishedAt) return true;
+	return differs && version % 1000 === 0 && Math.floor(publishedAt / 1000) * 1000 === version;
 }
 
 /**
@@ -97,7 +112,7 @@ export function holdOf(
 		o !== null &&
 		record.published !== null &&
 		o < record.published &&
-		(record.publishedAt === null || v > record.publishedAt) &&
+		(record.publishedAt === null || reportedAfter(v, record.publishedAt, true)) &&
 		!released(v);
 	if (fresh && (hold === null || o < hold.quantity))
 		hold = { quantity: o, version: Math.max(v, hold?.version ?? 0) };
@@ -121,6 +136,8 @@ export interface PlaceDecision {
 	held: boolean;
 	/** Nothing to write: the mirror already shows `quantity`. */
 	unchanged: boolean;
+	/** The active hold's version (ms), when the mirror is held. */
+	holdVersion?: number;
 	/** The hold to record ('' fields: none) when it differs from the one stored. */
 	hold?: { quantity: number | ''; version: number | '' };
 }
@@ -167,6 +184,7 @@ export function decidePlaces(
 			expected: shown,
 			held: hold !== null && quantity < place.available,
 			unchanged: !force && shown !== null && shown === quantity,
+			...(hold ? { holdVersion: hold.version } : {}),
 			...(changed
 				? {
 						hold: hold

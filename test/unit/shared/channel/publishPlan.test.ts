@@ -4,6 +4,7 @@ import {
 	holdOf,
 	knownShown,
 	placeRecord,
+	reportedAfter,
 	pubField,
 	type PlaceRecord,
 } from '../../../../nodes/shared/channel/publishPlan';
@@ -69,6 +70,17 @@ describe('knownShown', () => {
 			knownShown(record({ published: 5, publishedAt: 100, observed: 3, observedVersion: 101 })),
 		).toBe(3);
 		expect(knownShown(record({ observed: 3, observedVersion: 1 }))).toBe(3);
+	});
+});
+
+describe('reportedAfter', () => {
+	test('a later time is after; at whole-second resolution a different value in the second of our write is too', () => {
+		expect(reportedAfter(101, 100, false)).toBe(true);
+		expect(reportedAfter(5_000, 5_750, true)).toBe(true);
+		// The echo of our own write (same value) and a millisecond time before our write are not.
+		expect(reportedAfter(5_000, 5_750, false)).toBe(false);
+		expect(reportedAfter(5_001, 5_750, true)).toBe(false);
+		expect(reportedAfter(4_000, 5_750, true)).toBe(false);
 	});
 });
 

@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import type { Result } from 'ioredis';
+import type Redis from 'ioredis';
+import { loadScripts } from '../scripts';
+
+/** nodes/shared/channel/lua: the channel drains' scripts, registered as `channel<Name>` once per client. */
+
+declare module 'ioredis' {
+	interface RedisCommander<Context> {
+		channelRecordPublished(
+			numKeys: number,
+			...args: Array<string | number>
+		): Result<[number, number], Context>;
+		channelConfirmForwards(
+			numKeys: number,
+			...args: Array<string | number>
+		): Result<number, Context>;
+		channelFinishPoll(
+			polledKey: string,
+			heldKey: string,
+			dirtyKey: string,
+			startedAt: number,
+		): Result<number, Context>;
+	}
+}
+
+const LUA_DIR = join(__dirname, 'lua');
+
+export function withChannelScripts(redis: Redis): Redis {
+	return loadScripts(redis, LUA_DIR, 'channel');
+}
