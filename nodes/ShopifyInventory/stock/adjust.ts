@@ -327,7 +327,6 @@ export async function drainAdjust(
 					})),
 				};
 				lease.assertHeld();
-				report.calls++;
 				const result = await callChannel(
 					leased,
 					async () => {
@@ -357,6 +356,7 @@ export async function drainAdjust(
 					},
 					{ paceMs: () => options.client.paceMs(adjustQuantitiesCost(changes.length)) },
 				);
+				report.calls += result.requests;
 				if (!result.ok) {
 					if (result.failure.reason === 'aborted' && lease.signal.aborted) return;
 					await deadLetter(

@@ -84,12 +84,17 @@ export async function callChannel<T>(
 	run: ChannelRun,
 	call: (context: CallContext) => Promise<T>,
 	options: CallOptions = {},
-): Promise<RetryResult<T>> {
+): Promise<RetryResult<T> & { readonly requests: number }> {
 	const left = budgetLeft(run);
-	return await withRetry(
+	// Requests that really went out (withRetry counts attempts, and an attempt the breaker refused sent none),
+	// and the last real failure (a refusal after it must not hide what the channel answered).
+	let requests = 0;
+	let lastFailure: unknown;
+	const result = await withRetry(
 		async (context) => {
 			const admission = await breakerAllow(run.redis, run.prefix, run.channel, run.breaker);
 			if (!admission.allowed) throw new BreakerOpenError(run.channel, admission.retryInMs);
+			requests++;
 			// The failure goes back to withRetry as it is (it classifies the original error), after the breaker
 			// has heard of it.
 			const onFailure = async (error: unknown): Promise<never> => {
@@ -104,6 +109,7 @@ export async function callChannel<T>(
 						run.breaker,
 					);
 				}
+				lastFailure = error;
 				return await Promise.reject(error);
 			};
 			const value = await call(context).catch(onFailure);
@@ -129,4 +135,16 @@ export async function callChannel<T>(
 			onRetry: run.onRetry,
 		},
 	);
+	if (result.ok) return { ...result, requests };
+	let failure = { ...result.failure, attempts: requests };
+	if (failure.code === 'BREAKER_OPEN' && lastFailure !== undefined) {
+		// The breaker opened on this call's own failures: say what the channel answered, then that it is open.
+		const real = classifyChannelError(lastFailure, { platform: run.platform });
+		failure = {
+			...failure,
+			message: `${real.message}; then ${failure.message}`,
+			...(real.status !== undefined ? { status: real.status } : {}),
+		};
+	}
+	return { ok: false, failure, requests };
 }

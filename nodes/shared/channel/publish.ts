@@ -109,6 +109,7 @@ export interface PublishReport {
 	frozen: number;
 	deadLettered: number;
 	deadLetterIds: string[];
+	/** Requests sent to the channel (a batch the breaker refused sends none). */
 	calls: number;
 	/** SKUs left dirty (marked again meanwhile, or the budget ran out). */
 	remaining: number;
@@ -405,7 +406,6 @@ async function publishPass(
 			}
 			lease.assertHeld();
 			const idempotencyKey = batchIdempotencyKey(channel, lease.fence, batch);
-			report.calls++;
 			const result = await callChannel(
 				run,
 				async (context) => {
@@ -414,15 +414,12 @@ async function publishPass(
 				},
 				{ paceMs: writer.paceMs ? () => writer.paceMs!(batch) : undefined },
 			);
+			report.calls += result.requests;
 			if (!result.ok) {
 				if (result.failure.reason === 'aborted' && lease.signal.aborted) {
 					// The lease is gone: the new holder publishes these; leave their marks.
 					for (const w of batch) work.get(w.sku)!.done = false;
 					continue;
-				}
-				if (result.failure.attempts === 0 && result.failure.code !== 'BREAKER_OPEN') {
-					// Pacing stopped it before any call: nothing was sent.
-					report.calls--;
 				}
 				await deadLetter(batch, deadLetterReason(result.failure), result.failure);
 				continue;
