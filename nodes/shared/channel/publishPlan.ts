@@ -67,28 +67,32 @@ export function placeRecord(
  * write, else what we wrote; null when we know neither.
  */
 export function knownShown(record: PlaceRecord): number | null {
-	const observationIsNewer =
-		record.observed !== null &&
-		(record.published === null ||
-			record.publishedAt === null ||
-			reportedAfter(
-				record.observedVersion ?? 0,
-				record.publishedAt,
-				record.observed !== record.published,
-			));
-	if (observationIsNewer) return record.observed;
-	return record.published;
+	if (record.observed === null) return record.published;
+	if (record.published === null || record.publishedAt === null) return record.observed;
+	const order = reportOrder(
+		record.observedVersion ?? 0,
+		record.publishedAt,
+		record.observed !== record.published,
+	);
+	// A tie is settled by writing again (design: never guess): unknown, so the value goes out.
+	return order === 'after' ? record.observed : order === 'tie' ? null : record.published;
 }
 
 /**
- * Whether a mirror's report at `version` (ms) is after our write confirmed at `publishedAt` (ms). WooCommerce
- * times have whole seconds: a report in the same second as our write cannot be ordered by time, so a report
- * that differs from what we wrote is taken as the newer one (the conservative reading: it may be a sale or a
- * restock right after our write; an echo of our own write says what we wrote and changes nothing).
+ * How a mirror's report at `version` (ms) stands to our write confirmed at `publishedAt` (ms). WooCommerce
+ * times have whole seconds: a report in the same second as our write that differs from what we wrote cannot
+ * be ordered by time ('tie': it may be the state just before our write, or a sale or restock just after).
+ * An echo of our own write says what we wrote: never a tie.
  */
-export function reportedAfter(version: number, publishedAt: number, differs: boolean): boolean {
-	if (version > publishedAt) return true;
-	return differs && version % 1000 === 0 && Math.floor(publishedAt / 1000) * 1000 === version;
+export function reportOrder(
+	version: number,
+	publishedAt: number,
+	differs: boolean,
+): 'after' | 'before' | 'tie' {
+	if (version > publishedAt) return 'after';
+	if (differs && version % 1000 === 0 && Math.floor(publishedAt / 1000) * 1000 === version)
+		return 'tie';
+	return 'before';
 }
 
 /**
@@ -112,7 +116,7 @@ export function holdOf(
 		o !== null &&
 		record.published !== null &&
 		o < record.published &&
-		(record.publishedAt === null || reportedAfter(v, record.publishedAt, true)) &&
+		(record.publishedAt === null || reportOrder(v, record.publishedAt, true) !== 'before') &&
 		!released(v);
 	if (fresh && (hold === null || o < hold.quantity))
 		hold = { quantity: o, version: Math.max(v, hold?.version ?? 0) };

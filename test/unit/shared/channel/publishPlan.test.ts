@@ -4,7 +4,7 @@ import {
 	holdOf,
 	knownShown,
 	placeRecord,
-	reportedAfter,
+	reportOrder,
 	pubField,
 	type PlaceRecord,
 } from '../../../../nodes/shared/channel/publishPlan';
@@ -73,14 +73,25 @@ describe('knownShown', () => {
 	});
 });
 
-describe('reportedAfter', () => {
-	test('a later time is after; at whole-second resolution a different value in the second of our write is too', () => {
-		expect(reportedAfter(101, 100, false)).toBe(true);
-		expect(reportedAfter(5_000, 5_750, true)).toBe(true);
-		// The echo of our own write (same value) and a millisecond time before our write are not.
-		expect(reportedAfter(5_000, 5_750, false)).toBe(false);
-		expect(reportedAfter(5_001, 5_750, true)).toBe(false);
-		expect(reportedAfter(4_000, 5_750, true)).toBe(false);
+describe('reportOrder', () => {
+	test('a later time is after; at whole-second resolution a different value in the second of our write is a tie', () => {
+		expect(reportOrder(101, 100, false)).toBe('after');
+		expect(reportOrder(5_000, 5_750, true)).toBe('tie');
+		// The echo of our own write (same value) and a millisecond time before our write are before it.
+		expect(reportOrder(5_000, 5_750, false)).toBe('before');
+		expect(reportOrder(5_001, 5_750, true)).toBe('before');
+		expect(reportOrder(4_000, 5_750, true)).toBe('before');
+	});
+	test('a tie leaves what the mirror shows unknown (the value is written again) and holds a lower report', () => {
+		const tie = record({ published: 96, publishedAt: 5_750, observed: 98, observedVersion: 5_000 });
+		expect(knownShown(tie)).toBeNull();
+		const lower = record({
+			published: 96,
+			publishedAt: 5_750,
+			observed: 94,
+			observedVersion: 5_000,
+		});
+		expect(holdOf(lower, null)).toEqual({ quantity: 94, version: 5_000 });
 	});
 });
 
