@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 
 /**
@@ -14,6 +15,53 @@ export interface TestApiContextOptions {
 	woocommerce?: IDataObject;
 	/** Counts every request made (by credential type). */
 	calls?: Record<string, number>;
+}
+
+/** Keep-alive connections, as n8n's request helper keeps them (one per simulator, reused). */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+/** One HTTP request over node:http (the simulators are plain HTTP on loopback). */
+function send(
+	url: URL,
+	method: string,
+	headers: Record<string, string>,
+	body: string | undefined,
+	timeoutMs: number,
+): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+	return new Promise((resolve, reject) => {
+		const request = http.request(
+			url,
+			{
+				method,
+				headers:
+					body === undefined
+						? headers
+						: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+				agent,
+				timeout: timeoutMs,
+			},
+			(response) => {
+				const chunks: Buffer[] = [];
+				response.on('data', (c: Buffer) => chunks.push(c));
+				response.on('error', reject);
+				response.on('end', () => {
+					const responseHeaders: Record<string, string> = {};
+					for (const [k, v] of Object.entries(response.headers))
+						if (v !== undefined) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+					resolve({
+						status: response.statusCode ?? 0,
+						headers: responseHeaders,
+						text: Buffer.concat(chunks).toString('utf8'),
+					});
+				});
+			},
+		);
+		request.on('timeout', () =>
+			request.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
+		);
+		request.on('error', reject);
+		request.end(body);
+	});
 }
 
 export function testApiContext(options: TestApiContextOptions) {
@@ -49,22 +97,25 @@ export function testApiContext(options: TestApiContextOptions) {
 			body = JSON.stringify(req.body);
 			headers['content-type'] = 'application/json';
 		}
-		const response = await fetch(url, {
-			method: req.method ?? 'GET',
+		const response = await send(
+			url,
+			req.method ?? 'GET',
 			headers,
 			body,
-			signal: AbortSignal.timeout(Number(req.timeout ?? 30_000)),
-		});
-		const text = await response.text();
+			Number(req.timeout ?? 30_000),
+		);
+		const text = response.text;
+		// As n8n's helper: `encoding: 'text'` hands the body over as text (the caller parses it, e.g. exactly).
 		let parsed: unknown = text;
-		try {
-			parsed = text ? JSON.parse(text) : undefined;
-		} catch {
-			parsed = text;
+		if (req.encoding !== 'text') {
+			try {
+				parsed = text ? JSON.parse(text) : undefined;
+			} catch {
+				parsed = text;
+			}
 		}
-		const responseHeaders: Record<string, string> = {};
-		response.headers.forEach((v, k) => (responseHeaders[k] = v));
-		if (!response.ok && !req.ignoreHttpStatusErrors)
+		const responseHeaders = response.headers;
+		if ((response.status < 200 || response.status >= 300) && !req.ignoreHttpStatusErrors)
 			throw { status: response.status, headers: responseHeaders, body: parsed };
 		if (req.returnFullResponse)
 			return { statusCode: response.status, headers: responseHeaders, body: parsed };

@@ -1,7 +1,6 @@
 import type Redis from 'ioredis';
 import { sleep } from 'n8n-workflow';
 import { ledgerKeys } from '../../shared/keys';
-import { execAll } from '../../shared/redisBatch';
 import { NonRetryableError } from '../../shared/retry';
 import type {
 	PublishWrite,
@@ -64,9 +63,10 @@ export class ShopifyStockWriter implements StockWriter {
 	async prepare(writes: PublishWrite[]) {
 		const skus = [...new Set(writes.map((w) => w.sku))];
 		const mapKey = ledgerKeys.map(this.prefix, 'shopify', this.shop);
-		const pipeline = this.redis.pipeline();
-		for (const sku of skus) pipeline.hget(mapKey, `sku:${sku}`);
-		const replies = skus.length ? await execAll(pipeline) : [];
+		// One HMGET for the whole pass: every SKU's item id is a field of the one map hash.
+		const replies = skus.length
+			? await this.redis.hmget(mapKey, ...skus.map((sku) => `sku:${sku}`))
+			: [];
 		const itemOf = new Map<string, string>();
 		skus.forEach((sku, i) => {
 			const field = replies[i];

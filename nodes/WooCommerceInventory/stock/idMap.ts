@@ -5,7 +5,6 @@ import type { ChannelRun } from '../../shared/channel/callPolicy';
 import { wooProductEvents } from '../../shared/events/woocommerce';
 import type { InventoryEvent } from '../../shared/events/types';
 import { escapeKeyPart, key, ledgerKeys } from '../../shared/keys';
-import { execAll } from '../../shared/redisBatch';
 import type { ChannelFailure } from '../../shared/retry';
 import { callChannel } from '../../shared/channel/callPolicy';
 import { totalPagesOf, type WooRestClient } from '../transport/restClient';
@@ -76,9 +75,8 @@ export async function readTargets(
 	const misses: string[] = [];
 	if (skus.length === 0) return { found, misses };
 	const mapKey = ledgerKeys.map(prefix, PLATFORM, shop);
-	const fields = (await execAll(
-		skus.reduce((p, sku) => p.hget(mapKey, `sku:${sku}`), redis.pipeline()),
-	)) as Array<string | null>;
+	// One HMGET: every SKU's id is a field of the one map hash.
+	const fields = await redis.hmget(mapKey, ...skus.map((sku) => `sku:${sku}`));
 	const variations: Array<{ sku: string; id: string }> = [];
 	skus.forEach((sku, i) => {
 		const field = fields[i];

@@ -252,28 +252,42 @@ interface PassContext {
 	detail: (d: PlaceDecision, outcome: PlaceDetail['outcome'], reason?: string) => void;
 }
 
+/** SKUs per read script call (two keys each). */
+const READ_PER_CALL = 500;
+
+function hashOf(flat: string[]): Record<string, string> {
+	const hash: Record<string, string> = {};
+	for (let i = 0; i < flat.length; i += 2) hash[flat[i]] = flat[i + 1];
+	return hash;
+}
+
 async function readViews(
 	redis: Redis,
 	prefix: string,
 	skus: string[],
 ): Promise<Array<{ view: SkuLedgerView; rev: number }>> {
 	const pipeline = redis.pipeline();
-	for (const sku of skus)
-		pipeline.hgetall(ledgerKeys.ledger(prefix, sku)).hgetall(ledgerKeys.pub(prefix, sku));
-	const replies = skus.length ? await execAll(pipeline) : [];
+	for (let from = 0; from < skus.length; from += READ_PER_CALL) {
+		const keys: string[] = [];
+		for (const sku of skus.slice(from, from + READ_PER_CALL))
+			keys.push(ledgerKeys.ledger(prefix, sku), ledgerKeys.pub(prefix, sku));
+		pipeline.channelReadSkuStates(keys.length, ...keys);
+	}
+	const replies = skus.length ? ((await execAll(pipeline)) as string[][][]).flat() : [];
 	return skus.map((sku, i) => {
-		const hash = replies[2 * i] as Record<string, string>;
-		const pub = replies[2 * i + 1] as Record<string, string>;
+		const hash = replies[2 * i];
 		const quantities: Record<string, number> = {};
 		const pending: Record<string, number> = {};
-		for (const [field, value] of Object.entries(hash)) {
-			if (field.startsWith('q:')) quantities[field.slice(2)] = Number(value);
-			else if (field.startsWith('p:')) pending[field.slice(2)] = Number(value);
+		let rev = 0;
+		let frozen = false;
+		for (let f = 0; f < hash.length; f += 2) {
+			const field = hash[f];
+			if (field.startsWith('q:')) quantities[field.slice(2)] = Number(hash[f + 1]);
+			else if (field.startsWith('p:')) pending[field.slice(2)] = Number(hash[f + 1]);
+			else if (field === 'rev') rev = Number(hash[f + 1]);
+			else if (field === 'frozen') frozen = hash[f + 1] === '1';
 		}
-		return {
-			view: { sku, quantities, pending, frozen: hash.frozen === '1', pub },
-			rev: Number(hash.rev ?? 0),
-		};
+		return { view: { sku, quantities, pending, frozen, pub: hashOf(replies[2 * i + 1]) }, rev };
 	});
 }
 
@@ -483,16 +497,15 @@ async function publishPass(
 					lastFailureAt: confirmedAt,
 				});
 			}
-			await recordWork(redis, prefix, channel, [...work.values()], false, now());
-			for (const item of work.values()) {
-				item.fields = [];
-				item.observations = [];
-			}
+			// What this call confirmed is recorded at once: a run that dies later loses at most one call's record.
+			const touched = [...new Set(batch.map((w) => work.get(w.sku)!))];
+			await recordWork(redis, prefix, channel, touched, false, now());
 		}
 		writes = again;
 	}
-	const done = [...work.values()].filter((w) => w.done);
-	const cleared = await recordWork(redis, prefix, channel, done, true, now());
+	// The rest (holds of unchanged places) with the clear of every settled SKU; a SKU left undone (the lease
+	// was lost) keeps its mark.
+	const cleared = await recordWork(redis, prefix, channel, [...work.values()], true, now());
 	if (held.size > 0) {
 		const args: Array<string | number> = [];
 		for (const [sku, version] of held) args.push(version, sku);
@@ -509,7 +522,10 @@ function holdFields(item: SkuWork, channel: string, d: PlaceDecision): void {
 	);
 }
 
-/** Writes pub fields and observations, and (clear) removes the marks of unmoved SKUs; returns marks cleared. */
+/**
+ * Writes the items' pending pub fields and observations (then forgets them), and with `clear` removes the
+ * marks of the settled SKUs whose rev did not move (lua/recordPublished.lua); returns the marks cleared.
+ */
 async function recordWork(
 	redis: Redis,
 	prefix: string,
@@ -518,26 +534,42 @@ async function recordWork(
 	clear: boolean,
 	nowMs: number,
 ): Promise<number> {
-	const relevant = clear ? items : items.filter((i) => i.fields.length || i.observations.length);
+	const relevant = items.filter(
+		(i) => (clear && i.done) || i.fields.length > 0 || i.observations.length > 0,
+	);
 	if (relevant.length === 0) return 0;
 	const pipeline = redis.pipeline();
-	const PER_CALL = 500;
+	const PER_CALL = 1_000;
 	for (let from = 0; from < relevant.length; from += PER_CALL) {
 		const part = relevant.slice(from, from + PER_CALL);
 		const keys = [
 			ledgerKeys.dirty(prefix, channel),
 			channelKeys.dirtyAt(prefix, channel),
 			channelKeys.lag(prefix, channel),
-			...part.map((i) => ledgerKeys.pub(prefix, i.sku)),
 		];
-		const args: Array<string | number> = [nowMs, LAG_CAP, part.length, channel, 'publish'];
-		for (const i of part) {
-			args.push(i.sku, i.rev, clear ? (i.failed ? '2' : '1') : '0', clear ? 0 : i.fields.length);
-			if (!clear) for (const [f, v] of i.fields) args.push(f, v);
-			args.push(clear ? 0 : i.observations.length);
-			if (!clear) for (const [p, q, v] of i.observations) args.push(p, q, v);
-		}
-		pipeline.channelRecordPublished(keys.length, ...keys, ...args);
+		const entries = part.map((i) => {
+			keys.push(ledgerKeys.pub(prefix, i.sku));
+			const entry = {
+				s: i.sku,
+				r: i.rev,
+				c: clear && i.done ? (i.failed ? '2' : '1') : '0',
+				// Texts, not numbers: Lua would print a large number in exponent form.
+				f: i.fields.flat().map(String),
+				o: i.observations.map(([p, q, v]) => [p, String(q), String(v)]),
+			};
+			i.fields = [];
+			i.observations = [];
+			return entry;
+		});
+		pipeline.channelRecordPublished(
+			keys.length,
+			...keys,
+			nowMs,
+			LAG_CAP,
+			channel,
+			'publish',
+			JSON.stringify(entries),
+		);
 	}
 	const replies = (await execAll(pipeline)) as Array<[number, number]>;
 	return replies.reduce((sum, r) => sum + Number(r[0]), 0);

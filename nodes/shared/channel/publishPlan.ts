@@ -31,6 +31,24 @@ export function pubField(kind: keyof typeof PUB_FIELD, channel: string, place: s
 	return `${PUB_FIELD[kind]}:${channel}:${place}`;
 }
 
+/** The field names of one channel place, built once per place (read for every SKU of a pass). */
+const FIELD_NAMES = new Map<string, Record<keyof typeof PUB_FIELD, string>>();
+function fieldNames(channel: string, place: string): Record<keyof typeof PUB_FIELD, string> {
+	const id = `${channel}\u0000${place}`;
+	let names = FIELD_NAMES.get(id);
+	if (!names) {
+		if (FIELD_NAMES.size > 10_000) FIELD_NAMES.clear();
+		names = Object.fromEntries(
+			(Object.keys(PUB_FIELD) as Array<keyof typeof PUB_FIELD>).map((k) => [
+				k,
+				pubField(k, channel, place),
+			]),
+		) as Record<keyof typeof PUB_FIELD, string>;
+		FIELD_NAMES.set(id, names);
+	}
+	return names;
+}
+
 /** What is known about one channel place of one SKU. */
 export interface PlaceRecord {
 	published: number | null;
@@ -46,8 +64,9 @@ export function placeRecord(
 	channel: string,
 	place: string,
 ): PlaceRecord {
+	const names = fieldNames(channel, place);
 	const num = (kind: keyof typeof PUB_FIELD) => {
-		const raw = pub[pubField(kind, channel, place)];
+		const raw = pub[names[kind]];
 		if (raw === undefined || raw === '') return null;
 		const n = Number(raw);
 		return Number.isFinite(n) ? n : null;

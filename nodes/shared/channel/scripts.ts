@@ -11,6 +11,7 @@ declare module 'ioredis' {
 			numKeys: number,
 			...args: Array<string | number>
 		): Result<[number, number], Context>;
+		channelReadSkuStates(numKeys: number, ...keys: string[]): Result<string[][], Context>;
 		channelConfirmForwards(
 			numKeys: number,
 			...args: Array<string | number>
