@@ -7,7 +7,7 @@ import { classifyRedisError } from '../redis';
  * One round trip (a pipeline of XLEN, XINFO GROUPS, XPENDING, XLEN).
  *
  * Moved here from nodes/InventoryInboxTrigger/health.ts so that the Ledger reads it without importing another
- * node's folder (that file is to become a re-export of this one).
+ * node's folder (that file re-exports this one).
  */
 
 /** Milliseconds since a stream entry was added (its id's time part), never negative. */
