@@ -1,6 +1,5 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { loadProfile } from '../../InventoryLedger/ledger/profileStore';
-import type { LeaseSettings } from '../../shared/locks/lease';
 import type { ShopifyChannel } from '../actions/common';
 import { SHOPIFY_CREDENTIAL } from '../transport/graphqlClient';
 
@@ -24,8 +23,4 @@ export async function credentialSecrets(ctx: IExecuteFunctions): Promise<string[
 		.filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 
-/** Lease TTL from the node's Options (seconds), else the lease defaults. */
-export function leaseFromOptions(options: { leaseTtl?: unknown }): Partial<LeaseSettings> {
-	const ttl = typeof options.leaseTtl === 'number' ? options.leaseTtl : NaN;
-	return Number.isFinite(ttl) && ttl > 0 ? { ttlMs: Math.round(ttl * 1000) } : {};
-}
+export { leaseFromOptions } from '../../shared/channel/runOptions';

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
-import type { BreakerSettings } from '../../shared/breakerSettings';
 import type { ChannelRun } from '../../shared/channel/callPolicy';
+import { channelRun, type ChannelRunOptions } from '../../shared/channel/runOptions';
 import { ShopifyBucket, parseQueryCost, type QueryCost } from '../../shared/pacing';
 import type { ApiContext } from '../../shared/platformApi';
 import { DEFAULT_SHOPIFY_API_VERSION, shopifyBaseUrl } from '../../shared/urls';
@@ -149,27 +149,11 @@ export function bucketFor(shopBaseUrl: string): ShopifyBucket {
 	return bucket;
 }
 
-/** The node's Options that shape a channel run (all optional; seconds as the editor shows them). */
-export interface ChannelRunOptions {
-	/** Time Budget (s), default 30. */
-	readonly timeBudget?: number;
-	/** Breaker: consecutive failures that open it. */
-	readonly breakerFailureThreshold?: number;
-	/** Breaker: cool-down before the half-open probe, s. */
-	readonly breakerCoolDown?: number;
-}
-
-export const DEFAULT_TIME_BUDGET_S = 30;
-
-/** The breaker settings the options give (only those set: the rest stay the breaker's defaults). */
-export function breakerFromOptions(options: ChannelRunOptions): Partial<BreakerSettings> {
-	const settings: { failureThreshold?: number; coolDownMs?: number } = {};
-	if (typeof options.breakerFailureThreshold === 'number' && options.breakerFailureThreshold > 0)
-		settings.failureThreshold = Math.round(options.breakerFailureThreshold);
-	if (typeof options.breakerCoolDown === 'number' && options.breakerCoolDown > 0)
-		settings.coolDownMs = Math.round(options.breakerCoolDown * 1000);
-	return settings;
-}
+export {
+	DEFAULT_TIME_BUDGET_S,
+	breakerFromOptions,
+	type ChannelRunOptions,
+} from '../../shared/channel/runOptions';
 
 export interface ShopifyRunInput {
 	readonly redis: Redis;
@@ -183,29 +167,13 @@ export interface ShopifyRunInput {
 	readonly sleep?: ChannelRun['sleep'];
 }
 
-/** The channel run of one execution: deadline = now + Time Budget, breaker from the options. */
+/** The channel run of one execution (shared/channel/runOptions.ts) with the execution's cancel signal. */
 export function shopifyRun(input: ShopifyRunInput): ChannelRun {
-	const now = input.now ?? Date.now;
-	const options = input.options ?? {};
-	const budgetS =
-		typeof options.timeBudget === 'number' && options.timeBudget > 0
-			? options.timeBudget
-			: DEFAULT_TIME_BUDGET_S;
 	let signal: AbortSignal | undefined;
 	try {
 		signal = input.ctx?.getExecutionCancelSignal?.();
 	} catch {
 		signal = undefined;
 	}
-	return {
-		redis: input.redis,
-		prefix: input.prefix,
-		channel: input.channel,
-		platform: 'shopify',
-		deadline: now() + Math.round(budgetS * 1000),
-		breaker: breakerFromOptions(options),
-		...(signal ? { signal } : {}),
-		...(input.now ? { now: input.now } : {}),
-		...(input.sleep ? { sleep: input.sleep } : {}),
-	};
+	return channelRun({ ...input, platform: 'shopify', signal });
 }

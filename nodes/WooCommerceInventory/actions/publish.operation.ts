@@ -1,7 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { leaseFromOptions } from '../../shared/channel/runOptions';
 import { drainPublish } from '../../shared/channel/publish';
 import { WooStockWriter } from '../stock/writer';
-import { emit, numberOption, type WooChannel } from './common';
+import { emit, type WooChannel } from './common';
 
 /**
  * Publish: the channel's dirty SKUs, once per execution, to WooCommerce (stock/writer.ts over the shared drain,
@@ -52,21 +53,13 @@ export async function execute(ch: WooChannel): Promise<void> {
 		secrets: ch.secrets,
 		now: ch.run.now,
 	});
-	const leaseTtlS = numberOption(ch.options, 'leaseTtl', 0);
 	const report = await drainPublish(ch.redis, ch.prefix, {
 		run: ch.run,
 		writer,
 		force: extra.force === true,
 		detailLimit: Math.max(0, Math.floor(extra.detailLimit ?? 0)),
 		secrets: ch.secrets,
-		...(leaseTtlS > 0
-			? {
-					lease: {
-						ttlMs: Math.round(leaseTtlS * 1000),
-						extendEveryMs: Math.max(100, Math.round((leaseTtlS * 1000) / 3)),
-					},
-				}
-			: {}),
+		lease: leaseFromOptions(ch.options),
 	});
 	emit(ch, {
 		operation: 'publish',

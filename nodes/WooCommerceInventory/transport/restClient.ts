@@ -9,8 +9,8 @@ import {
 	type INode,
 	type JsonObject,
 } from 'n8n-workflow';
-import type { BreakerSettings } from '../../shared/breakerSettings';
 import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
+import { channelRun, type ChannelRunOptions } from '../../shared/channel/runOptions';
 import { hostOf } from '../../shared/events/common';
 import { parseJsonExact } from '../../shared/json';
 import type { ChannelFailure } from '../../shared/retry';
@@ -158,27 +158,11 @@ export async function wooCredential(
 // ---------------------------------------------------------------------------------------------------------
 // The run
 
-/** The node's Options that shape a channel run (all optional; seconds as the editor shows them). */
-export interface ChannelRunOptions {
-	/** Time Budget (s), default 30. */
-	readonly timeBudget?: number;
-	readonly breakerFailureThreshold?: number;
-	/** Breaker cool-down, s. */
-	readonly breakerCoolDown?: number;
-	/** Lease TTL, s. */
-	readonly leaseTtl?: number;
-}
-
-export const DEFAULT_TIME_BUDGET_S = 30;
-
-export function breakerFromOptions(options: ChannelRunOptions): Partial<BreakerSettings> {
-	const settings: { failureThreshold?: number; coolDownMs?: number } = {};
-	if (typeof options.breakerFailureThreshold === 'number' && options.breakerFailureThreshold > 0)
-		settings.failureThreshold = Math.round(options.breakerFailureThreshold);
-	if (typeof options.breakerCoolDown === 'number' && options.breakerCoolDown > 0)
-		settings.coolDownMs = Math.round(options.breakerCoolDown * 1000);
-	return settings;
-}
+export {
+	DEFAULT_TIME_BUDGET_S,
+	breakerFromOptions,
+	type ChannelRunOptions,
+} from '../../shared/channel/runOptions';
 
 export interface WooRunInput {
 	readonly redis: Redis;
@@ -190,25 +174,9 @@ export interface WooRunInput {
 	readonly sleep?: ChannelRun['sleep'];
 }
 
-/** The channel run of one execution: deadline = now + Time Budget, breaker from the options. */
+/** The channel run of one execution (shared/channel/runOptions.ts). */
 export function wooRun(input: WooRunInput): ChannelRun {
-	const now = input.now ?? Date.now;
-	const options = input.options ?? {};
-	const budgetS =
-		typeof options.timeBudget === 'number' && options.timeBudget > 0
-			? options.timeBudget
-			: DEFAULT_TIME_BUDGET_S;
-	return {
-		redis: input.redis,
-		prefix: input.prefix,
-		channel: input.channel,
-		platform: 'woocommerce',
-		deadline: now() + Math.round(budgetS * 1000),
-		breaker: breakerFromOptions(options),
-		...(input.signal ? { signal: input.signal } : {}),
-		...(input.now ? { now: input.now } : {}),
-		...(input.sleep ? { sleep: input.sleep } : {}),
-	};
+	return channelRun({ ...input, platform: 'woocommerce' });
 }
 
 /** A read that failed under the policy: the operation ends with it (its message is already scrubbed). */
