@@ -28,16 +28,19 @@ export class InventoryWebhookTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Events', 'Invalid'],
+		// The platform credentials are tied to Platform with `hide`, not `show`: n8n's editor takes a parameter
+		// that every `show` of the credentials covers for the credential-type picker and removes it from the
+		// panel (getMainAuthField); `hide` keeps Platform a visible choice with the same stored values.
 		credentials: [
 			{
 				name: 'shopifyInventoryApi',
 				required: true,
-				displayOptions: { show: { platform: ['shopify'] } },
+				displayOptions: { hide: { platform: ['woocommerce'] } },
 			},
 			{
 				name: 'wooCommerceInventoryApi',
 				required: true,
-				displayOptions: { show: { platform: ['woocommerce'] } },
+				displayOptions: { hide: { platform: ['shopify'] } },
 			},
 			{
 				name: 'inventoryRedisApi',

@@ -9,10 +9,49 @@ export const webhookTriggerProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'Shopify', value: 'shopify' },
-			{ name: 'WooCommerce', value: 'woocommerce' },
+			{
+				name: 'Shopify',
+				value: 'shopify',
+				description: 'Webhooks of a Shopify shop, signed with the app secret',
+			},
+			{
+				name: 'WooCommerce',
+				value: 'woocommerce',
+				description: 'Webhooks of a WooCommerce store, signed with the webhook secret',
+			},
 		],
 		default: 'shopify',
+		description:
+			'The shop this trigger receives webhooks from. The credential and the topics below follow this choice: one trigger per shop.',
+	},
+	{
+		displayName: 'Delivery',
+		name: 'delivery',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Start a Run per Request',
+				value: 'run',
+				description: 'One workflow run per webhook: simplest to debug, fine for a small shop',
+			},
+			{
+				name: 'Queue to the Inbox',
+				value: 'inbox',
+				description:
+					'Store each verified delivery in a Redis stream and start no run; an Inventory Inbox Trigger processes them in batches',
+			},
+		],
+		default: 'run',
+	},
+	{
+		displayName: 'Inbox Stream',
+		name: 'inboxStream',
+		type: 'string',
+		default: 'inbox',
+		displayOptions: { show: { delivery: ['inbox'] } },
+		description:
+			"Name of the Redis stream (after the credential's key prefix) the Inventory Inbox Trigger reads",
 	},
 	{
 		displayName: 'Topics',
@@ -45,35 +84,6 @@ export const webhookTriggerProperties: INodeProperties[] = [
 		default: [...WOOCOMMERCE_TOPICS],
 		description:
 			'Topics to subscribe to on activation. Deliveries of any supported topic are processed.',
-	},
-	{
-		displayName: 'Delivery',
-		name: 'delivery',
-		type: 'options',
-		noDataExpression: true,
-		options: [
-			{
-				name: 'Start a Run per Request',
-				value: 'run',
-				description: 'One workflow run per webhook: simplest to debug, fine for a small shop',
-			},
-			{
-				name: 'Queue to the Inbox',
-				value: 'inbox',
-				description:
-					'Store each verified delivery in a Redis stream and start no run; an Inventory Inbox Trigger processes them in batches',
-			},
-		],
-		default: 'run',
-	},
-	{
-		displayName: 'Inbox Stream',
-		name: 'inboxStream',
-		type: 'string',
-		default: 'inbox',
-		displayOptions: { show: { delivery: ['inbox'] } },
-		description:
-			"Name of the Redis stream (after the credential's key prefix) the Inventory Inbox Trigger reads",
 	},
 	{
 		displayName: 'Options',
