@@ -14,11 +14,14 @@ export class InventoryInboxTrigger implements INodeType {
 		name: 'inventoryInboxTrigger',
 		icon: { light: 'file:inventoryInboxTrigger.svg', dark: 'file:inventoryInboxTrigger.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: the tuning fields moved under Options (version 1 nodes keep them at the top level).
+		version: [1, 1.1],
 		subtitle: '={{"stream " + ($parameter["inboxStream"] || "inbox")}}',
 		description:
 			'Processes the Redis inbox the Inventory Webhook Trigger fills in inbox mode: one run per batch of hundreds of events, acknowledged when the run succeeds',
 		defaults: { name: 'Inventory Inbox Trigger' },
+		eventTriggerDescription:
+			'Waiting for a delivery in the inbox: send a test webhook to the Inventory Webhook Trigger in inbox mode',
 		inputs: [],
 		// Events, Invalid, and Health when the Health Output switch is on.
 		outputs: `={{(${configuredOutputs})($parameter)}}`,
@@ -27,7 +30,9 @@ export class InventoryInboxTrigger implements INodeType {
 			{
 				name: 'shopifyInventoryApi',
 				required: true,
-				displayOptions: { show: { rereadRefundedOrders: [true] } },
+				// `hide`, not `show`: n8n's editor would take a switch named in a credential's `show` for the
+				// credential-type picker and remove it from the panel.
+				displayOptions: { hide: { rereadRefundedOrders: [false] } },
 			},
 		],
 		properties: inboxProperties,

@@ -29,15 +29,19 @@ import { itemsOf } from './entries';
 
 function settingsOf(ctx: ITriggerFunctions): InboxSettings {
 	const health = ctx.getNodeParameter('healthOutput', false) === true;
+	// Version 1 stored the tuning fields at the top level; 1.1 keeps them under Options.
+	const underOptions = ctx.getNode().typeVersion >= 1.1;
+	const tuning = (name: string, fallback: number | string) =>
+		ctx.getNodeParameter(underOptions ? `options.${name}` : name, fallback);
 	try {
 		return inboxSettings({
 			stream: ctx.getNodeParameter('inboxStream', 'inbox'),
-			group: ctx.getNodeParameter('consumerGroup', 'inbox-trigger'),
-			batchSize: ctx.getNodeParameter('batchSize', 500),
-			maxWaitMs: ctx.getNodeParameter('maxWait', 100),
-			parallelBatches: ctx.getNodeParameter('parallelBatches', 2),
-			reclaimAfterMs: Number(ctx.getNodeParameter('reclaimAfter', 60)) * 1000,
-			maxDeliveries: ctx.getNodeParameter('maxDeliveries', 5),
+			group: tuning('consumerGroup', 'inbox-trigger'),
+			batchSize: tuning('batchSize', 500),
+			maxWaitMs: tuning('maxWait', 100),
+			parallelBatches: tuning('parallelBatches', 2),
+			reclaimAfterMs: Number(tuning('reclaimAfter', 60)) * 1000,
+			maxDeliveries: tuning('maxDeliveries', 5),
 			healthIntervalMs: health ? Number(ctx.getNodeParameter('healthInterval', 60)) * 1000 : 0,
 		});
 	} catch (error) {

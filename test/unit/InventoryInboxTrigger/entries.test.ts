@@ -287,7 +287,7 @@ describe('Inventory Inbox Trigger description', () => {
 		});
 		expect(d.credentials?.[1]).toMatchObject({
 			name: 'shopifyInventoryApi',
-			displayOptions: { show: { rereadRefundedOrders: [true] } },
+			displayOptions: { hide: { rereadRefundedOrders: [false] } },
 		});
 		expect(typeof node.methods.credentialTest.inventoryRedisApiTest).toBe('function');
 		expect(typeof node.trigger).toBe('function');
