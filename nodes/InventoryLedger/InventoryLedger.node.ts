@@ -6,7 +6,9 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import { inventoryRedisCredentialTest } from '../shared/redis';
-import { configuredOutputs, ledgerProperties } from './descriptions';
+import { operationSubtitle } from '../shared/subtitle';
+import { LEDGER_OPERATION_OPTIONS, configuredOutputs, ledgerProperties } from './descriptions';
+import { profileOwners } from './actions/profile.operation';
 import { executeLedger } from './actions/router';
 
 export class InventoryLedger implements INodeType {
@@ -16,7 +18,7 @@ export class InventoryLedger implements INodeType {
 		icon: { light: 'file:inventoryLedger.svg', dark: 'file:inventoryLedger.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"]}}',
+		subtitle: operationSubtitle(LEDGER_OPERATION_OPTIONS),
 		description:
 			'Redis stock ledger: applies order lines and levels exactly once, multi-location aggregation, safety buffers, as-of counts and an audit log',
 		defaults: { name: 'Inventory Ledger' },
@@ -30,6 +32,7 @@ export class InventoryLedger implements INodeType {
 
 	methods = {
 		credentialTest: inventoryRedisCredentialTest,
+		loadOptions: { profileOwners },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

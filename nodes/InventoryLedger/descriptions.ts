@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import * as apply from './actions/apply.operation';
 import * as audit from './actions/audit.operation';
 import * as availability from './actions/availability.operation';
@@ -52,83 +52,88 @@ export function configuredOutputs(parameters: {
 
 const SKU_OPS = ['get', 'audit', 'freeze', 'unfreeze', 'resync', 'availability', 'set'];
 
+export const LEDGER_OPERATION_OPTIONS: INodePropertyOptions[] = [
+	{
+		name: 'Apply',
+		value: 'apply',
+		description:
+			'Record orders, refunds, restocks and stock levels in the ledger, each exactly once (a repeated webhook changes nothing)',
+		action: 'Apply inventory events',
+	},
+	{
+		name: 'Audit',
+		value: 'audit',
+		description: "Show a SKU's history: every change to its stock and why, newest first",
+		action: 'Read a SKU audit history',
+	},
+	{
+		name: 'Availability',
+		value: 'availability',
+		description:
+			'What each shop would show for a SKU now: the stock it may sell, less orders not yet confirmed and the safety buffer',
+		action: 'Compute availability',
+	},
+	{
+		name: 'Dead Letters',
+		value: 'deadLetters',
+		description:
+			'List, replay or discard the stock updates a shop or the inbox gave up on; a replay sends each one once, the normal way',
+		action: 'Manage dead letters',
+	},
+	{
+		name: 'Freeze',
+		value: 'freeze',
+		description: 'Stop sending this SKU to the shops; its sales and counts are still recorded',
+		action: 'Freeze a SKU',
+	},
+	{
+		name: 'Get',
+		value: 'get',
+		description: "A SKU's stock per location and what is still waiting to reach the shops",
+		action: 'Get a SKU state',
+	},
+	{
+		name: 'Health',
+		value: 'health',
+		description:
+			'Is the sync keeping up? Delay per shop, backlogs, outages, dead letters, inbox and Redis checks, with the problems found',
+		action: 'Check sync health',
+	},
+	{
+		name: 'Profile',
+		value: 'profile',
+		description:
+			'Read or save the sync profile: your locations, your shops, safety buffers, dry run. Easiest in the First Sync template.',
+		action: 'Read or save the sync profile',
+	},
+	{
+		name: 'Resync',
+		value: 'resync',
+		description: 'Send this SKU to every shop again on their next Publish',
+		action: 'Resync a SKU',
+	},
+	{
+		name: 'Set',
+		value: 'set',
+		description:
+			'Record a counted level (a stock take, an ERP figure) as of a time: it replaces the level and keeps the sales made since',
+		action: 'Set a counted level',
+	},
+	{
+		name: 'Unfreeze',
+		value: 'unfreeze',
+		description: 'Send this SKU to the shops again',
+		action: 'Unfreeze a SKU',
+	},
+];
+
 export const ledgerProperties: INodeProperties[] = [
 	{
 		displayName: 'Operation',
 		name: 'operation',
 		type: 'options',
 		noDataExpression: true,
-		options: [
-			{
-				name: 'Apply',
-				value: 'apply',
-				description: 'Apply inventory events (order lines, levels) to the ledger, exactly once',
-				action: 'Apply inventory events',
-			},
-			{
-				name: 'Audit',
-				value: 'audit',
-				description: "A SKU's history, newest first",
-				action: 'Read a SKU audit history',
-			},
-			{
-				name: 'Availability',
-				value: 'availability',
-				description: 'What each channel place would show for a SKU: Σ shown − pending − buffer',
-				action: 'Compute availability',
-			},
-			{
-				name: 'Dead Letters',
-				value: 'deadLetters',
-				description:
-					'List, replay (once, through the normal publish, adjust and inbox paths) or discard the work channels and the inbox gave up on',
-				action: 'Manage dead letters',
-			},
-			{
-				name: 'Freeze',
-				value: 'freeze',
-				description: 'Never publish this SKU (the ledger still records everything)',
-				action: 'Freeze a SKU',
-			},
-			{
-				name: 'Get',
-				value: 'get',
-				description:
-					"A SKU's ledger state: locations, versions, rev, pending forwards, publish state",
-				action: 'Get a SKU state',
-			},
-			{
-				name: 'Health',
-				value: 'health',
-				description:
-					'Lag p50/p95/p99 per channel, backlogs, breakers, dead letters, inbox and Redis checks, with the problems found',
-				action: 'Check sync health',
-			},
-			{
-				name: 'Profile',
-				value: 'profile',
-				description: 'Read or save the sync profile (locations, channels, buffers, dry run)',
-				action: 'Read or save the sync profile',
-			},
-			{
-				name: 'Resync',
-				value: 'resync',
-				description: 'Mark a SKU dirty for every channel now',
-				action: 'Resync a SKU',
-			},
-			{
-				name: 'Set',
-				value: 'set',
-				description: 'An ERP or manual count as of a time: replaces the level, keeps later sales',
-				action: 'Set a counted level',
-			},
-			{
-				name: 'Unfreeze',
-				value: 'unfreeze',
-				description: 'Publish this SKU again (marks it dirty)',
-				action: 'Unfreeze a SKU',
-			},
-		],
+		options: LEDGER_OPERATION_OPTIONS,
 		default: 'apply',
 	},
 	{
@@ -139,6 +144,14 @@ export const ledgerProperties: INodeProperties[] = [
 		default: '={{ $json.sku }}',
 		displayOptions: { show: { operation: SKU_OPS } },
 		description: 'The SKU, exactly (any text: it is escaped before it becomes a Redis key)',
+	},
+	{
+		displayName:
+			"Dry run: while the sync profile's Dry Run is on, Apply still records every event in the ledger (items say applied, with dryRun: true); only the channel nodes hold back their writes to the shops.",
+		name: 'applyDryRunNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { operation: ['apply'] } },
 	},
 	...set.description,
 	...audit.description,

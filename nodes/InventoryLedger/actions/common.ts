@@ -67,11 +67,16 @@ export function asOfParam(raw: unknown): number {
 	return parsed;
 }
 
+export const DRY_RUN_NOTE =
+	"Dry run: recorded in the ledger only. The channel nodes compute what they would write and write nothing to the shops until the profile's Dry Run is switched off.";
+
 export function describeResult(r: ApplyResult, dryRun: boolean | undefined): IDataObject {
 	const out: IDataObject = {};
 	for (const [k, v] of Object.entries(r))
 		if (k !== 'index' && v !== undefined) out[k] = v as IDataObject[string];
 	if (dryRun !== undefined) out.dryRun = dryRun;
+	// "applied" in a dry run reads like a shop was written: say what it means.
+	if (dryRun === true && r.outcome === 'applied') out.dryRunNote = DRY_RUN_NOTE;
 	return out;
 }
 

@@ -1,11 +1,24 @@
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	ILoadOptionsFunctions,
+	INodeProperties,
+	INodePropertyOptions,
+} from 'n8n-workflow';
 import { NoProfileError, loadProfile, saveProfile } from '../ledger';
-import { profileFromForm, type FormChannel, type FormLocation } from '../profile';
+import { LEDGER_OWNER, profileFromForm, type FormChannel, type FormLocation } from '../profile';
 import type { LedgerRun } from './common';
 
 /** Profile: read or save the sync profile (locations, channels, buffers, dry run); one result, on item 0. */
 
 export const description: INodeProperties[] = [
+	{
+		displayName:
+			"The easiest place to set up the profile is the First Sync template (workflows/first-sync.json in this package): it saves an example profile in dry run and reads your shops' stock. Execute step here inside the processing workflow first runs the Inventory Inbox Trigger, which waits for a delivery.",
+		name: 'profileSetupNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { operation: ['profile'] } },
+	},
 	{
 		displayName: 'Action',
 		name: 'profileAction',
@@ -31,7 +44,8 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Form',
 				value: 'form',
-				description: 'Locations and channels with one display place each, no overrides',
+				description:
+					'Fill in locations and shops field by field (each shop shows its stock in one place; per-SKU overrides need JSON)',
 			},
 			{
 				name: 'JSON',
@@ -62,7 +76,7 @@ export const description: INodeProperties[] = [
 			show: { operation: ['profile'], profileAction: ['save'], profileMode: ['form'] },
 		},
 		description:
-			'Whether channel nodes only compute and report (write nothing) until you switch the profile live',
+			'Whether to try the setup safely first: the ledger records everything and the channel nodes compute what they would send, but write nothing to the shops until you save the profile with Dry Run off',
 	},
 	{
 		displayName: 'Locations',
@@ -74,34 +88,48 @@ export const description: INodeProperties[] = [
 		displayOptions: {
 			show: { operation: ['profile'], profileAction: ['save'], profileMode: ['form'] },
 		},
+		description:
+			'Every place that holds stock: your warehouse (ledger:warehouse) and each shop location that counts its own stock',
 		options: [
 			{
 				displayName: 'Location',
 				name: 'location',
+				// Ordered as a merchant describes a location (what it is, who counts it, its other names).
 				values: [
 					{
-						displayName: 'Aliases',
-						name: 'aliases',
-						type: 'string',
-						default: '',
-						placeholder: 'shopify:x.myshopify.com:123',
-						description:
-							"Comma-separated platform location IDs that name this same stock, e.g. the Shopify location that lists a 'ledger:warehouse'. Orders, restocks and levels naming an alias count here; a channel's level there is only its observation.",
-					},
-					{
-						displayName: 'ID',
+						displayName: 'Location ID',
 						name: 'id',
 						type: 'string',
 						default: '',
-						placeholder: 'shopify:x.myshopify.com:123 or ledger:warehouse',
-						description: 'Location ID as the events carry it',
+						required: true,
+						placeholder: 'ledger:warehouse or shopify:your-shop.myshopify.com:1002',
+						description:
+							"For stock you count here: ledger: and a name of yours (ledger:warehouse). For a shop location: the platform's location ID as the webhooks carry it (shopify:your-shop.myshopify.com:1002, woocommerce:your-store.example.com:default).",
 					},
 					{
-						displayName: 'Owner',
+						// The list is the ledger and this form's own channel names, not remote IDs: n8n's "Name or ID"
+						// wording would mislead.
+						// eslint-disable-next-line n8n-nodes-base/node-param-display-name-wrong-for-dynamic-options
+						displayName: 'Counted By',
 						name: 'owner',
-						type: 'string',
+						type: 'options',
+						typeOptions: {
+							loadOptionsMethod: 'profileOwners',
+							loadOptionsDependsOn: ['/channels'],
+						},
 						default: 'ledger',
-						description: "'ledger' or the name of the channel whose number is the truth here",
+						// eslint-disable-next-line n8n-nodes-base/node-param-description-wrong-for-dynamic-options
+						description:
+							"Whose number is the truth for this location: the ledger (you count it here, e.g. a warehouse) or the channel whose shop counts it (a shop's own store location). Choose from the list, or specify a channel name using an expression. The channels to choose from are the ones below.",
+					},
+					{
+						displayName: 'Also Known As',
+						name: 'aliases',
+						type: 'string',
+						default: '',
+						placeholder: 'shopify:your-shop.myshopify.com:1001',
+						description:
+							"Comma-separated platform location IDs that are this same stock, e.g. the Shopify location that lists your ledger:warehouse. Orders and levels naming one of them count here; a shop's own figure there is only its observation.",
 					},
 				],
 			},
@@ -117,13 +145,88 @@ export const description: INodeProperties[] = [
 		displayOptions: {
 			show: { operation: ['profile'], profileAction: ['save'], profileMode: ['form'] },
 		},
+		description: 'Each shop you sell in, with where it sells from and what stock it shows',
 		options: [
 			{
 				displayName: 'Channel',
 				name: 'channel',
+				// Ordered as a merchant thinks (which shop → where it sells from → what it shows → buffer).
+				// eslint-disable-next-line n8n-nodes-base/node-param-fixed-collection-type-unsorted-items
 				values: [
 					{
-						displayName: 'Buffer Type',
+						displayName: 'Channel Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						required: true,
+						placeholder: 'shopify',
+						description:
+							"A short name of your own for this shop (letters, digits, '.', '_', '-'), e.g. shopify. The Channel field of the Shopify and WooCommerce Inventory nodes uses the same name.",
+					},
+					{
+						displayName: 'Platform',
+						name: 'platform',
+						type: 'options',
+						options: [
+							{ name: 'Shopify', value: 'shopify' },
+							{ name: 'WooCommerce', value: 'woocommerce' },
+							{
+								name: 'Manual',
+								value: 'manual',
+								description: 'Stock you publish yourself (no webhooks), e.g. a marketplace feed',
+							},
+						],
+						default: 'shopify',
+						description: 'Where this shop runs',
+					},
+					{
+						displayName: 'Shop Domain',
+						name: 'shop',
+						type: 'string',
+						default: '',
+						placeholder: 'your-shop.myshopify.com',
+						description:
+							"The shop's domain as its webhooks name it, lower-case (your-shop.myshopify.com, your-store.example.com). Empty: any shop of this platform.",
+					},
+					{
+						displayName: 'Credential Name',
+						name: 'credential',
+						type: 'string',
+						default: '',
+						description:
+							'Optional, for your notes: the n8n credential the channel nodes use for this shop. The ledger does not use it.',
+					},
+					{
+						displayName: 'Sells From',
+						name: 'salesLocation',
+						type: 'string',
+						default: '',
+						required: true,
+						placeholder: 'ledger:warehouse',
+						description:
+							"The location this shop's online orders take stock from: a Location ID above (or one of its Also Known As IDs)",
+					},
+					{
+						displayName: 'Shows Stock At',
+						name: 'placeId',
+						type: 'string',
+						default: '',
+						placeholder: 'shopify:your-shop.myshopify.com:1001',
+						description:
+							'The platform location where this shop displays the stock it may sell (shopify:your-shop.myshopify.com:1001, woocommerce:your-store.example.com:default). Empty: the Sells From location.',
+					},
+					{
+						displayName: 'Stock It May Sell',
+						name: 'shows',
+						type: 'string',
+						default: '',
+						required: true,
+						placeholder: 'ledger:warehouse',
+						description:
+							'Comma-separated Location IDs whose stock this shop displays, added up, e.g. ledger:warehouse, shopify:your-shop.myshopify.com:1002. Must include Sells From.',
+					},
+					{
+						displayName: 'Safety Buffer Type',
 						name: 'bufferType',
 						type: 'options',
 						options: [
@@ -131,82 +234,34 @@ export const description: INodeProperties[] = [
 							{ name: 'Percent (Rounded Up)', value: 'percent' },
 						],
 						default: 'fixed',
+						description:
+							'Units held back from what this shop shows, so two shops cannot both sell the last ones',
 					},
 					{
-						displayName: 'Buffer Value',
+						displayName: 'Safety Buffer',
 						name: 'bufferValue',
 						type: 'number',
 						typeOptions: { minValue: 0 },
 						default: 0,
+						description:
+							'How many units (Fixed Units), or what percent of the stock shown (Percent)',
 					},
 					{
-						displayName: 'Cap',
+						displayName: 'Show at Most',
 						name: 'cap',
 						type: 'number',
+						typeOptions: { minValue: -1, numberPrecision: 0 },
 						default: -1,
-						description: 'Show at most this many (-1: no cap)',
-					},
-					{
-						displayName: 'Credential Name',
-						name: 'credential',
-						type: 'string',
-						default: '',
-						description: 'Name of the channel credential (for the channel nodes)',
-					},
-					{
-						displayName: 'Name',
-						name: 'name',
-						type: 'string',
-						default: '',
-						placeholder: 'shopify',
+						description:
+							'Never show more than this many units, however many there are (-1: no limit)',
 					},
 					{
 						displayName: 'Out-of-Stock Threshold',
 						name: 'outOfStockThreshold',
 						type: 'number',
-						typeOptions: { minValue: 0 },
+						typeOptions: { minValue: 0, numberPrecision: 0 },
 						default: 0,
-						description: 'Publish 0 when available ≤ this',
-					},
-					{
-						displayName: 'Place ID',
-						name: 'placeId',
-						type: 'string',
-						default: '',
-						description: 'Where the channel shows stock (empty: the sales location)',
-					},
-					{
-						displayName: 'Platform',
-						name: 'platform',
-						type: 'options',
-						options: [
-							{ name: 'Manual', value: 'manual' },
-							{ name: 'Shopify', value: 'shopify' },
-							{ name: 'WooCommerce', value: 'woocommerce' },
-						],
-						default: 'shopify',
-					},
-					{
-						displayName: 'Sales Location',
-						name: 'salesLocation',
-						type: 'string',
-						default: '',
-						description: 'The location web orders of this channel draw from',
-					},
-					{
-						displayName: 'Shop',
-						name: 'shop',
-						type: 'string',
-						default: '',
-						placeholder: 'x.myshopify.com',
-						description: 'Lower-case host, as in the events (empty: any shop of this platform)',
-					},
-					{
-						displayName: 'Shows Locations',
-						name: 'shows',
-						type: 'string',
-						default: '',
-						description: 'Comma-separated location IDs summed for the place',
+						description: 'Show 0 once the available stock is at or below this',
 					},
 				],
 			},
@@ -220,9 +275,32 @@ export const description: INodeProperties[] = [
 		displayOptions: {
 			show: { operation: ['profile'], profileAction: ['save'], profileMode: ['form'] },
 		},
-		description: 'Comma-separated SKUs never published',
+		description: 'Comma-separated SKUs never sent to the shops (their sales are still recorded)',
 	},
 ];
+
+/**
+ * The choices of a location's Counted By: the ledger, then the channels entered in this same form (their names
+ * are the owner values a profile stores). A name typed before its channel exists still shows, as itself.
+ */
+export async function profileOwners(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const form = (this.getCurrentNodeParameter('channels') ?? {}) as { channel?: FormChannel[] };
+	const names = [...new Set((form.channel ?? []).map((c) => (c.name ?? '').trim()))].filter(
+		(name) => name && name !== LEDGER_OWNER,
+	);
+	return [
+		{
+			name: 'The Ledger (Counted Here)',
+			value: LEDGER_OWNER,
+			description: 'You count this stock with this package, e.g. a warehouse',
+		},
+		...names.map((name) => ({
+			name: `Channel ${name}`,
+			value: name,
+			description: `The shop of channel ${name} counts this stock`,
+		})),
+	];
+}
 
 export async function execute(run: LedgerRun): Promise<void> {
 	const { ctx, redis, prefix, field } = run;
