@@ -103,6 +103,8 @@ const APPLY_CHUNK = 500;
 const SKUS_PER_SEARCH = 50;
 /** Problems listed in the summary (the rest are counted). */
 const PROBLEM_LIMIT = 20;
+/** Blank and duplicate SKUs listed in the summary (the first sync's report; the rest are counted). */
+const SKU_LIST_LIMIT = 1000;
 
 interface Tally {
 	items: number;
@@ -113,6 +115,12 @@ interface Tally {
 	invalid: number;
 	problems: string[];
 	problemCount: number;
+	/** Inventory items without a SKU (never mapped), and their ids. */
+	blankSkus: number;
+	blankSkuItems: string[];
+	/** Mappings the Ledger refused because another inventory item already holds the SKU. */
+	duplicateSkus: number;
+	duplicateSkuItems: Array<{ sku: string; inventoryItemId: string }>;
 }
 
 /** Collects events, applies them in chunks (or keeps them), and builds the output items. */
@@ -127,6 +135,10 @@ class Sink {
 		invalid: 0,
 		problems: [],
 		problemCount: 0,
+		blankSkus: 0,
+		blankSkuItems: [],
+		duplicateSkus: 0,
+		duplicateSkuItems: [],
 	};
 	private pending: ReadEvent[] = [];
 
@@ -158,6 +170,14 @@ class Sink {
 		const results: ApplyResult[] = await applyEvents(this.ch.redis, this.ch.prefix, events);
 		results.forEach((result, i) => {
 			this.tally[result.outcome]++;
+			if (result.reason === 'duplicateSku' && events[i].kind === 'mapping') {
+				this.tally.duplicateSkus++;
+				if (this.tally.duplicateSkuItems.length < SKU_LIST_LIMIT)
+					this.tally.duplicateSkuItems.push({
+						sku: String(events[i].sku),
+						inventoryItemId: String(events[i].refs.inventoryItemId ?? ''),
+					});
+			}
 			const { index: _index, ...rest } = result;
 			void _index;
 			this.out.push({
@@ -175,7 +195,12 @@ async function emit(
 ): Promise<void> {
 	if (!level) {
 		sink.tally.items++;
-		if (item.sku === null) sink.problem(`inventory item ${item.id} has no SKU`);
+		if (item.sku === null) {
+			sink.problem(`inventory item ${item.id} has no SKU`);
+			sink.tally.blankSkus++;
+			if (sink.tally.blankSkuItems.length < SKU_LIST_LIMIT)
+				sink.tally.blankSkuItems.push(item.id.replace(/^gid:\/\/shopify\/InventoryItem\//, ''));
+		}
 		const mapping = mappingEvent(item, read);
 		if (mapping && item.sku !== null) await sink.add(mapping);
 		return;

@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { drainPublish } from '../../shared/channel/publish';
+import { markDrifting } from '../../shared/driftCheck';
 import { ShopifyStockWriter } from '../stock/writer';
 import { channelShop, credentialSecrets, leaseFromOptions } from '../stock/nodeSupport';
 import { openShopifyChannel } from './common';
@@ -19,6 +20,14 @@ export const description: INodeProperties[] = [
 		default: {},
 		displayOptions: { show: { operation: ['publish'] } },
 		options: [
+			{
+				displayName: 'Check Every SKU First',
+				name: 'checkAllSkus',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to compare every mapped SKU with what Shopify last reported or was sent, and mark the ones that differ dirty before publishing (the nightly reconciliation; run the order poll before it, so a mirror's lower report is never raised before the poll has explained it)",
+			},
 			{
 				displayName: 'Detail Limit',
 				name: 'detailLimit',
@@ -45,8 +54,12 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const extra = this.getNodeParameter('publishOptions', 0, {}) as {
 		detailLimit?: number;
 		force?: boolean;
+		checkAllSkus?: boolean;
 	};
 	const shop = await channelShop(ch);
+	const reconciliation = extra.checkAllSkus
+		? await markDrifting(ch.redis, ch.prefix, ch.channel)
+		: undefined;
 	const writer = new ShopifyStockWriter(ch.client, ch.redis, ch.prefix, shop);
 	const report = await drainPublish(ch.redis, ch.prefix, {
 		run: ch.run,
@@ -56,5 +69,16 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		secrets: await credentialSecrets(this),
 		lease: leaseFromOptions(ch.options),
 	});
-	return [[{ json: { operation: 'publish', ...report }, pairedItem: { item: 0 } }]];
+	return [
+		[
+			{
+				json: {
+					operation: 'publish',
+					...report,
+					...(reconciliation ? { reconciliation: { ...reconciliation } } : {}),
+				},
+				pairedItem: { item: 0 },
+			},
+		],
+	];
 }

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { leaseFromOptions } from '../../shared/channel/runOptions';
 import { drainPublish } from '../../shared/channel/publish';
+import { markDrifting } from '../../shared/driftCheck';
 import { WooStockWriter } from '../stock/writer';
 import { emit, type WooChannel } from './common';
 
@@ -19,6 +20,14 @@ export const description: INodeProperties[] = [
 		default: {},
 		displayOptions: { show: { operation: ['publish'] } },
 		options: [
+			{
+				displayName: 'Check Every SKU First',
+				name: 'checkAllSkus',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to compare every mapped SKU with what WooCommerce last reported or was sent, and mark the ones that differ dirty before publishing (the nightly reconciliation; run the order poll before it, so a mirror's lower report is never raised before the poll has explained it)",
+			},
 			{
 				displayName: 'Detail Limit',
 				name: 'detailLimit',
@@ -44,7 +53,11 @@ export async function execute(ch: WooChannel): Promise<void> {
 	const extra = (ch.ctx.getNodeParameter('publishOptions', 0, {}) ?? {}) as {
 		detailLimit?: number;
 		force?: boolean;
+		checkAllSkus?: boolean;
 	};
+	const reconciliation = extra.checkAllSkus
+		? await markDrifting(ch.redis, ch.prefix, ch.channel)
+		: undefined;
 	const writer = new WooStockWriter({
 		redis: ch.redis,
 		prefix: ch.prefix,
@@ -69,5 +82,13 @@ export async function execute(ch: WooChannel): Promise<void> {
 		mapped: writer.stats.mapped,
 		lookupDeadLettered: writer.stats.lookupDeadLettered,
 		lookupDeadLetterIds: writer.stats.lookupDeadLetterIds,
+		...(reconciliation
+			? {
+					reconciliation: {
+						...reconciliation,
+						examples: reconciliation.examples.map((e) => ({ ...e })),
+					},
+				}
+			: {}),
 	});
 }
