@@ -20,4 +20,13 @@ export default [
 			'@n8n/community-nodes/require-node-api-error': 'off',
 		},
 	},
+	{
+		// The demo (npm run demo) is a script that starts n8n, Redis and the simulators, not an n8n node: the rules
+		// about what node code may spawn and how it reports errors to the editor do not apply to it.
+		files: ['demo/**/*.ts', 'demo/**/*.js'],
+		rules: {
+			'@n8n/community-nodes/no-dangerous-functions': 'off',
+			'@n8n/community-nodes/require-node-api-error': 'off',
+		},
+	},
 ];

@@ -1,0 +1,110 @@
+/**
+ * A screenshot of a workflow in the running demo's editor, taken with a real headless Chromium: the npm package
+ * @sparticuz/chromium carries a compressed Chromium inside the package (Playwright's and Puppeteer's own browser
+ * downloads come from hosts many machines cannot reach), driven with puppeteer-core. Both are installed on
+ * first use into a cache outside the repository (~/.cache/invsync-e2e/chromium), never into the project.
+ *
+ * It signs in through the editor's own sign-in form (the session cookie is then the browser's own), opens the
+ * workflow, waits until the canvas shows its nodes, and saves a PNG.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { e2eCacheDir } from '../test/e2e/harness';
+
+const CHROMIUM_PACKAGES = ['@sparticuz/chromium@153', 'puppeteer-core@24'];
+
+function chromiumCache(): string {
+	return path.join(e2eCacheDir(), 'chromium');
+}
+
+async function ensureBrowserPackages(say: (line: string) => void): Promise<string> {
+	const dir = chromiumCache();
+	const marker = path.join(dir, '.installed');
+	if (fs.existsSync(marker)) return dir;
+	say(`Installing ${CHROMIUM_PACKAGES.join(' and ')} into ${dir} (once, about 10 s) …`);
+	fs.mkdirSync(dir, { recursive: true });
+	if (!fs.existsSync(path.join(dir, 'package.json')))
+		fs.writeFileSync(
+			path.join(dir, 'package.json'),
+			'{"name":"invsync-chromium-cache","private":true}\n',
+		);
+	await new Promise<void>((resolve, reject) =>
+		execFile(
+			'npm',
+			['install', '--no-audit', '--no-fund', ...CHROMIUM_PACKAGES],
+			{ cwd: dir, timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 },
+			(err, stdout, stderr) =>
+				err
+					? reject(new Error(`npm install of the browser failed: ${stderr || stdout}`))
+					: resolve(),
+		),
+	);
+	fs.writeFileSync(marker, new Date().toISOString());
+	return dir;
+}
+
+interface Page {
+	goto(url: string, opts?: object): Promise<unknown>;
+	waitForSelector(selector: string, opts?: object): Promise<unknown>;
+	type(selector: string, text: string): Promise<void>;
+	keyboard: { press(key: string): Promise<void> };
+	screenshot(opts: { path: string; fullPage?: boolean }): Promise<unknown>;
+	evaluate<T>(fn: () => T): Promise<T>;
+	setViewport(v: { width: number; height: number; deviceScaleFactor?: number }): Promise<void>;
+	url(): string;
+}
+
+export async function screenshotWorkflow(opts: {
+	baseUrl: string;
+	owner: { email: string; password: string };
+	workflowId: string;
+	file: string;
+	say: (line: string) => void;
+}): Promise<void> {
+	const dir = await ensureBrowserPackages(opts.say);
+	const load = (name: string) =>
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		require(require.resolve(name, { paths: [dir] })) as Record<string, unknown>;
+	const chromiumModule = load('@sparticuz/chromium');
+	const chromium = (chromiumModule.default ?? chromiumModule) as {
+		executablePath: () => Promise<string>;
+		args: string[];
+	};
+	const puppeteer = load('puppeteer-core') as {
+		launch: (o: object) => Promise<{
+			newPage: () => Promise<Page>;
+			close: () => Promise<void>;
+		}>;
+	};
+	const browser = await puppeteer.launch({
+		executablePath: await chromium.executablePath(),
+		args: chromium.args,
+		headless: true,
+	});
+	try {
+		const page = await browser.newPage();
+		await page.setViewport({ width: 1600, height: 900, deviceScaleFactor: 1 });
+		await page.goto(`${opts.baseUrl}/signin`, { waitUntil: 'networkidle0', timeout: 60_000 });
+		const email = 'input[name="emailOrLdapLoginId"], input[type="email"]';
+		await page.waitForSelector(email, { timeout: 60_000 });
+		await page.type(email, opts.owner.email);
+		await page.type('input[name="password"], input[type="password"]', opts.owner.password);
+		await page.keyboard.press('Enter');
+		await page.waitForSelector('[data-test-id="main-sidebar"], #sidebar, .el-menu', {
+			timeout: 60_000,
+		});
+		await page.goto(`${opts.baseUrl}/workflow/${opts.workflowId}`, {
+			waitUntil: 'networkidle0',
+			timeout: 60_000,
+		});
+		await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 60_000 });
+		// Let the canvas fit the view and the node icons load.
+		await new Promise((r) => setTimeout(r, 2000));
+		fs.mkdirSync(path.dirname(opts.file), { recursive: true });
+		await page.screenshot({ path: opts.file });
+		opts.say(`Screenshot of ${page.url()} saved to ${opts.file}.`);
+	} finally {
+		await browser.close();
+	}
+}
