@@ -27,6 +27,10 @@ import { addWebhookStart, firstItem, outcome, runOnce, type ManualStart } from '
 
 jest.setTimeout(300_000);
 
+/** A report item read back from n8n (JSON): its nested fields are read as the template writes them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Report = Record<string, any>;
+
 const PREFIX = `e2efirstsync${process.pid}`;
 const SHOP = 'first-sync.myshopify.com';
 const LOC_W = '71001';
@@ -193,7 +197,7 @@ it('first sync in dry run: writes nothing to either simulator and reports the se
 	const before = levelsNow();
 	const run = await runOnce(t.n8n, ID, start);
 	expect(outcome(run)).toEqual({ status: 'success', error: null });
-	const report = firstItem(t.n8n, run, 'First Sync Report') as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+	const report = firstItem(t.n8n, run, 'First Sync Report') as Report;
 	// The report a user reads, printed for the CI log.
 	// eslint-disable-next-line no-console
 	console.log(`first sync report: ${JSON.stringify(report)}`);
@@ -276,7 +280,7 @@ it('going live: dryRun off in Save Profile, run again → each channel gets exac
 	const wooWritesBefore = woo.countCalls(/^(PUT|POST) \/products/);
 	const run = await runOnce(t.n8n, ID, start);
 	expect(outcome(run)).toEqual({ status: 'success', error: null });
-	const report = firstItem(t.n8n, run, 'First Sync Report') as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+	const report = firstItem(t.n8n, run, 'First Sync Report') as Report;
 	expect(report.dry_run).toBe(false);
 	const shopifyPublish = firstItem(t.n8n, run, 'Shopify Publish (Dry Run)');
 	const wooPublish = firstItem(t.n8n, run, 'WooCommerce Publish (Dry Run)');
