@@ -1,15 +1,16 @@
 import type {
 	IAuthenticateGeneric,
 	ICredentialDataDecryptedObject,
-	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestHelper,
 	INodeProperties,
 } from 'n8n-workflow';
+import { describeGrantFailure } from '../nodes/shared/credentialTests';
 import { DEFAULT_SHOPIFY_API_VERSION, shopifyBaseUrl } from '../nodes/shared/urls';
 
 /**
- * Shopify Admin API access for the inventory nodes, and the webhook signing secrets.
+ * Shopify Admin API access for the inventory nodes, and the webhook signing secrets. Tested by the nodes that
+ * list it (testedBy: nodes/shared/credentialTests.ts), which tell a wrong host from a refused secret.
  * Two ways in (platform-facts "Authentication"): a legacy custom app's permanent Admin API token, or a Dev
  * Dashboard app's client id and secret, exchanged for a 24-hour token by the client credentials grant. n8n
  * refreshes that token through preAuthentication when it is empty or a request answers 401.
@@ -137,11 +138,8 @@ export class ShopifyInventoryApi implements ICredentialType {
 			if (typeof response === 'string')
 				response = JSON.parse(response) as { access_token?: string };
 		} catch (error) {
-			const status = (error as { httpCode?: string; response?: { status?: number } })?.httpCode;
 			// Never the error itself: it carries the request body, which holds the client secret.
-			throw new Error(
-				`Shopify refused the client credentials grant for ${base}${status ? ` (HTTP ${status})` : ''}: check Client ID and Client Secret, and that the app is installed in this shop`,
-			);
+			throw new Error(describeGrantFailure(error, base));
 		}
 		if (!response?.access_token) {
 			throw new Error(`Shopify's token answer for ${base} carried no access_token`);
@@ -156,17 +154,6 @@ export class ShopifyInventoryApi implements ICredentialType {
 				'X-Shopify-Access-Token':
 					'={{$credentials.authentication === "accessToken" ? $credentials.accessToken : $credentials.sessionToken}}',
 			},
-		},
-	};
-
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL:
-				'={{ /^https?:\\/\\//i.test($credentials.shopDomain.trim()) ? $credentials.shopDomain.trim().replace(/\\/+$/, "") : "https://" + ($credentials.shopDomain.includes(".") ? $credentials.shopDomain.trim().toLowerCase() : $credentials.shopDomain.trim().toLowerCase() + ".myshopify.com") }}',
-			url: '=/admin/api/{{$credentials.apiVersion}}/graphql.json',
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: { query: 'query ShopName { shop { name } }' },
 		},
 	};
 }

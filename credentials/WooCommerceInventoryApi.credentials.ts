@@ -1,14 +1,10 @@
-import type {
-	IAuthenticateGeneric,
-	ICredentialTestRequest,
-	ICredentialType,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { IAuthenticateGeneric, ICredentialType, INodeProperties } from 'n8n-workflow';
 
 /**
  * WooCommerce REST API v3 access (consumer key and secret as HTTP Basic) and the webhook signing secrets.
  * Basic auth needs HTTPS: WooCommerce refuses it over plain HTTP, except that our local simulator accepts it
- * on loopback for tests.
+ * on loopback for tests. Tested by the nodes that list it (testedBy: nodes/shared/credentialTests.ts), which tell a
+ * wrong host from refused keys.
  */
 export class WooCommerceInventoryApi implements ICredentialType {
 	name = 'wooCommerceInventoryApi';
@@ -68,14 +64,6 @@ export class WooCommerceInventoryApi implements ICredentialType {
 				username: '={{$credentials.consumerKey}}',
 				password: '={{$credentials.consumerSecret}}',
 			},
-		},
-	};
-
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.siteUrl.trim().replace(/\\/+$/, "")}}',
-			url: '/wp-json/wc/v3/products',
-			qs: { per_page: 1 },
 		},
 	};
 }

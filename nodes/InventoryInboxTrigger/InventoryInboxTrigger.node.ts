@@ -4,6 +4,7 @@ import type {
 	ITriggerFunctions,
 	ITriggerResponse,
 } from 'n8n-workflow';
+import { platformCredentialTests } from '../shared/credentialTests';
 import { inventoryRedisCredentialTest } from '../shared/redis';
 import { configuredOutputs, inboxProperties } from './descriptions';
 import { startInboxTrigger } from './trigger';
@@ -30,6 +31,7 @@ export class InventoryInboxTrigger implements INodeType {
 			{
 				name: 'shopifyInventoryApi',
 				required: true,
+				testedBy: 'shopifyInventoryApiTest',
 				// `hide`, not `show`: n8n's editor would take a switch named in a credential's `show` for the
 				// credential-type picker and remove it from the panel.
 				displayOptions: { hide: { rereadRefundedOrders: [false] } },
@@ -39,7 +41,7 @@ export class InventoryInboxTrigger implements INodeType {
 	};
 
 	methods = {
-		credentialTest: inventoryRedisCredentialTest,
+		credentialTest: { ...inventoryRedisCredentialTest, ...platformCredentialTests },
 	};
 
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {

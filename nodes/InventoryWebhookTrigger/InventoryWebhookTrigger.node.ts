@@ -6,6 +6,7 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
+import { platformCredentialTests } from '../shared/credentialTests';
 import { inventoryRedisCredentialTest } from '../shared/redis';
 import { webhookTriggerProperties } from './descriptions';
 import { receiveWebhook } from './receive';
@@ -35,11 +36,13 @@ export class InventoryWebhookTrigger implements INodeType {
 			{
 				name: 'shopifyInventoryApi',
 				required: true,
+				testedBy: 'shopifyInventoryApiTest',
 				displayOptions: { hide: { platform: ['woocommerce'] } },
 			},
 			{
 				name: 'wooCommerceInventoryApi',
 				required: true,
+				testedBy: 'wooCommerceInventoryApiTest',
 				displayOptions: { hide: { platform: ['shopify'] } },
 			},
 			{
@@ -62,7 +65,7 @@ export class InventoryWebhookTrigger implements INodeType {
 	};
 
 	methods = {
-		credentialTest: inventoryRedisCredentialTest,
+		credentialTest: { ...inventoryRedisCredentialTest, ...platformCredentialTests },
 	};
 
 	webhookMethods = {

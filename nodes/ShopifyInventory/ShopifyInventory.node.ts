@@ -5,9 +5,11 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
+import { platformCredentialTests } from '../shared/credentialTests';
 import { inventoryRedisCredentialTest } from '../shared/redis';
+import { operationSubtitle } from '../shared/subtitle';
 import { executeShopifyInventory } from './actions/router';
-import { shopifyInventoryProperties } from './descriptions';
+import { SHOPIFY_OPERATION_OPTIONS, shopifyInventoryProperties } from './descriptions';
 
 export class ShopifyInventory implements INodeType {
 	description: INodeTypeDescription = {
@@ -16,7 +18,7 @@ export class ShopifyInventory implements INodeType {
 		icon: { light: 'file:shopifyInventory.svg', dark: 'file:shopifyInventory.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["channel"]}}',
+		subtitle: operationSubtitle(SHOPIFY_OPERATION_OPTIONS, { suffixParameter: 'channel' }),
 		description:
 			'Publish, adjust, read and catch up Shopify stock for the inventory ledger: paced, batched, retried, with a circuit breaker and dead letters',
 		defaults: { name: 'Shopify Inventory' },
@@ -25,13 +27,13 @@ export class ShopifyInventory implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
 			{ name: 'inventoryRedisApi', required: true, testedBy: 'inventoryRedisApiTest' },
-			{ name: 'shopifyInventoryApi', required: true },
+			{ name: 'shopifyInventoryApi', required: true, testedBy: 'shopifyInventoryApiTest' },
 		],
 		properties: shopifyInventoryProperties,
 	};
 
 	methods = {
-		credentialTest: inventoryRedisCredentialTest,
+		credentialTest: { ...inventoryRedisCredentialTest, ...platformCredentialTests },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import * as adjust from './actions/adjust.operation';
 import * as getLevels from './actions/getLevels.operation';
 import * as pollOrders from './actions/pollOrders.operation';
@@ -21,53 +21,57 @@ export const SHOPIFY_OPERATIONS = [
 ] as const;
 export type ShopifyOperation = (typeof SHOPIFY_OPERATIONS)[number];
 
+export const SHOPIFY_OPERATION_OPTIONS: INodePropertyOptions[] = [
+	{
+		name: 'Adjust',
+		value: 'adjust',
+		description:
+			"Tell Shopify about sales made elsewhere at locations Shopify counts itself (e.g. a WooCommerce sale from the Shopify store's stock), as inventory adjustments",
+		action: 'Adjust stock',
+	},
+	{
+		name: 'Get Levels',
+		value: 'getLevels',
+		description:
+			"Read Shopify's stock levels into the ledger: the whole shop (first sync, nightly check) or given SKUs",
+		action: 'Get inventory levels',
+	},
+	{
+		name: 'Poll Orders',
+		value: 'pollOrders',
+		description:
+			'Catch up on orders changed since the last poll: recovers the sales whose webhooks Shopify never delivered',
+		action: 'Poll changed orders',
+	},
+	{
+		name: 'Publish',
+		value: 'publish',
+		description:
+			'Set on Shopify the stock each SKU may sell now, for every SKU that changed since the last Publish',
+		action: 'Publish stock',
+	},
+	{
+		name: 'Resolve SKUs',
+		value: 'resolveSkus',
+		description:
+			"Learn which SKU each Shopify inventory item is, so Shopify's stock webhooks can be counted",
+		action: 'Resolve inventory item codes',
+	},
+	{
+		name: 'Subscriptions',
+		value: 'subscriptions',
+		description: "List the shop's webhooks and re-create the ones the sync needs that are missing",
+		action: 'Ensure webhook subscriptions',
+	},
+];
+
 export const shopifyInventoryProperties: INodeProperties[] = [
 	{
 		displayName: 'Operation',
 		name: 'operation',
 		type: 'options',
 		noDataExpression: true,
-		options: [
-			{
-				name: 'Adjust',
-				value: 'adjust',
-				description:
-					"Send the owner outbox's pending changes to Shopify as inventory adjustments, in batches of up to 250",
-				action: 'Adjust stock',
-			},
-			{
-				name: 'Get Levels',
-				value: 'getLevels',
-				description:
-					"Read Shopify's inventory levels: the whole shop by bulk operation, or given SKUs",
-				action: 'Get inventory levels',
-			},
-			{
-				name: 'Poll Orders',
-				value: 'pollOrders',
-				description:
-					'Catch up on orders changed since the last poll (recovers webhooks Shopify never delivered)',
-				action: 'Poll changed orders',
-			},
-			{
-				name: 'Publish',
-				value: 'publish',
-				description: "Write the channel's changed availability to Shopify, once per run",
-				action: 'Publish stock',
-			},
-			{
-				name: 'Resolve SKUs',
-				value: 'resolveSkus',
-				description: "Map inventory item IDs to SKUs in the ledger's SKU map",
-				action: 'Resolve inventory item codes',
-			},
-			{
-				name: 'Subscriptions',
-				value: 'subscriptions',
-				description: "List the shop's webhook subscriptions and re-create missing ones",
-				action: 'Ensure webhook subscriptions',
-			},
-		],
+		options: SHOPIFY_OPERATION_OPTIONS,
 		default: 'publish',
 	},
 	{
@@ -94,7 +98,7 @@ export const shopifyInventoryProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
-				displayName: 'Breaker Cool-Down (S)',
+				displayName: 'Breaker Cool-Down (Seconds)',
 				name: 'breakerCoolDown',
 				type: 'number',
 				typeOptions: { minValue: 1 },
@@ -106,12 +110,12 @@ export const shopifyInventoryProperties: INodeProperties[] = [
 				displayName: 'Breaker Failure Threshold',
 				name: 'breakerFailureThreshold',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, numberPrecision: 0 },
 				default: 5,
 				description: "Consecutive failed calls that open the channel's circuit breaker",
 			},
 			{
-				displayName: 'Lease TTL (S)',
+				displayName: 'Lease TTL (Seconds)',
 				name: 'leaseTtl',
 				type: 'number',
 				typeOptions: { minValue: 1 },
@@ -120,7 +124,7 @@ export const shopifyInventoryProperties: INodeProperties[] = [
 					"How long the channel's lease lives without being extended (Publish, Adjust); it is extended while the run works",
 			},
 			{
-				displayName: 'Time Budget (S)',
+				displayName: 'Time Budget (Seconds)',
 				name: 'timeBudget',
 				type: 'number',
 				typeOptions: { minValue: 1 },

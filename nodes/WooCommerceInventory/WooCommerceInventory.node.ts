@@ -5,9 +5,11 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
+import { platformCredentialTests } from '../shared/credentialTests';
 import { inventoryRedisCredentialTest } from '../shared/redis';
+import { operationSubtitle } from '../shared/subtitle';
 import { executeWooCommerceInventory } from './actions/router';
-import { wooCommerceInventoryProperties } from './descriptions';
+import { WOO_OPERATION_OPTIONS, wooCommerceInventoryProperties } from './descriptions';
 
 export class WooCommerceInventory implements INodeType {
 	description: INodeTypeDescription = {
@@ -16,7 +18,7 @@ export class WooCommerceInventory implements INodeType {
 		icon: { light: 'file:wooCommerceInventory.svg', dark: 'file:wooCommerceInventory.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["channel"]}}',
+		subtitle: operationSubtitle(WOO_OPERATION_OPTIONS, { suffixParameter: 'channel' }),
 		description:
 			'Publish, read and catch up WooCommerce stock for the inventory ledger: batched, retried, with a circuit breaker and dead letters',
 		defaults: { name: 'WooCommerce Inventory' },
@@ -28,13 +30,13 @@ export class WooCommerceInventory implements INodeType {
 		],
 		credentials: [
 			{ name: 'inventoryRedisApi', required: true, testedBy: 'inventoryRedisApiTest' },
-			{ name: 'wooCommerceInventoryApi', required: true },
+			{ name: 'wooCommerceInventoryApi', required: true, testedBy: 'wooCommerceInventoryApiTest' },
 		],
 		properties: wooCommerceInventoryProperties,
 	};
 
 	methods = {
-		credentialTest: inventoryRedisCredentialTest,
+		credentialTest: { ...inventoryRedisCredentialTest, ...platformCredentialTests },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

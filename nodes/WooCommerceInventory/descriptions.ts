@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import * as getStock from './actions/getStock.operation';
 import * as pollOrders from './actions/pollOrders.operation';
 import * as publish from './actions/publish.operation';
@@ -20,48 +20,51 @@ export const WOO_OPERATIONS = [
 ] as const;
 export type WooOperation = (typeof WOO_OPERATIONS)[number];
 
+export const WOO_OPERATION_OPTIONS: INodePropertyOptions[] = [
+	{
+		name: 'Get Stock',
+		value: 'getStock',
+		description:
+			"Read every product and variation's stock into the ledger (first sync, nightly check), with their SKUs",
+		action: 'Get stock',
+	},
+	{
+		name: 'Poll Orders',
+		value: 'pollOrders',
+		description:
+			'Catch up on orders changed since the last poll and count them: recovers sales whose webhooks never arrived',
+		action: 'Poll changed orders',
+	},
+	{
+		name: 'Publish',
+		value: 'publish',
+		description:
+			'Set on WooCommerce the stock each SKU may sell now, for every SKU that changed since the last Publish',
+		action: 'Publish stock',
+	},
+	{
+		name: 'Resolve IDs',
+		value: 'resolveIds',
+		description:
+			'Learn which SKU each WooCommerce product and variation is, so its webhooks can be counted',
+		action: 'Resolve product IDs to SKUs',
+	},
+	{
+		name: 'Subscriptions',
+		value: 'subscriptions',
+		description:
+			'Keep the webhooks the sync needs active: re-activate disabled ones, create missing ones',
+		action: 'Ensure webhooks',
+	},
+];
+
 export const wooCommerceInventoryProperties: INodeProperties[] = [
 	{
 		displayName: 'Operation',
 		name: 'operation',
 		type: 'options',
 		noDataExpression: true,
-		options: [
-			{
-				name: 'Get Stock',
-				value: 'getStock',
-				description:
-					'Read every product and variation: mapping and stock observation items for the ledger',
-				action: 'Get stock',
-			},
-			{
-				name: 'Poll Orders',
-				value: 'pollOrders',
-				description:
-					'Catch up on orders changed since the last poll and apply them to the ledger (recovers lost webhooks)',
-				action: 'Poll changed orders',
-			},
-			{
-				name: 'Publish',
-				value: 'publish',
-				description:
-					"Write the channel's changed availability to WooCommerce in batches of up to 100, once per run",
-				action: 'Publish stock',
-			},
-			{
-				name: 'Resolve IDs',
-				value: 'resolveIds',
-				description: "Map product and variation IDs to SKUs in the ledger's SKU map",
-				action: 'Resolve product i ds and sk us',
-			},
-			{
-				name: 'Subscriptions',
-				value: 'subscriptions',
-				description:
-					'Keep the webhooks to a delivery URL active: re-activate disabled ones, create missing ones',
-				action: 'Ensure webhooks',
-			},
-		],
+		options: WOO_OPERATION_OPTIONS,
 		default: 'publish',
 	},
 	{
@@ -87,7 +90,7 @@ export const wooCommerceInventoryProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
-				displayName: 'Breaker Cool-Down (S)',
+				displayName: 'Breaker Cool-Down (Seconds)',
 				name: 'breakerCoolDown',
 				type: 'number',
 				typeOptions: { minValue: 1 },
@@ -99,12 +102,12 @@ export const wooCommerceInventoryProperties: INodeProperties[] = [
 				displayName: 'Breaker Failure Threshold',
 				name: 'breakerFailureThreshold',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, numberPrecision: 0 },
 				default: 5,
 				description: "Consecutive failed calls that open the channel's circuit breaker",
 			},
 			{
-				displayName: 'Lease TTL (S)',
+				displayName: 'Lease TTL (Seconds)',
 				name: 'leaseTtl',
 				type: 'number',
 				typeOptions: { minValue: 1 },
@@ -113,7 +116,7 @@ export const wooCommerceInventoryProperties: INodeProperties[] = [
 					"How long the channel's Publish lease lives without being extended; it is extended while the run works",
 			},
 			{
-				displayName: 'Time Budget (S)',
+				displayName: 'Time Budget (Seconds)',
 				name: 'timeBudget',
 				type: 'number',
 				typeOptions: { minValue: 1 },
