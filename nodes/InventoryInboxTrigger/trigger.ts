@@ -15,6 +15,7 @@ import {
 	describeRedisError,
 	getRedis,
 	keyPrefixOf,
+	logRedisWarningsOnce,
 	type InventoryRedisCredential,
 } from '../shared/redis';
 import { SettingsError, inboxSettings, runOutcome, type InboxSettings } from './batching';
@@ -77,7 +78,7 @@ export async function startInboxTrigger(ctx: ITriggerFunctions): Promise<ITrigge
 	const manual = ctx.getMode() === 'manual';
 
 	try {
-		await getRedis(cred);
+		logRedisWarningsOnce(ctx.logger, await getRedis(cred));
 	} catch (error) {
 		const message = describeRedisError(error, cred);
 		// Errors a user must fix refuse to start at once; anything else is an outage to wait out.

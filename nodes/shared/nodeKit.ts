@@ -14,6 +14,7 @@ import {
 	describeTarget,
 	getRedis,
 	keyPrefixOf,
+	logRedisWarningsOnce,
 	type InventoryRedisCredential,
 } from './redis';
 
@@ -58,7 +59,9 @@ export async function connectRedis(ctx: NodeContext): Promise<RedisConnection> {
 		});
 	}
 	try {
-		return { cred, redis: await getRedis(cred), prefix };
+		const redis = await getRedis(cred);
+		logRedisWarningsOnce((ctx as Partial<Pick<IExecuteFunctions, 'logger'>>).logger, redis);
+		return { cred, redis, prefix };
 	} catch (error) {
 		throw new NodeOperationError(node, describeRedisError(error, cred), {
 			description: `Check that Redis at ${describeTarget(cred)} is running and that the credential's host, port, TLS, user and password are right. The next run connects again.`,

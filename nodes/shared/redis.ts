@@ -103,6 +103,58 @@ function fingerprint(cred: InventoryRedisCredential): string {
 
 const clients = new Map<string, Promise<Redis>>();
 
+/**
+ * What is wrong but does not stop us, per client, found when it connected: persistence off, a password Redis
+ * does not ask for. n8n 2.41's credential modal shows only "Connection tested successfully" for a test that
+ * passed (never its message), so these reach the user through the first run's log (logRedisWarningsOnce) and
+ * the Ledger's Health.
+ */
+const setupWarnings = new WeakMap<Redis, string[]>();
+const warned = new WeakSet<Redis>();
+
+export const PERSISTENCE_OFF_WARNING =
+	'persistence is off (no AOF, no RDB saves): a Redis restart loses the inbox and the ledger. Turn on appendonly yes.';
+
+/** True when the credential has a password and this Redis has none to check it against (it ignores it). */
+export async function passwordIgnored(
+	redis: Redis,
+	cred: InventoryRedisCredential,
+): Promise<boolean> {
+	if (!cred.password) return false;
+	try {
+		await (cred.user ? redis.auth(cred.user, cred.password) : redis.auth(cred.password));
+		return false;
+	} catch (error) {
+		return /without any password configured|no password is set/i.test((error as Error).message);
+	}
+}
+
+export function passwordIgnoredMessage(cred: InventoryRedisCredential): string {
+	return `Redis at ${describeTarget(cred)} has no password, but this credential sends one: Redis ignores it, and anyone who can reach this Redis can read and change the inventory. If this is the Redis you meant, clear Password here or protect the server (requirepass or an ACL user); if not, check Host and Port.`;
+}
+
+async function findSetupWarnings(
+	redis: Redis,
+	cred: InventoryRedisCredential,
+	persistence: boolean,
+): Promise<string[]> {
+	const warnings: string[] = [];
+	if (!persistence) warnings.push(`Redis at ${describeTarget(cred)}: ${PERSISTENCE_OFF_WARNING}`);
+	if (await passwordIgnored(redis, cred)) warnings.push(passwordIgnoredMessage(cred));
+	return warnings;
+}
+
+/** Logs a client's setup warnings the first time a node uses it (once per client and process). */
+export function logRedisWarningsOnce(
+	logger: { warn(message: string): void } | undefined,
+	redis: Redis,
+): void {
+	const warnings = setupWarnings.get(redis);
+	if (!logger || !warnings?.length || warned.has(redis)) return;
+	warned.add(redis);
+	for (const warning of warnings) logger.warn(`Inventory Redis: ${warning}`);
+}
+
 /** Reads INFO and refuses an evicting policy: eviction would silently drop dedupe, inbox and ledger keys. */
 export async function checkRedisPolicy(
 	redis: Redis,
@@ -275,7 +327,10 @@ export async function openRedis(cred: InventoryRedisCredential): Promise<Redis> 
 		// connect() rejects with a bare "Connection is closed": report the socket's own error instead.
 		.catch((error: unknown) => Promise.reject(lastErrors.get(redis) ?? error))
 		.then(async () => await checkRedisPolicy(redis, describeTarget(cred)))
-		.then(() => redis);
+		.then(async ({ persistence }) => {
+			setupWarnings.set(redis, await findSetupWarnings(redis, cred, persistence));
+			return redis;
+		});
 	// A client that never became usable (refused, wrong password, evicting policy) is closed, not kept.
 	ready.catch(() => redis.disconnect());
 	return await ready;
@@ -322,6 +377,9 @@ export async function testRedisCredential(
 		const { persistence } = await checkRedisPolicy(redis, describeTarget(cred));
 		// Our nodes run Lua scripts: an ACL user without EVAL must fail here, not in the first run.
 		await redis.eval('return 1', 0);
+		// A mismatch the user must resolve (the wrong server, or an open one): only an Error reaches the modal.
+		if (await passwordIgnored(redis, cred))
+			return { status: 'Error', message: passwordIgnoredMessage(cred) };
 		return {
 			status: 'OK',
 			message: persistence
