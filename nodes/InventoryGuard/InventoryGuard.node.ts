@@ -6,7 +6,8 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import { inventoryRedisCredentialTest } from '../shared/redis';
-import { guardProperties } from './descriptions';
+import { operationSubtitle } from '../shared/subtitle';
+import { GUARD_OPERATION_OPTIONS, guardProperties } from './descriptions';
 import { executeGuard } from './actions/router';
 import { configuredOutputs } from './guard';
 
@@ -17,7 +18,8 @@ export class InventoryGuard implements INodeType {
 		icon: { light: 'file:inventoryGuard.svg', dark: 'file:inventoryGuard.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"]}}',
+		// 'claim' is what Deduplicate was stored as before 0.2.
+		subtitle: operationSubtitle(GUARD_OPERATION_OPTIONS, { legacy: { claim: 'deduplicate' } }),
 		description:
 			'Redis-backed duplicate filter (claim, commit, release) and per-key lock with token and fencing number, correct across concurrent runs and workers',
 		defaults: { name: 'Inventory Guard' },

@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import * as commit from './actions/commit.operation';
 import * as deduplicate from './actions/deduplicate.operation';
 import * as extend from './actions/extend.operation';
@@ -15,53 +15,55 @@ import * as unlock from './actions/unlock.operation';
 const DEDUPE = ['deduplicate', 'claim', 'commit', 'release'];
 const LOCKS = ['lock', 'unlock', 'extend'];
 
+export const GUARD_OPERATION_OPTIONS: INodePropertyOptions[] = [
+	{
+		name: 'Commit',
+		value: 'commit',
+		description:
+			'After the events were counted: mark them done, so the same webhook arriving again is a duplicate',
+		action: 'Commit processed keys',
+	},
+	{
+		name: 'Deduplicate',
+		value: 'deduplicate',
+		description:
+			'Let each event through once: the first sight goes to New; a copy being processed or already done goes to Duplicate. An inbox entry delivered again gets its own claims back.',
+		action: 'Deduplicate items by key',
+	},
+	{
+		name: 'Extend',
+		value: 'extend',
+		description: 'Keep a lock you hold for longer; a lock already lost goes to Lost',
+		action: 'Extend a lock',
+	},
+	{
+		name: 'Lock',
+		value: 'lock',
+		description:
+			'Make runs take turns on a key (e.g. a SKU): waits a bounded time, a key still held goes to Busy',
+		action: 'Lock a key',
+	},
+	{
+		name: 'Release',
+		value: 'release',
+		description: 'After a failure: give the events back, so they can be processed again at once',
+		action: 'Release claimed keys',
+	},
+	{
+		name: 'Unlock',
+		value: 'unlock',
+		description: 'Let go of a lock you hold',
+		action: 'Unlock a key',
+	},
+];
+
 export const guardProperties: INodeProperties[] = [
 	{
 		displayName: 'Operation',
 		name: 'operation',
 		type: 'options',
 		noDataExpression: true,
-		options: [
-			{
-				name: 'Commit',
-				value: 'commit',
-				description: 'Mark claimed keys done: they stay duplicates for the commit TTL',
-				action: 'Commit processed keys',
-			},
-			{
-				name: 'Deduplicate',
-				value: 'deduplicate',
-				description:
-					"Claim each item's key: first sight goes to New, a key in flight or committed goes to Duplicate. An Inbox Trigger entry delivered again takes its own claims back.",
-				action: 'Deduplicate items by key',
-			},
-			{
-				name: 'Extend',
-				value: 'extend',
-				description: "Renew a held lock's TTL, only with its token; a lost lock goes to Lost",
-				action: 'Extend a lock',
-			},
-			{
-				name: 'Lock',
-				value: 'lock',
-				description:
-					'Take a per-key mutex with a token and a fencing number, waiting a bounded time; busy keys go to Busy',
-				action: 'Lock a key',
-			},
-			{
-				name: 'Release',
-				value: 'release',
-				description:
-					'Give claims back after a failure, so the events can be processed again at once',
-				action: 'Release claimed keys',
-			},
-			{
-				name: 'Unlock',
-				value: 'unlock',
-				description: 'Release a held lock, only with its token',
-				action: 'Unlock a key',
-			},
-		],
+		options: GUARD_OPERATION_OPTIONS,
 		default: 'deduplicate',
 	},
 	{
@@ -101,7 +103,8 @@ export const guardProperties: INodeProperties[] = [
 		displayName: 'Lock TTL (Seconds)',
 		name: 'lockTtl',
 		type: 'number',
-		typeOptions: { minValue: 0.001, numberPrecision: 3 },
+		// No numberPrecision: fractions are allowed, and a fixed precision shows 300 as "300.000".
+		typeOptions: { minValue: 0.001 },
 		default: 30,
 		displayOptions: { show: { operation: ['lock', 'extend'] } },
 		description:
@@ -137,10 +140,11 @@ export const guardProperties: INodeProperties[] = [
 					'Field the outcome is written to on each item. Empty: "guard" for Deduplicate, Commit and Release; "lock" for the lock operations.',
 			},
 			{
-				displayName: 'Retry Interval (Ms)',
+				// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased -- n8n writes milliseconds as "(ms)" (HTTP Request: Batch Interval (ms))
+				displayName: 'Retry Interval (ms)',
 				name: 'retryInterval',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, numberPrecision: 0 },
 				default: 50,
 				displayOptions: { show: { '/operation': ['lock'] } },
 				description:

@@ -10,7 +10,8 @@ export const description: INodeProperties[] = [
 		displayName: 'Commit TTL (Seconds)',
 		name: 'commitTtl',
 		type: 'number',
-		typeOptions: { minValue: 0.001, numberPrecision: 3 },
+		// No numberPrecision: fractions are allowed, and a fixed precision shows 300 as "300.000".
+		typeOptions: { minValue: 0.001 },
 		default: 259200,
 		displayOptions: { show: { operation: ['commit'] } },
 		description:

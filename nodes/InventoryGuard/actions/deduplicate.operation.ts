@@ -10,7 +10,8 @@ export const description: INodeProperties[] = [
 		displayName: 'Claim TTL (Seconds)',
 		name: 'claimTtl',
 		type: 'number',
-		typeOptions: { minValue: 0.001, numberPrecision: 3 },
+		// No numberPrecision: fractions are allowed, and a fixed precision shows 300 as "300.000".
+		typeOptions: { minValue: 0.001 },
 		default: 300,
 		displayOptions: { show: { operation: ['deduplicate', 'claim'] } },
 		description:

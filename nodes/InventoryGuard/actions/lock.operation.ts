@@ -13,7 +13,8 @@ export const description: INodeProperties[] = [
 		displayName: 'Max Wait (Seconds)',
 		name: 'maxWait',
 		type: 'number',
-		typeOptions: { minValue: 0, numberPrecision: 3 },
+		// No numberPrecision: fractions are allowed, and a fixed precision shows 300 as "300.000".
+		typeOptions: { minValue: 0 },
 		default: 5,
 		displayOptions: { show: { operation: ['lock'] } },
 		description:

@@ -69,7 +69,7 @@ function filterParameters(displayOptions: INodeProperties['displayOptions']): IN
 			displayName: 'Max Records',
 			name: 'deadLetterLimit',
 			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 100000 },
+			typeOptions: { minValue: 1, maxValue: 100000, numberPrecision: 0 },
 			default: 100,
 			displayOptions,
 			description: 'Records listed, replayed or discarded at most in one run',

@@ -21,6 +21,7 @@ export const description: INodeProperties[] = [
 		displayName: 'Counted Quantity',
 		name: 'quantity',
 		type: 'number',
+		typeOptions: { numberPrecision: 0 },
 		required: true,
 		default: 0,
 		displayOptions: { show: { operation: ['set'] } },
