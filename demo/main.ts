@@ -59,6 +59,8 @@ export interface DemoOptions {
 	/** A build of the package (its dist/ folder); default: `npm run build`, then the repository's dist/. */
 	dist?: string;
 	seed?: number;
+	/** How long WooCommerce's API is down halfway through the stream (default 6 s small, 15 s full). */
+	outageMs?: number;
 	/** Save a screenshot of the real-time template in the editor to this file (demo/screenshot.ts). */
 	screenshot?: string;
 	/** Where the demo writes (default stdout). */
@@ -454,7 +456,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 			step++;
 			if (!outageDone && traffic.sent >= target / 2) {
 				outageDone = true;
-				woo.unavailableFor(small ? 6_000 : 10_000);
+				woo.unavailableFor(options.outageMs ?? (small ? 6_000 : 15_000));
 			}
 			const due = started + (step * 1000) / stepsPerSecond;
 			if (due > Date.now()) await sleep(due - Date.now());

@@ -3,12 +3,13 @@
 // (demo/main.ts; TypeScript through ts-node, transpile-only, as the benchmarks run).
 const path = require('node:path');
 
-const usage = `usage: npm run demo -- [--exit] [--small] [--redis <url>] [--engine legacy|vm] [--dist <folder>] [--seed <n>] [--screenshot <file.png>]
+const usage = `usage: npm run demo -- [--exit] [--small] [--redis <url>] [--engine legacy|vm] [--dist <folder>] [--seed <n>] [--outage <seconds>] [--screenshot <file.png>]
   --exit        stop everything after the verdict (default: keep n8n running until Ctrl-C)
   --small       a short stream (about 600 webhook requests)
   --redis       a running Redis (default INVSYNC_REDIS_URL, else a private redis-server on a free port)
   --engine      n8n's expression engine (default legacy; see the output for why)
   --dist        a build of the package to load (default: npm run build, then dist/)
+  --outage      how long WooCommerce's API is down halfway (default 6 s with --small, else 15 s)
   --screenshot  save the real-time template in the editor as a PNG (headless Chromium, installed on demand)`;
 
 function parse(argv) {
@@ -22,6 +23,7 @@ function parse(argv) {
 		else if (flag === '--engine') options.engine = value();
 		else if (flag === '--dist') options.dist = value();
 		else if (flag === '--seed') options.seed = Number(value());
+		else if (flag === '--outage') options.outageMs = 1000 * Number(value());
 		else if (flag === '--screenshot') options.screenshot = value();
 		else if (flag === '--help' || flag === '-h') {
 			console.log(usage);

@@ -12,37 +12,49 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { e2eCacheDir } from '../test/e2e/harness';
 
-const CHROMIUM_PACKAGES = ['@sparticuz/chromium@153', 'puppeteer-core@24'];
+const CHROMIUM_PACKAGES = ['@sparticuz/chromium@153', 'puppeteer-core'];
 
 function chromiumCache(): string {
 	return path.join(e2eCacheDir(), 'chromium');
 }
 
+/** The folder whose node_modules hold both packages (installed there once when absent). */
 async function ensureBrowserPackages(say: (line: string) => void): Promise<string> {
 	const dir = chromiumCache();
-	const marker = path.join(dir, '.installed');
-	if (fs.existsSync(marker)) return dir;
+	const has = (name: string) =>
+		fs.existsSync(path.join(dir, 'node_modules', ...name.split('/'), 'package.json'));
+	if (has('@sparticuz/chromium') && has('puppeteer-core')) return dir;
 	say(`Installing ${CHROMIUM_PACKAGES.join(' and ')} into ${dir} (once, about 10 s) …`);
 	fs.mkdirSync(dir, { recursive: true });
-	if (!fs.existsSync(path.join(dir, 'package.json')))
-		fs.writeFileSync(
-			path.join(dir, 'package.json'),
-			'{"name":"invsync-chromium-cache","private":true}\n',
-		);
 	await new Promise<void>((resolve, reject) =>
 		execFile(
 			'npm',
-			['install', '--no-audit', '--no-fund', ...CHROMIUM_PACKAGES],
-			{ cwd: dir, timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 },
+			['install', '--prefix', dir, '--no-audit', '--no-fund', ...CHROMIUM_PACKAGES],
+			{ timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 },
 			(err, stdout, stderr) =>
 				err
 					? reject(new Error(`npm install of the browser failed: ${stderr || stdout}`))
 					: resolve(),
 		),
 	);
-	fs.writeFileSync(marker, new Date().toISOString());
 	return dir;
 }
+
+/** Runs in the page (text: the project compiles without the DOM's types): clicks the checklist card's ×. */
+const CLOSE_CHECKLIST = `(() => {
+	const heading = [...document.querySelectorAll('body *')].find(
+		(el) => el.children.length === 0 && el.textContent.trim() === 'Production Checklist',
+	);
+	let box = heading ? heading.parentElement : null;
+	for (let up = 0; box && up < 6; up++, box = box.parentElement) {
+		const close = box.querySelector('button[aria-label*="lose"], [data-test-id*="close"], svg[data-icon="x"]');
+		if (close) {
+			(close.closest('button') || close).dispatchEvent(new MouseEvent('click', { bubbles: true }));
+			return true;
+		}
+	}
+	return false;
+})()`;
 
 interface Page {
 	goto(url: string, opts?: object): Promise<unknown>;
@@ -50,7 +62,7 @@ interface Page {
 	type(selector: string, text: string): Promise<void>;
 	keyboard: { press(key: string): Promise<void> };
 	screenshot(opts: { path: string; fullPage?: boolean }): Promise<unknown>;
-	evaluate<T>(fn: () => T): Promise<T>;
+	evaluate<T>(fn: string | (() => T)): Promise<T>;
 	setViewport(v: { width: number; height: number; deviceScaleFactor?: number }): Promise<void>;
 	url(): string;
 }
@@ -84,7 +96,7 @@ export async function screenshotWorkflow(opts: {
 	});
 	try {
 		const page = await browser.newPage();
-		await page.setViewport({ width: 1600, height: 900, deviceScaleFactor: 1 });
+		await page.setViewport({ width: 1920, height: 1080, deviceScaleFactor: 1 });
 		await page.goto(`${opts.baseUrl}/signin`, { waitUntil: 'networkidle0', timeout: 60_000 });
 		const email = 'input[name="emailOrLdapLoginId"], input[type="email"]';
 		await page.waitForSelector(email, { timeout: 60_000 });
@@ -101,6 +113,9 @@ export async function screenshotWorkflow(opts: {
 		await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 60_000 });
 		// Let the canvas fit the view and the node icons load.
 		await new Promise((r) => setTimeout(r, 2000));
+		// n8n opens its "Production Checklist" card over the canvas of a published workflow: close it (its ×).
+		await page.evaluate(CLOSE_CHECKLIST);
+		await new Promise((r) => setTimeout(r, 500));
 		fs.mkdirSync(path.dirname(opts.file), { recursive: true });
 		await page.screenshot({ path: opts.file });
 		opts.say(`Screenshot of ${page.url()} saved to ${opts.file}.`);
