@@ -40,7 +40,12 @@ export function deliveryFromEntry(fields: Buffer[]): Delivery {
 	for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i].toString('utf8'), fields[i + 1]);
 	const platform = map.get('platform')?.toString('utf8');
 	if (platform !== 'shopify' && platform !== 'woocommerce') {
-		throw new Error(`unknown platform '${String(platform).slice(0, 40)}'`);
+		// Seen by a user as the Invalid item's reason: say what it means, not which field was missing.
+		throw new Error(
+			platform === undefined
+				? 'not written by the Inventory Webhook Trigger: the entry has no platform field'
+				: `not written by the Inventory Webhook Trigger: platform '${platform.slice(0, 40)}' is neither shopify nor woocommerce`,
+		);
 	}
 	const body = map.get('body') ?? Buffer.alloc(0);
 	const receivedAt = map.get('receivedAt')?.toString('utf8') ?? new Date(0).toISOString();

@@ -105,7 +105,8 @@ describe('inbox entries → canonical items', () => {
 		expect(p.events).toEqual([]);
 		expect(p.invalid).toEqual([
 			expect.objectContaining({
-				reason: "unreadable inbox entry (unknown platform 'ebay')",
+				reason:
+					"unreadable inbox entry (not written by the Inventory Webhook Trigger: platform 'ebay' is neither shopify nor woocommerce)",
 				platform: 'ebay',
 				entryId: '3-7',
 				rawBody: '{}',
