@@ -67,7 +67,8 @@ const W0 = 60;
 const S0 = 40;
 const WOO_BUFFER = 2;
 const EVENTS = 500;
-const SEED = 1717;
+/** The traffic's random seed; INVSYNC_E2E_CHANNELS_SEED runs the same test on other traffic. */
+const SEED = Number(process.env.INVSYNC_E2E_CHANNELS_SEED ?? 1717);
 const SKUS = Array.from({ length: 40 }, (_, i) => `CH-${String(i).padStart(2, '0')}`);
 /** The last 8 SKUs are variations of one variable product on WooCommerce (its variations batch endpoint). */
 const VARIATIONS = new Set(SKUS.slice(32));
@@ -683,18 +684,11 @@ it('500 webhook events with duplicates and reorders: both simulators and the led
 			);
 		}
 	}
-	// Open finding (issue 17 note, 2026-11-28): WooCommerce moves its own stock for its own orders and has no
-	// compare-and-set, and its report times have whole seconds. When its own sale or cancellation lands in the
-	// same second as our write, what Publish believes WooCommerce shows can be one order off, and Publish then
-	// skips a write it needed; a later change of the SKU or the reconciliation repairs it. Until that is fixed
-	// (re-read a WooCommerce product on a same-second tie), the real-time agreement is asserted for the ledger
-	// and Shopify on every SKU, and WooCommerce's disagreements are counted and bounded, never hidden.
-	const wooRaces = mismatches.filter((m) => / WooCommerce: /.test(m));
-	expect(mismatches.filter((m) => !wooRaces.includes(m))).toEqual([]);
-	console.log(
-		`channels e2e: WooCommerce disagreements (open finding): ${wooRaces.length} of ${SKUS.length}`,
-	);
-	expect(wooRaces.length).toBeLessThanOrEqual(4);
+	// WooCommerce moves its own stock for its own orders, has no compare-and-set, and its report times have whole
+	// seconds: a report in the second of our write (or of another report) can be lost at the Guard's `id@version`
+	// key or predate our write. Publish reads WooCommerce back where it cannot be sure (a skip, a tie), so every
+	// SKU agrees, WooCommerce too (test/integration/wooPublishRace.test.ts reproduces each case).
+	expect(mismatches).toEqual([]);
 	expect(shopify.refusedOrders).toEqual([]);
 
 	expect(trafficSent).toBeGreaterThanOrEqual(EVENTS);

@@ -20,6 +20,28 @@ export function batchPath(target: WooTarget): string {
 		: `/products/${target.parentId}/variations/batch`;
 }
 
+/** The list endpoint a target is read from (below /wp-json/wc/v3), by `include=<ids>`. */
+export function listPath(target: WooTarget): string {
+	return target.kind === 'product' ? '/products' : `/products/${target.parentId}/variations`;
+}
+
+/**
+ * What a list answer says each record shows: id → `stock_quantity`, for records whose stock WooCommerce manages
+ * (`manage_stock: true`; a variation whose parent holds the stock says 'parent' and is not a count of its own).
+ */
+export function readStockAnswer(body: unknown): Map<string, number> {
+	const shown = new Map<string, number>();
+	if (!Array.isArray(body)) return shown;
+	for (const record of body) {
+		if (!isObj(record) || record.manage_stock !== true) continue;
+		const id = idText(record.id);
+		const quantity = record.stock_quantity;
+		if (id !== undefined && typeof quantity === 'number' && Number.isSafeInteger(quantity))
+			shown.set(id, quantity);
+	}
+	return shown;
+}
+
 /** A call's group: every target of one call shares it. */
 export function groupKey(target: WooTarget): string {
 	return target.kind === 'product' ? 'products' : `variations:${target.parentId}`;

@@ -1,12 +1,14 @@
 import type Redis from 'ioredis';
 import type { JsonValue } from '../../shared/deadLetters';
-import type { ChannelRun } from '../../shared/channel/callPolicy';
-import type {
-	PublishWrite,
-	SendContext,
-	StockWriter,
-	WriteAnswer,
+import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
+import {
+	readBackKey,
+	type PublishWrite,
+	type SendContext,
+	type StockWriter,
+	type WriteAnswer,
 } from '../../shared/channel/publish';
+import type { PlaceDecision } from '../../shared/channel/publishPlan';
 import { writeChannelDeadLetter } from '../../shared/dlq';
 import type { ChannelFailure } from '../../shared/retry';
 import type { WooRestClient } from '../transport/restClient';
@@ -14,7 +16,9 @@ import {
 	WOO_BATCH_LIMIT,
 	batchPath,
 	groupByEndpoint,
+	listPath,
 	readBatchAnswer,
+	readStockAnswer,
 	type WooTarget,
 } from './batches';
 import {
@@ -31,7 +35,8 @@ import {
  * (the map, misses looked up by `?sku=` and written back as mappings), batch calls per endpoint, and one
  * answer per write from WooCommerce's per-item results. WooCommerce has no compare-and-set, so a write is
  * never 'stale': the lease keeps writes per SKU in order, and mirror safety uses the product.updated
- * observations the trigger records.
+ * observations the trigger records — and, where those cannot be ordered against our writes (whole-second
+ * times), what readShown reads back (`include=<ids>` on the list endpoints, 100 ids per call).
  */
 
 /** Sends of one write answered "not applied" before it is given up as rejected (a loop has to end). */
@@ -222,6 +227,52 @@ export class WooStockWriter implements StockWriter {
 				? { status: 'rejected', message: `${outcome.message} (${rounds} times)` }
 				: { status: 'notApplied' };
 		});
+	}
+
+	/**
+	 * What WooCommerce shows now for these places (one stock count per product or variation): products by
+	 * `GET /products?include=…`, variations by `GET /products/<parent>/variations?include=…`, ≤ 100 ids per call,
+	 * under the channel policy. SKUs the map does not know are not looked up (nothing was published or observed
+	 * for them); a failed read leaves its places out.
+	 */
+	async readShown(
+		places: readonly PlaceDecision[],
+		run: ChannelRun,
+	): Promise<{ shown: Map<string, number>; requests: number }> {
+		const { redis, prefix, shop, client } = this.options;
+		const shown = new Map<string, number>();
+		const first = new Map<string, PlaceDecision>();
+		for (const d of places) if (!first.has(d.sku)) first.set(d.sku, d);
+		const unknown = [...first.keys()].filter((sku) => !this.targets.has(sku));
+		if (unknown.length > 0) {
+			const { found } = await readTargets(redis, prefix, shop, unknown);
+			for (const [sku, target] of found) this.targets.set(sku, target);
+		}
+		const readable = [...first.values()].filter((d) => this.targets.has(d.sku));
+		let requests = 0;
+		for (const group of groupByEndpoint(
+			readable,
+			(d) => this.targets.get(d.sku)!,
+			WOO_BATCH_LIMIT,
+		)) {
+			const ids = group.map((d) => this.targets.get(d.sku)!.id);
+			const result = await callChannel(run, async (context) =>
+				client.request<unknown>({
+					method: 'GET',
+					path: listPath(this.targets.get(group[0].sku)!),
+					qs: { include: ids.join(','), per_page: WOO_BATCH_LIMIT },
+					signal: context.signal,
+				}),
+			);
+			requests += result.requests;
+			if (!result.ok) continue;
+			const byId = readStockAnswer(result.value.body);
+			group.forEach((d, i) => {
+				const quantity = byId.get(ids[i]);
+				if (quantity !== undefined) shown.set(readBackKey(d.sku, d.place), quantity);
+			});
+		}
+		return { shown, requests };
 	}
 
 	payloadOf(batch: PublishWrite[]): JsonValue {

@@ -11,7 +11,14 @@ import type { ChannelFailure } from '../retry';
 import { withChannelScripts } from './scripts';
 import { callChannel, type ChannelRun } from './callPolicy';
 import { pollFinishedFrom } from './pollMarker';
-import { decidePlaces, pubField, type PlaceDecision, type SkuLedgerView } from './publishPlan';
+import {
+	decidePlaces,
+	needsReadBack,
+	pubField,
+	withReadBack,
+	type PlaceDecision,
+	type SkuLedgerView,
+} from './publishPlan';
 
 /**
  * Publish, the drain every channel node runs once per execution (design.md "Data flow", issue 17): under the
@@ -62,6 +69,21 @@ export interface StockWriter {
 	paceMs?(batch: PublishWrite[]): number;
 	/** What a replay would send, without credentials (kept in the dead letter). */
 	payloadOf(batch: PublishWrite[]): JsonValue;
+	/**
+	 * What the mirror shows now at these places, read from the platform, for a platform whose reports cannot
+	 * always be ordered against our writes (publishPlan.ts needsReadBack: WooCommerce). Keyed by
+	 * `readBackKey(sku, place)`; a place it could not read (unmapped, the read failed) is absent, and its
+	 * decision stands as made from the records.
+	 */
+	readShown?(
+		places: readonly PlaceDecision[],
+		run: ChannelRun,
+	): Promise<{ shown: Map<string, number>; requests: number }>;
+}
+
+/** The key of a place in readShown's answer. */
+export function readBackKey(sku: string, place: string): string {
+	return `${sku}\u0000${place}`;
 }
 
 export interface PublishOptions {
@@ -104,6 +126,8 @@ export interface PublishReport {
 	written: number;
 	unchanged: number;
 	held: number;
+	/** Places whose shown value was read back from the channel before deciding (readShown). */
+	readBack: number;
 	stale: number;
 	unmapped: number;
 	frozen: number;
@@ -170,6 +194,7 @@ export async function drainPublish(
 		written: 0,
 		unchanged: 0,
 		held: 0,
+		readBack: 0,
 		stale: 0,
 		unmapped: 0,
 		frozen: 0,
@@ -347,11 +372,18 @@ async function publishPass(
 	const held = new Map<string, number>();
 	const heldUntil = (d: PlaceDecision) =>
 		held.set(d.sku, Math.max(held.get(d.sku) ?? 0, d.holdVersion ?? 0));
+	const decided: Array<{ item: SkuWork; decisions: PlaceDecision[] }> = [];
 	for (const { view, rev } of views) {
 		report.skus++;
 		const item: SkuWork = { sku: view.sku, rev, view, fields: [], observations: [], done: true };
 		work.set(view.sku, item);
-		const decisions = decidePlaces(profile, channel, view, polled, options.force);
+		decided.push({ item, decisions: decidePlaces(profile, channel, view, polled, options.force) });
+	}
+	if (writer.readShown && !options.force)
+		await readBack(writer, decided, run, now, report, (item) =>
+			decidePlaces(profile, channel, item.view, polled, options.force),
+		);
+	for (const { item, decisions } of decided) {
 		if (decisions.length === 0) report.frozen++;
 		for (const d of decisions) {
 			if (d.held) {
@@ -362,7 +394,7 @@ async function publishPass(
 			if (d.unchanged) {
 				report.unchanged++;
 				detail(d, 'unchanged');
-			} else writes.push({ ...d, rev });
+			} else writes.push({ ...d, rev: item.rev });
 		}
 	}
 
@@ -512,6 +544,46 @@ async function publishPass(
 		await redis.zadd(channelKeys.held(prefix, channel), ...args);
 	}
 	return cleared;
+}
+
+/**
+ * Reads back what the channel shows for the places it cannot be sure of (needsReadBack) and decides those SKUs
+ * again from that value, recorded as the mirror's report at the time the read was sent (after our last write:
+ * mirror safety and the skip then work from a known value). The read is made once per pass, in as few calls as
+ * the writer can (WooCommerce: 100 ids per call per endpoint); what it cannot read keeps its decision.
+ */
+async function readBack(
+	writer: StockWriter,
+	decided: Array<{ item: SkuWork; decisions: PlaceDecision[] }>,
+	run: ChannelRun,
+	now: () => number,
+	report: PublishReport,
+	decide: (item: SkuWork) => PlaceDecision[],
+): Promise<void> {
+	const uncertain: PlaceDecision[] = [];
+	for (const { decisions } of decided)
+		for (const d of decisions) if (needsReadBack(d)) uncertain.push(d);
+	if (uncertain.length === 0) return;
+	const at = now();
+	const { shown, requests } = await writer.readShown!(uncertain, run);
+	report.calls += requests;
+	if (shown.size === 0) return;
+	for (const entry of decided) {
+		const { item } = entry;
+		let read = false;
+		for (const d of entry.decisions) {
+			const quantity = needsReadBack(d) ? shown.get(readBackKey(d.sku, d.place)) : undefined;
+			if (quantity === undefined) continue;
+			read = true;
+			report.readBack++;
+			item.view = {
+				...item.view,
+				pub: withReadBack(item.view.pub, run.channel, d.place, quantity, at),
+			};
+			item.observations.push([d.place, quantity, at]);
+		}
+		if (read) entry.decisions = decide(item);
+	}
 }
 
 /** Records a decision's new (or lifted: '') hold with the SKU's other pub fields. */

@@ -163,6 +163,38 @@ export interface PlaceDecision {
 	holdVersion?: number;
 	/** The hold to record ('' fields: none) when it differs from the one stored. */
 	hold?: { quantity: number | ''; version: number | '' };
+	/** The mirror's last report cannot be ordered against our last write (a tie): `expected` is unknown. */
+	tie?: true;
+}
+
+/**
+ * Whether Publish reads back what the mirror shows before acting on this decision, on a channel whose reports
+ * cannot always be ordered against our writes (no compare-and-set and whole-second times: WooCommerce). There
+ * a skip is never taken on belief alone: the mirror moves its own stock for its own orders, and a report in
+ * the same second as an earlier one (ours, or another order's) carries the same version, so it can be lost
+ * on the way (the Guard's `id@version` key) or taken for the older one. A tie is settled by what the mirror
+ * shows too, rather than by writing blind and holding the place at a report that may predate our write.
+ */
+export function needsReadBack(decision: PlaceDecision): boolean {
+	return decision.unchanged || decision.tie === true;
+}
+
+/**
+ * The pub hash with what a read-back found recorded as the mirror's report at `at` (ms, our clock: the read
+ * was sent after our last write, so it is ordered after it). As the observation script does, an existing report
+ * with a later version wins.
+ */
+export function withReadBack(
+	pub: Record<string, string>,
+	channel: string,
+	place: string,
+	quantity: number,
+	at: number,
+): Record<string, string> {
+	const names = fieldNames(channel, place);
+	const current = pub[names.observedVersion];
+	if (current !== undefined && current !== '' && Number(current) > at) return pub;
+	return { ...pub, [names.observed]: String(quantity), [names.observedVersion]: String(at) };
 }
 
 export interface SkuLedgerView {
@@ -191,6 +223,7 @@ export function decidePlaces(
 		if (place.frozen) continue;
 		const record = placeRecord(state.pub, channel, place.place);
 		const shown = knownShown(record);
+		const tie = shown === null && record.published !== null && record.observed !== null;
 		const hold = holdOf(record, pollFinishedFrom);
 		// Decreases go out at once; an increase above what a held mirror showed waits for the poll.
 		const quantity = hold ? Math.min(place.available, hold.quantity) : place.available;
@@ -208,6 +241,7 @@ export function decidePlaces(
 			held: hold !== null && quantity < place.available,
 			unchanged: !force && shown !== null && shown === quantity,
 			...(hold ? { holdVersion: hold.version } : {}),
+			...(tie ? { tie: true as const } : {}),
 			...(changed
 				? {
 						hold: hold

@@ -3,7 +3,9 @@ import {
 	WOO_BATCH_LIMIT,
 	batchPath,
 	groupByEndpoint,
+	listPath,
 	readBatchAnswer,
+	readStockAnswer,
 	type WooTarget,
 } from '../../../nodes/WooCommerceInventory/stock/batches';
 
@@ -88,5 +90,29 @@ describe('readBatchAnswer', () => {
 
 	it('an answer that is not a batch answer applies nothing', () => {
 		expect(readBatchAnswer('<html>', ['1'])).toMatchObject([{ ok: false, retryable: true }]);
+	});
+});
+
+describe('read-back of what WooCommerce shows (listPath, readStockAnswer)', () => {
+	it('products are read from /products, variations from their parent', () => {
+		expect(listPath(product(7))).toBe('/products');
+		expect(listPath(variation(8, 3))).toBe('/products/3/variations');
+	});
+	it('id → stock_quantity for stock-managed records only; long ids kept exactly; negative counts kept', () => {
+		const body = [
+			{ id: 1, manage_stock: true, stock_quantity: 4 },
+			{ id: '9007199254740993', manage_stock: true, stock_quantity: -2 },
+			{ id: 2, manage_stock: false, stock_quantity: null },
+			{ id: 3, manage_stock: 'parent', stock_quantity: 9 },
+			{ id: 4, manage_stock: true, stock_quantity: '5' },
+			'junk',
+		];
+		expect([...readStockAnswer(body)]).toEqual([
+			['1', 4],
+			['9007199254740993', -2],
+		]);
+	});
+	it('an answer that is not a list reads nothing', () => {
+		expect(readStockAnswer({ code: 'rest_invalid_param' }).size).toBe(0);
 	});
 });

@@ -3,9 +3,11 @@ import {
 	decidePlaces,
 	holdOf,
 	knownShown,
+	needsReadBack,
 	placeRecord,
 	reportOrder,
 	pubField,
+	withReadBack,
 	type PlaceRecord,
 } from '../../../../nodes/shared/channel/publishPlan';
 
@@ -182,5 +184,66 @@ describe('decidePlaces', () => {
 			PLACE,
 		);
 		expect(r.published).toBe(3);
+	});
+});
+
+describe('read-back (a channel whose reports cannot always be ordered against our writes)', () => {
+	test('a skip and a tie are read back; a write on a known value is not', () => {
+		const skip = decidePlaces(
+			profile,
+			'shop',
+			state(10, { published: 9, publishedAt: 1 }),
+			null,
+		)[0];
+		expect(needsReadBack(skip)).toBe(true);
+		const tie = decidePlaces(
+			profile,
+			'shop',
+			state(10, { published: 12, publishedAt: 5_400, observed: 11, observedVersion: 5_000 }),
+			null,
+		)[0];
+		expect(tie).toMatchObject({ expected: null, tie: true });
+		expect(needsReadBack(tie)).toBe(true);
+		const write = decidePlaces(
+			profile,
+			'shop',
+			state(10, { published: 4, publishedAt: 1 }),
+			null,
+		)[0];
+		expect(write.tie).toBeUndefined();
+		expect(needsReadBack(write)).toBe(false);
+	});
+	test('what was read is the report after our write: a tie becomes a known value, without a hold from the report that predated it', () => {
+		const s = state(12, { published: 12, publishedAt: 5_400, observed: 9, observedVersion: 5_000 });
+		expect(decidePlaces(profile, 'shop', s, null)[0]).toMatchObject({ held: true, quantity: 9 });
+		const read = { ...s, pub: withReadBack(s.pub, 'shop', PLACE, 12, 6_000) };
+		expect(decidePlaces(profile, 'shop', read, null)[0]).toMatchObject({
+			expected: 12,
+			quantity: 11,
+			held: false,
+			unchanged: false,
+		});
+	});
+	test('a read below our write holds the place at it until a poll that started after the read', () => {
+		const s = state(13, {
+			published: 12,
+			publishedAt: 5_400,
+			observed: 12,
+			observedVersion: 5_000,
+		});
+		const read = { ...s, pub: withReadBack(s.pub, 'shop', PLACE, 11, 6_000) };
+		expect(decidePlaces(profile, 'shop', read, null)[0]).toMatchObject({
+			quantity: 11,
+			held: true,
+			unchanged: true,
+		});
+		expect(decidePlaces(profile, 'shop', read, 6_000)[0]).toMatchObject({
+			quantity: 12,
+			held: false,
+		});
+	});
+	test('a report with a later version than the read is kept (as the observation script keeps it)', () => {
+		const s = state(10, { observed: 3, observedVersion: 9_000 });
+		expect(withReadBack(s.pub, 'shop', PLACE, 5, 8_000)).toBe(s.pub);
 	});
 });
