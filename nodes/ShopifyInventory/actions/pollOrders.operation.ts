@@ -38,7 +38,7 @@ const show = { show: { operation: ['pollOrders'] } };
 
 export const description: INodeProperties[] = [
 	{
-		displayName: 'Overlap (S)',
+		displayName: 'Overlap (Seconds)',
 		name: 'overlapSeconds',
 		type: 'number',
 		typeOptions: { minValue: 0 },
@@ -48,7 +48,7 @@ export const description: INodeProperties[] = [
 		displayOptions: show,
 	},
 	{
-		displayName: 'First Poll Looks Back (H)',
+		displayName: 'First Poll Looks Back (Hours)',
 		name: 'initialLookbackHours',
 		type: 'number',
 		typeOptions: { minValue: 0 },

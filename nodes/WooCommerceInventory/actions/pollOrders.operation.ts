@@ -22,7 +22,7 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { operation: ['pollOrders'] } },
 		options: [
 			{
-				displayName: 'Initial Look-Back (Min)',
+				displayName: 'Initial Look-Back (Minutes)',
 				name: 'initialLookback',
 				type: 'number',
 				typeOptions: { minValue: 0 },
@@ -34,13 +34,13 @@ export const description: INodeProperties[] = [
 				displayName: 'Max Pages',
 				name: 'maxPages',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, numberPrecision: 0 },
 				default: DEFAULT_MAX_PAGES,
 				description:
 					'Pages of 100 orders read per run at most; the rest is read by the next run (the cursor keeps the place)',
 			},
 			{
-				displayName: 'Overlap (S)',
+				displayName: 'Overlap (Seconds)',
 				name: 'overlap',
 				type: 'number',
 				typeOptions: { minValue: 0 },
