@@ -59,7 +59,7 @@ export interface DemoOptions {
 	/** A build of the package (its dist/ folder); default: `npm run build`, then the repository's dist/. */
 	dist?: string;
 	seed?: number;
-	/** How long WooCommerce's API is down halfway through the stream (default 6 s small, 15 s full). */
+	/** How long WooCommerce's API is down halfway through the stream (default 15 s small, 30 s full). */
 	outageMs?: number;
 	/** Save a screenshot of the real-time template in the editor to this file (demo/screenshot.ts). */
 	screenshot?: string;
@@ -423,6 +423,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 		);
 		const started = Date.now();
 		let outageDone = false;
+		let outageEndsAt = 0;
 		const ended: { at?: number } = {};
 		let deadLettersAfterOutage = 0;
 		let lastSample = { p50: null as number | null, p99: null as number | null, deadLetters: 0 };
@@ -456,7 +457,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 			step++;
 			if (!outageDone && traffic.sent >= target / 2) {
 				outageDone = true;
-				woo.unavailableFor(options.outageMs ?? (small ? 6_000 : 15_000));
+				const outageMs = options.outageMs ?? (small ? 15_000 : 30_000);
+				woo.unavailableFor(outageMs);
+				outageEndsAt = Date.now() + outageMs;
 			}
 			const due = started + (step * 1000) / stepsPerSecond;
 			if (due > Date.now()) await sleep(due - Date.now());
@@ -485,6 +488,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 				await sleep(500);
 			}
 		};
+		// The shop's API must be back before anything is replayed or reconciled (a merchant waits for that too).
+		while (Date.now() < outageEndsAt) {
+			await sample('outage');
+			await sleep(1000);
+		}
 		await quiet();
 		deadLettersAfterOutage = lastSample.deadLetters;
 		await catchUp();

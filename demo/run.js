@@ -9,7 +9,7 @@ const usage = `usage: npm run demo -- [--exit] [--small] [--redis <url>] [--engi
   --redis       a running Redis (default INVSYNC_REDIS_URL, else a private redis-server on a free port)
   --engine      n8n's expression engine (default legacy; see the output for why)
   --dist        a build of the package to load (default: npm run build, then dist/)
-  --outage      how long WooCommerce's API is down halfway (default 6 s with --small, else 15 s)
+  --outage      how long WooCommerce's API is down halfway (default 15 s with --small, else 30 s)
   --screenshot  save the real-time template in the editor as a PNG (headless Chromium, installed on demand)`;
 
 function parse(argv) {
