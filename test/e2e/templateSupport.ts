@@ -254,3 +254,47 @@ export async function startWithTemplates(
 		},
 	};
 }
+
+/**
+ * The templates' example profile (the contract first-sync.json saves), for a test's own shops and locations: a
+ * ledger-owned warehouse that Shopify also lists as `warehouseLocation` (alias), a Shopify-owned store
+ * `storeLocation`; channel `shopify` sells from the warehouse and shows it; channel `woocommerce` sells from
+ * the store and shows warehouse + store less a fixed buffer of 2.
+ */
+export function exampleProfile(opts: {
+	shopifyShop: string;
+	wooShop: string;
+	warehouseLocation: string;
+	storeLocation: string;
+	dryRun: boolean;
+}) {
+	const warehouse = 'ledger:warehouse';
+	const shopifyWarehouse = `shopify:${opts.shopifyShop}:${opts.warehouseLocation}`;
+	const store = `shopify:${opts.shopifyShop}:${opts.storeLocation}`;
+	return {
+		dryRun: opts.dryRun,
+		locations: [
+			{ id: warehouse, owner: 'ledger', aliases: [shopifyWarehouse] },
+			{ id: store, owner: 'shopify' },
+		],
+		channels: [
+			{
+				name: 'shopify',
+				platform: 'shopify',
+				shop: opts.shopifyShop,
+				credential: TEMPLATE_CREDENTIALS.shopify.name,
+				salesLocation: warehouse,
+				places: [{ id: shopifyWarehouse, shows: [warehouse] }],
+			},
+			{
+				name: 'woocommerce',
+				platform: 'woocommerce',
+				shop: opts.wooShop,
+				credential: TEMPLATE_CREDENTIALS.woocommerce.name,
+				salesLocation: store,
+				places: [{ id: `woocommerce:${opts.wooShop}:default`, shows: [warehouse, store] }],
+				buffer: { type: 'fixed', value: 2 },
+			},
+		],
+	};
+}
