@@ -74,6 +74,32 @@ it('draws every node of the real-time template, ours each with its own icon file
 	}
 });
 
+it("subtitles name each node's operation as the panel does, not its stored value", () => {
+	const NAMES: Record<string, string> = {
+		deduplicate: 'Deduplicate',
+		commit: 'Commit',
+		apply: 'Apply',
+		adjust: 'Adjust',
+		publish: 'Publish',
+	};
+	const withOperation = template.nodes.filter(
+		(n) =>
+			String(n.type).startsWith(EXTENSION_NODE_PREFIX) &&
+			n.parameters &&
+			'operation' in (n.parameters as object),
+	);
+	expect(withOperation.length).toBeGreaterThanOrEqual(4);
+	for (const node of withOperation) {
+		const { operation, channel } = node.parameters as { operation: string; channel?: string };
+		const expected = `${NAMES[operation] ?? operation}${channel ? `: ${channel}` : ''}`;
+		const text = report.canvas.find((c) => c.name === node.name)?.text ?? '';
+		expect({ node: node.name, subtitle: text.endsWith(expected) ? expected : text }).toEqual({
+			node: node.name,
+			subtitle: expected,
+		});
+	}
+});
+
 it('shows Platform in the Inventory Webhook Trigger panel, with the credential after it', () => {
 	expect(report.panel.notInstalled).toBe(false);
 	expect(report.panel.parameters).toEqual(expect.arrayContaining(['platform', 'delivery']));
