@@ -1,0 +1,524 @@
+/**
+ * `npm run bench -- flashsale` (issue 20): a flash sale on both shops, our real-time template against a workflow
+ * built from n8n's built-in nodes, each in a real n8n 2.41.1 with the simulators at Standard limits (Shopify:
+ * leaky bucket of 1,000 points restoring 100 points/s; WooCommerce host limit 10 requests/s answered 429 with
+ * Retry-After: 1).
+ *
+ * The sale: 5,000 orders in 60 s over 200 SKUs, half on each shop, SKUs drawn with a skew so the popular ones
+ * sell out (bench/_flashShop.ts). Each order is a checkout on its simulator, which sells only what it shows and
+ * sends what its platform sends (Shopify: orders/create and inventory_levels/update per line and location;
+ * WooCommerce: order.created and product.updated). Every subject starts from the same shops and the same plan.
+ *
+ * Subjects (each a fresh n8n on its own Redis prefix; the shops set up by the first-sync template, live):
+ * - ours_receiver: workflows/realtime-sync.json, deliveries received by the Inventory Receiver (started in this
+ *   process, same Redis) instead of the Webhook Triggers; WooCommerce buffer 2;
+ * - ours_n8n_legacy / ours_n8n_vm: the same template receiving through its Webhook Triggers (inbox mode), n8n
+ *   under N8N_EXPRESSION_ENGINE=legacy / vm; buffer 2;
+ * - ours_nobuffer: the better of those two, buffer 0;
+ * - naive: bench/_naive.ts on an n8n like ours_n8n_legacy's.
+ *
+ * Figures per subject: see FlashFigures. Flags: `--orders N --seconds S --skus K` (smaller runs; anything but the
+ * full size prints and writes nothing unless `--write`), `--only a,b` (subjects), `--settle S` (how long the
+ * sync may take after the last order, default 30).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Redis from 'ioredis';
+import {
+	TEMPLATE_PLACEHOLDERS as P,
+	TEMPLATE_WORKFLOW_IDS,
+	loadTemplate,
+	startWithTemplates,
+	templateCredentials,
+	type TemplateN8n,
+	type Workflow,
+} from '../test/e2e/templateSupport';
+import { addWebhookStart, outcome, runOnce } from '../test/e2e/manualStart';
+import { LeakyCostBucket, ShopifySimulator, WooCommerceSimulator } from '../test/simulators';
+import { TEST_REDIS, deleteByPrefix } from '../test/support';
+import { startReceiver } from '../receiver/server';
+import { loadConfig } from '../receiver/config';
+import { freePort } from '../test/support/redisServer';
+import { ledgerKeys } from '../nodes/shared/keys';
+import {
+	FLASH_SHOP,
+	FlashWatch,
+	STORE_LOCATION,
+	planOrders,
+	seedFlashShop,
+	type PlannedOrder,
+} from './_flashShop';
+import {
+	NAIVE_PATHS,
+	naiveShopifyToWoo,
+	naiveWooToShopify,
+	repointSubscriptions,
+	subscribeShopify,
+} from './_naive';
+import { writeResults } from './_results';
+import { plotLatency } from './_plot';
+
+export type Subject =
+	| 'ours_receiver'
+	| 'ours_n8n_legacy'
+	| 'ours_n8n_vm'
+	| 'ours_nobuffer'
+	| 'naive';
+const SUBJECTS: Subject[] = [
+	'ours_receiver',
+	'ours_n8n_legacy',
+	'naive',
+	'ours_n8n_vm',
+	'ours_nobuffer',
+];
+
+export interface FlashSize {
+	orders: number;
+	seconds: number;
+	skus: number;
+	settleSeconds: number;
+}
+export const FULL: FlashSize = { orders: 5000, seconds: 60, skus: 200, settleSeconds: 30 };
+
+export interface FlashFigures {
+	latency_p50_ms: number;
+	latency_p99_ms: number;
+	api_calls_per_event: number;
+	throttled_responses: number;
+	oversold_units: number;
+	overstated_unit_seconds: number;
+	final_mismatched_skus: number;
+	receipt_timeouts: number;
+	n8n_rss_mb_peak: number;
+	/** What else explains the figures. */
+	detail: Record<string, unknown>;
+}
+
+const SHOPIFY_TOKEN = 'shpat_flash';
+const CK = 'ck_flash';
+const CS = 'cs_flash';
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const loadAvg = () => os.loadavg().map((x) => round(x, 2));
+
+function peakRssMb(pid: number | undefined): number {
+	if (!pid) return NaN;
+	try {
+		const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+		return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
+	} catch {
+		return NaN;
+	}
+}
+
+/** Calls the shops answered (webhooks excluded), Throttled/429 answers, receipt failures. */
+function shopCounters(shopify: ShopifySimulator, woo: WooCommerceSimulator) {
+	let shopifyCalls = 0;
+	let throttled = 0;
+	let timeouts = 0;
+	let webhooks = 0;
+	for (const e of shopify.log as Array<Record<string, unknown>>) {
+		if (e.op === 'graphql') {
+			shopifyCalls++;
+			if (e.rejected === 'THROTTLED') throttled++;
+		} else if (e.op === 'webhook') {
+			webhooks++;
+			if (e.status === 0 || Number(e.durationMs) > 5000) timeouts++;
+		}
+	}
+	let wooCalls = 0;
+	for (const e of woo.log as Array<Record<string, unknown>>) {
+		if (e.op === 'rest') {
+			wooCalls++;
+			if (e.status === 429) throttled++;
+		} else if (e.op === 'webhook') {
+			webhooks++;
+			if (e.status === 0) timeouts++;
+		}
+	}
+	return { shopifyCalls, wooCalls, throttled, timeouts, webhooks };
+}
+
+interface Run {
+	subject: Subject;
+	engine: 'legacy' | 'vm';
+	buffer: number;
+}
+
+async function runSubject(
+	run: Run,
+	size: FlashSize,
+	plan: PlannedOrder[],
+	redis: Redis,
+	say: (line: string) => void,
+): Promise<{ figures: FlashFigures; timeline: Array<[number, number]> }> {
+	const shopifySecret = randomBytes(12).toString('hex');
+	const wooSecret = randomBytes(12).toString('hex');
+	const prefix = `benchflash${process.pid}${run.subject.replace(/_/g, '')}`;
+	const shopify = new ShopifySimulator({
+		shop: FLASH_SHOP,
+		webhookSecret: shopifySecret,
+		accessToken: SHOPIFY_TOKEN,
+		costBucket: new LeakyCostBucket(1000, 100),
+		salesLocationId: '1001',
+	});
+	const woo = new WooCommerceSimulator({
+		consumerKey: CK,
+		consumerSecret: CS,
+		requestsPerSecond: 10,
+		retryAfterSeconds: 1,
+	});
+	await Promise.all([shopify.start(), woo.start()]);
+	const wooShop = new URL(woo.baseUrl).host.toLowerCase();
+	const catalogue = seedFlashShop(size.skus, shopify, woo);
+	let n8n: TemplateN8n | undefined;
+	let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+	try {
+		const naive = run.subject === 'naive';
+		const workflows: Workflow[] = [];
+		let firstSync: ReturnType<typeof addWebhookStart> | undefined;
+		if (naive) {
+			workflows.push(
+				naiveShopifyToWoo({
+					shopifySecret,
+					wooRestBase: woo.restBase,
+					consumerKey: CK,
+					consumerSecret: CS,
+				}),
+				naiveWooToShopify({
+					wooSecret,
+					graphqlUrl: shopify.graphqlUrl(),
+					accessToken: SHOPIFY_TOKEN,
+					storeLocation: STORE_LOCATION,
+				}),
+			);
+		} else {
+			const replace: Array<[string, string]> = [
+				[P.shopifyShop, FLASH_SHOP],
+				[P.wooShop, wooShop],
+			];
+			const first = loadTemplate('first-sync.json', {
+				replace: [
+					...replace,
+					['"dryRun": true', '"dryRun": false'],
+					['"value": 2', `"value": ${run.buffer}`],
+				],
+			});
+			firstSync = addWebhookStart(first, 'Run First Sync', `flash-first-${process.pid}`);
+			workflows.push(first, loadTemplate('realtime-sync.json', { replace, active: true }));
+		}
+		say(`[${run.subject}] starting n8n (${run.engine}) …`);
+		n8n = await startWithTemplates({
+			engine: run.engine,
+			activateVia: 'api',
+			workflows,
+			env: naive ? { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' } : {},
+			credentials: templateCredentials({
+				redis: { host: TEST_REDIS.host, port: TEST_REDIS.port, keyPrefix: prefix },
+				shopify: {
+					shopDomain: shopify.baseUrl,
+					accessToken: SHOPIFY_TOKEN,
+					webhookSecret: shopifySecret,
+				},
+				woocommerce: {
+					siteUrl: woo.baseUrl,
+					consumerKey: CK,
+					consumerSecret: CS,
+					webhookSecret: wooSecret,
+				},
+			}),
+			startTimeoutMs: 240_000,
+		});
+		const pid = n8n.n8n.pids().main;
+		if (naive) {
+			await subscribeShopify(
+				shopify,
+				SHOPIFY_TOKEN,
+				'ORDERS_CREATE',
+				`${n8n.n8n.baseUrl}/webhook/${NAIVE_PATHS.shopify}`,
+			);
+			await woo.createWebhook({
+				topic: 'order.created',
+				delivery_url: `${n8n.n8n.baseUrl}/webhook/${NAIVE_PATHS.woocommerce}`,
+				secret: wooSecret,
+			});
+		} else {
+			const setup = await runOnce(n8n.n8n, TEMPLATE_WORKFLOW_IDS.firstSync, firstSync!, 300_000);
+			const o = outcome(setup);
+			if (o.error) throw new Error(`[${run.subject}] first sync: ${o.error}`);
+			if (run.subject === 'ours_receiver') {
+				receiver = await startReceiver(
+					loadConfig({
+						listen: { host: '127.0.0.1', port: await freePort() },
+						redis: {
+							host: TEST_REDIS.host,
+							port: TEST_REDIS.port,
+							database: 0,
+							keyPrefix: prefix,
+						},
+						shops: [
+							{ platform: 'shopify', shop: FLASH_SHOP, path: '/shopify', secret: shopifySecret },
+							{ platform: 'woocommerce', shop: wooShop, path: '/woocommerce', secret: wooSecret },
+						],
+					}),
+					{ logger: () => undefined },
+				);
+				const moved = await repointSubscriptions(shopify, woo, SHOPIFY_TOKEN, {
+					shopify: `${receiver.url}/shopify`,
+					woocommerce: `${receiver.url}/woocommerce`,
+				});
+				say(`[${run.subject}] ${moved} subscriptions now deliver to the receiver ${receiver.url}`);
+			}
+		}
+		// The first sync's writes echo back as webhooks: let them settle before the sale.
+		await shopify.webhooksIdle();
+		await woo.flushDeliveries();
+		await waitQuiet(redis, prefix, naive ? 2_000 : 60_000);
+		const before = shopCounters(shopify, woo);
+		const watch = new FlashWatch(catalogue, shopify, woo, run.buffer);
+		const offMismatch = watch.mismatched();
+		if (offMismatch.length)
+			say(
+				`[${run.subject}] before the sale ${offMismatch.length} SKUs differ, e.g. ${offMismatch.slice(0, 3).join('; ')}`,
+			);
+		say(
+			`[${run.subject}] sale: ${plan.length} orders in ${size.seconds} s (load ${loadAvg().join(' ')})`,
+		);
+		const load0 = loadAvg();
+		const t0 = performance.now();
+		watch.start(t0);
+		const sampler = setInterval(() => watch.sample(), 20);
+		let next = 0;
+		while (next < plan.length) {
+			const now = performance.now() - t0;
+			while (next < plan.length && plan[next].atMs <= now) watch.place(plan[next++]);
+			if (next < plan.length) await sleep(Math.max(1, Math.min(20, plan[next].atMs - now)));
+		}
+		const saleEnd = performance.now();
+		const load1 = loadAvg();
+		// After the last order: until every place shows what it should, or the settle time has passed.
+		const settleDeadline = saleEnd + size.settleSeconds * 1000;
+		while (performance.now() < settleDeadline) {
+			watch.sample();
+			if (watch.unreflected === 0 && watch.mismatched().length === 0) break;
+			await sleep(100);
+		}
+		clearInterval(sampler);
+		watch.sample();
+		const settledAfter = (performance.now() - saleEnd) / 1000;
+		const rss = peakRssMb(pid);
+		const after = shopCounters(shopify, woo);
+		const latency = watch.latencyFigures();
+		const mismatched = watch.mismatched();
+		const calls = after.shopifyCalls - before.shopifyCalls + (after.wooCalls - before.wooCalls);
+		const figures: FlashFigures = {
+			latency_p50_ms: latency.p50,
+			latency_p99_ms: latency.p99,
+			api_calls_per_event: round(calls / Math.max(1, watch.accepted), 3),
+			throttled_responses: after.throttled - before.throttled,
+			oversold_units: watch.oversold(),
+			overstated_unit_seconds: round(watch.overstatedUnitMs / 1000, 1),
+			final_mismatched_skus: mismatched.length,
+			receipt_timeouts: after.timeouts - before.timeouts,
+			n8n_rss_mb_peak: rss,
+			detail: {
+				engine: run.engine,
+				woo_buffer: run.buffer,
+				receipt: naive
+					? 'n8n Webhook node'
+					: run.subject === 'ours_receiver'
+						? 'Inventory Receiver'
+						: 'Inventory Webhook Trigger (inbox)',
+				orders_accepted: watch.accepted,
+				orders_refused_out_of_stock: watch.refused,
+				skus_sold_out: watch.soldOut(),
+				api_calls: calls,
+				api_calls_shopify: after.shopifyCalls - before.shopifyCalls,
+				api_calls_woocommerce: after.wooCalls - before.wooCalls,
+				webhooks_sent: after.webhooks - before.webhooks,
+				webhooks_per_s_offered: round((after.webhooks - before.webhooks) / size.seconds, 1),
+				orders_never_reflected: watch.unreflected,
+				settled_after_s: round(settledAfter, 1),
+				mismatched_examples: mismatched.slice(0, 3),
+				load_average_before: load0,
+				load_average_end_of_sale: load1,
+			},
+		};
+		say(`[${run.subject}] ${JSON.stringify(figures)}`);
+		return { figures, timeline: watch.timeline };
+	} finally {
+		await receiver?.close().catch(() => undefined);
+		await n8n?.stop().catch(() => undefined);
+		await shopify.stop().catch(() => undefined);
+		await woo.stop().catch(() => undefined);
+		await deleteByPrefix(redis, prefix).catch(() => undefined);
+	}
+}
+
+/** Until the inbox is drained and nothing is dirty on either channel (or `timeoutMs`). */
+async function waitQuiet(redis: Redis, prefix: string, timeoutMs: number): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	let quietSince = Date.now();
+	while (Date.now() < deadline) {
+		const dirty =
+			(await redis.zcard(ledgerKeys.dirty(prefix, 'shopify'))) +
+			(await redis.zcard(ledgerKeys.dirty(prefix, 'woocommerce')));
+		if (dirty > 0) quietSince = Date.now();
+		if (Date.now() - quietSince > 1500) return;
+		await sleep(250);
+	}
+}
+
+function parseArgs(argv: string[]): { size: FlashSize; only: Subject[]; write: boolean } {
+	const num = (flag: string, fallback: number) => {
+		const i = argv.indexOf(flag);
+		if (i < 0) return fallback;
+		const n = Number(argv[i + 1]);
+		if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number`);
+		return n;
+	};
+	const size: FlashSize = {
+		orders: num('--orders', FULL.orders),
+		seconds: num('--seconds', FULL.seconds),
+		skus: num('--skus', FULL.skus),
+		settleSeconds: num('--settle', FULL.settleSeconds),
+	};
+	const i = argv.indexOf('--only');
+	const only = i >= 0 ? (argv[i + 1].split(',') as Subject[]) : SUBJECTS;
+	for (const s of only) if (!SUBJECTS.includes(s)) throw new Error(`unknown subject ${s}`);
+	const full =
+		size.orders === FULL.orders && size.seconds === FULL.seconds && size.skus === FULL.skus;
+	return {
+		size,
+		only,
+		write: (full && only.length === SUBJECTS.length) || argv.includes('--write'),
+	};
+}
+
+export async function runFlashSale(
+	size: FlashSize,
+	only: Subject[],
+	say: (line: string) => void = (l) => console.log(l),
+	writePlot = false,
+): Promise<Record<string, unknown>> {
+	const plan = planOrders(size.orders, size.seconds, size.skus);
+	const redis = new Redis({ host: TEST_REDIS.host, port: TEST_REDIS.port, lazyConnect: true });
+	await redis.connect();
+	const results: Partial<Record<Subject, FlashFigures>> = {};
+	const timelines: Partial<Record<Subject, Array<[number, number]>>> = {};
+	try {
+		for (const subject of only.filter((s) => s !== 'ours_nobuffer')) {
+			const engine =
+				subject === 'ours_n8n_vm' ? 'vm' : subject === 'ours_receiver' ? 'vm' : 'legacy';
+			const r = await runSubject(
+				{ subject, engine, buffer: subject === 'naive' ? 0 : 2 },
+				size,
+				plan,
+				redis,
+				say,
+			);
+			results[subject] = r.figures;
+			timelines[subject] = r.timeline;
+		}
+		if (only.includes('ours_nobuffer')) {
+			// The better n8n-receipt engine by p99 latency (legacy when only one was measured).
+			const vm = results.ours_n8n_vm;
+			const legacy = results.ours_n8n_legacy;
+			const engine = vm && legacy && vm.latency_p99_ms < legacy.latency_p99_ms ? 'vm' : 'legacy';
+			const r = await runSubject(
+				{ subject: 'ours_nobuffer', engine, buffer: 0 },
+				size,
+				plan,
+				redis,
+				say,
+			);
+			results.ours_nobuffer = r.figures;
+			timelines.ours_nobuffer = r.timeline;
+		}
+	} finally {
+		await redis.quit();
+	}
+	const ratioOf = (k: keyof FlashFigures) => {
+		const a = results.naive?.[k];
+		const b = results.ours_nobuffer?.[k];
+		return typeof a === 'number' && typeof b === 'number' ? round(a / Math.max(b, 1e-9), 1) : null;
+	};
+	const body: Record<string, unknown> = {
+		...results,
+		ratio: {
+			latency_p50_ms: ratioOf('latency_p50_ms'),
+			latency_p99_ms: ratioOf('latency_p99_ms'),
+			api_calls_per_event: ratioOf('api_calls_per_event'),
+			overstated_unit_seconds: ratioOf('overstated_unit_seconds'),
+		},
+		settings: {
+			orders: size.orders,
+			sale_seconds: size.seconds,
+			skus: size.skus,
+			settle_seconds_max: size.settleSeconds,
+			shopify_bucket: { maximumAvailable: 1000, restoreRate: 100 },
+			woocommerce_host_limit: { requests_per_second: 10, answer: '429 with Retry-After: 1' },
+			n8n: '2.41.1, one main process, SQLite, executions saved (n8n defaults), N8N_RUNNERS internal; N8N_EXPRESSION_ENGINE per subject (detail.engine); naive also NODE_FUNCTION_ALLOW_BUILTIN=crypto',
+			receiver: 'Inventory Receiver in the benchmark process (defaults: 256 in flight)',
+			simulators: 'in the benchmark process, loopback; state sampled every 20 ms',
+			latency:
+				'checkout accepted by a simulator → every place (Shopify 1001 and 1002, WooCommerce) shows at most what it should after that order; orders never reflected count with the time waited',
+			api_calls_per_event:
+				'Shopify GraphQL + WooCommerce REST requests during sale and settle ÷ orders accepted',
+			receipt_timeouts:
+				'Shopify deliveries unanswered or answered after 5 s + WooCommerce deliveries unanswered',
+			overstated_unit_seconds:
+				'Σ over places and SKUs of max(0, shown − physically there) × time (WooCommerce: warehouse + store)',
+			load_note: 'machine shared with other work: see detail.load_average_* of each subject',
+		},
+	};
+	if (writePlot && timelines.naive && (timelines.ours_nobuffer || timelines.ours_receiver)) {
+		const file = path.join(__dirname, '..', 'docs', 'flashsale-latency.svg');
+		mkdirSync(path.dirname(file), { recursive: true });
+		writeFileSync(
+			file,
+			plotLatency([
+				...(timelines.ours_receiver
+					? [{ name: 'ours_receiver', points: timelines.ours_receiver }]
+					: []),
+				...(timelines.ours_nobuffer
+					? [{ name: 'ours_nobuffer', points: timelines.ours_nobuffer }]
+					: []),
+				{ name: 'naive', points: timelines.naive },
+			]),
+		);
+		body.plot = 'docs/flashsale-latency.svg';
+	}
+	return body;
+}
+
+/** The one-line-per-subject view `npm run bench` prints. */
+export function flashRows(body: Record<string, unknown>): Array<Record<string, unknown>> {
+	return SUBJECTS.filter((s) => body[s]).map((s) => {
+		const f = body[s] as FlashFigures;
+		return {
+			subject: s,
+			p50_ms: f.latency_p50_ms,
+			p99_ms: f.latency_p99_ms,
+			calls_per_event: f.api_calls_per_event,
+			throttled: f.throttled_responses,
+			oversold: f.oversold_units,
+			overstated_unit_s: f.overstated_unit_seconds,
+			mismatched: f.final_mismatched_skus,
+			receipt_timeouts: f.receipt_timeouts,
+			rss_mb: f.n8n_rss_mb_peak,
+		};
+	});
+}
+
+export async function main(argv: string[] = []): Promise<Record<string, unknown>> {
+	const { size, only, write } = parseArgs(argv);
+	const body = await runFlashSale(size, only, (l) => console.log(l), write);
+	console.table(flashRows(body));
+	console.log(`ratio (naive ÷ ours_nobuffer): ${JSON.stringify(body.ratio)}`);
+	if (write) console.log(`written to ${writeResults('flashsale', body)}`);
+	else console.log('(not the full run: nothing written; --write to write anyway)');
+	return body;
+}
