@@ -542,7 +542,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 				`${c.wooWebhooksDropped} WooCommerce webhooks lost, ${c.refusedOutOfStock} checkouts refused (out of stock).`,
 		);
 		say(
-			`Sync: lag p50 ${lastSample.p50 ?? '–'} ms, p99 ${lastSample.p99 ?? '–'} ms; dead letters after the outage ${deadLettersAfterOutage}, now ${lastSample.deadLetters}; catch-up runs ${catchUpRuns}.`,
+			`Sync: lag (webhook received → shop confirmed the write) p50 ${lastSample.p50 ?? '–'} ms, p99 ${lastSample.p99 ?? '–'} ms; ` +
+				`dead letters after the outage ${deadLettersAfterOutage}, ${deadLettersAfterOutage > 0 ? 'replayed by the dead-letter template, ' : ''}now ${lastSample.deadLetters}; ` +
+				`catch-up runs ${catchUpRuns} (started by hand here, every minute on their own: the lost WooCommerce webhooks' orders came from its poll).`,
 		);
 		say(
 			`Verdict: ${verdict} — ${agreement.allEqual} of ${agreement.skus} SKUs: ledger = orders accepted ${agreement.ledgerEqual}, ` +
