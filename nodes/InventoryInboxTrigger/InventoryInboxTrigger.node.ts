@@ -22,7 +22,7 @@ export class InventoryInboxTrigger implements INodeType {
 			'Processes the Redis inbox the Inventory Webhook Trigger fills in inbox mode: one run per batch of hundreds of events, acknowledged when the run succeeds',
 		defaults: { name: 'Inventory Inbox Trigger' },
 		eventTriggerDescription:
-			'Waiting for a delivery in the inbox: send a test webhook to the Inventory Webhook Trigger in inbox mode',
+			"Waiting for a delivery in the inbox: change a product's stock in the shop or place a test order (the Inventory Webhook Trigger in inbox mode must be active)",
 		inputs: [],
 		// Events, Invalid, and Health when the Health Output switch is on.
 		outputs: `={{(${configuredOutputs})($parameter)}}`,

@@ -81,7 +81,7 @@ export const inboxProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Runs start when deliveries arrive in the inbox. To try the workflow, click Execute step, then send a test delivery (e.g. Shopify admin → Settings → Notifications → Webhooks → Send test, or update a product) to the Inventory Webhook Trigger in inbox mode. To set up the sync profile, open the First Sync template (workflows/first-sync.json) instead.',
+			"Runs start when deliveries arrive in the inbox. To try the workflow: with the Inventory Webhook Trigger active in inbox mode, click Execute step here, then make a change the shop reports (change a product's stock level in the shop admin, or place a test order). An empty inbox waits for that delivery. To set up the sync profile, use the First Sync template (workflows/first-sync.json) instead.",
 		name: 'waitingNotice',
 		type: 'notice',
 		default: '',
