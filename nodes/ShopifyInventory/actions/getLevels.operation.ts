@@ -89,7 +89,7 @@ export const description: INodeProperties[] = [
 		displayName: 'Levels per Item',
 		name: 'levelsPerItem',
 		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 250 },
+		typeOptions: { minValue: 1, maxValue: 250, numberPrecision: 0 },
 		default: 10,
 		description:
 			'Targeted reads ask for this many locations per item (more locations make each page smaller)',

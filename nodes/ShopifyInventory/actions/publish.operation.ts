@@ -32,7 +32,7 @@ export const description: INodeProperties[] = [
 				displayName: 'Detail Limit',
 				name: 'detailLimit',
 				type: 'number',
-				typeOptions: { minValue: 0 },
+				typeOptions: { minValue: 0, numberPrecision: 0 },
 				default: 0,
 				description:
 					'Per SKU and place, list up to this many decisions (what was written, held, unchanged) in the output; 0 for counts only',

@@ -32,7 +32,7 @@ export const description: INodeProperties[] = [
 				displayName: 'Detail Limit',
 				name: 'detailLimit',
 				type: 'number',
-				typeOptions: { minValue: 0 },
+				typeOptions: { minValue: 0, numberPrecision: 0 },
 				default: 0,
 				description:
 					'Per SKU, list up to this many decisions (written, held, unchanged, unmapped) in the output; 0 for counts only',
