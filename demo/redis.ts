@@ -51,12 +51,14 @@ export async function demoRedis(url: string | undefined): Promise<DemoRedis> {
 			maxRetriesPerRequest: 0,
 			connectTimeout: 3000,
 		});
+		let lastError: Error | undefined;
+		client.on('error', (e: Error) => (lastError = e));
 		try {
 			await client.connect();
 			await client.ping();
 		} catch (e) {
 			throw new DemoSetupError(
-				`The Redis at ${target.described} does not answer (${(e as Error).message}).`,
+				`The Redis at ${target.described} does not answer (${(lastError ?? (e as Error)).message}).`,
 			);
 		} finally {
 			client.disconnect();
