@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a benchmark prints its figures */
 /**
  * `npm run bench -- flashsale` (issue 20): a flash sale on both shops, our real-time template against a workflow
  * built from n8n's built-in nodes, each in a real n8n 2.41.1 with the simulators at Standard limits (Shopify:
@@ -494,9 +495,9 @@ export async function runFlashSale(
 	return body;
 }
 
-/** The one-line-per-subject view `npm run bench` prints. */
-export function flashRows(body: Record<string, unknown>): Array<Record<string, unknown>> {
-	return SUBJECTS.filter((s) => body[s]).map((s) => {
+/** The one-line-per-subject view `npm run bench` prints (and the ratio). */
+export function summaryRows(body: Record<string, unknown>): Array<Record<string, unknown>> {
+	const rows = SUBJECTS.filter((s) => body[s]).map((s): Record<string, unknown> => {
 		const f = body[s] as FlashFigures;
 		return {
 			subject: s,
@@ -511,12 +512,14 @@ export function flashRows(body: Record<string, unknown>): Array<Record<string, u
 			rss_mb: f.n8n_rss_mb_peak,
 		};
 	});
+	if (body.ratio) rows.push({ subject: 'ratio naive ÷ ours_nobuffer', ...(body.ratio as object) });
+	return rows;
 }
 
 export async function main(argv: string[] = []): Promise<Record<string, unknown>> {
 	const { size, only, write } = parseArgs(argv);
 	const body = await runFlashSale(size, only, (l) => console.log(l), write);
-	console.table(flashRows(body));
+	console.table(summaryRows(body));
 	console.log(`ratio (naive ÷ ours_nobuffer): ${JSON.stringify(body.ratio)}`);
 	if (write) console.log(`written to ${writeResults('flashsale', body)}`);
 	else console.log('(not the full run: nothing written; --write to write anyway)');
