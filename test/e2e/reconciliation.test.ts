@@ -60,6 +60,8 @@ let receiverUrl: string;
 let received = 0;
 let firstSync: ManualStart;
 let nightly: ManualStart;
+let nightlyAsShipped: ManualStart;
+const EXAMPLE_URLS_ID = 'invsyncNightlyEx';
 let wooShop: string;
 let wooPlace: string;
 const wooIds: Record<string, string> = {};
@@ -136,10 +138,20 @@ beforeAll(async () => {
 	const night = loadTemplate('nightly-reconciliation.json', { replace });
 	disableNode(night, 'Every Night at 02:00');
 	nightly = addWebhookStart(night, 'Run Now', `recon-nightly-${process.pid}`);
+	// A copy as a user might leave it: the example Delivery URLs not replaced.
+	const asShipped = loadTemplate('nightly-reconciliation.json', {
+		replace: replace.filter(([from]) => from !== 'https://your-n8n.example.com'),
+		transform: (wf) => {
+			wf.id = EXAMPLE_URLS_ID;
+			wf.name = `${wf.name} (example URLs left in)`;
+		},
+	});
+	disableNode(asShipped, 'Every Night at 02:00');
+	nightlyAsShipped = addWebhookStart(asShipped, 'Run Now', `recon-shipped-${process.pid}`);
 	t = await startWithTemplates({
 		engine: 'legacy',
 		activateVia: 'api',
-		workflows: [first, night],
+		workflows: [first, night, asShipped],
 		credentials: templateCredentials({
 			redis: { host: TEST_REDIS.host, port: TEST_REDIS.port, keyPrefix: PREFIX },
 			shopify: {
@@ -169,8 +181,11 @@ afterAll(async () => {
 });
 
 /** Runs the nightly template once; returns its Drift Report item. */
-async function runNightly(): Promise<Report> {
-	const run = await runOnce(t.n8n, TEMPLATE_WORKFLOW_IDS.nightly, nightly);
+async function runNightly(
+	workflowId: string = TEMPLATE_WORKFLOW_IDS.nightly,
+	start: ManualStart = nightly,
+): Promise<Report> {
+	const run = await runOnce(t.n8n, workflowId, start);
 	expect(outcome(run)).toEqual({ status: 'success', error: null });
 	const report = firstItem(t.n8n, run, 'Drift Report');
 	// eslint-disable-next-line no-console
@@ -207,6 +222,7 @@ it('drift injected at the simulators (hand edits, mirrors lowered and raised, dr
 		repaired: 0,
 		unresolved: 0,
 		dry_run: false,
+		subscription_problems: [],
 	});
 	expect(await agreement()).toEqual([]);
 	const shopifyTopics = shopify.subscriptions.length;
@@ -262,6 +278,7 @@ it('drift injected at the simulators (hand edits, mirrors lowered and raised, dr
 		order_lines_applied: { shopify: 1, woocommerce: 1 },
 		adjusted: { shopify: 1 },
 		subscriptions_created: { shopify: 1, woocommerce: 1 },
+		subscription_problems: [],
 		dry_run: false,
 	});
 	expect(typeof report.duration_s).toBe('number');
@@ -282,4 +299,21 @@ it('drift injected at the simulators (hand edits, mirrors lowered and raised, dr
 		subscriptions_created: { shopify: 0, woocommerce: 0 },
 	});
 	expect(await agreement()).toEqual([]);
+});
+
+it('the example Delivery URLs left in: nothing is subscribed there, the report names both, the check still runs', async () => {
+	const shopifyBefore = shopify.subscriptions.length;
+	const wooBefore = woo.webhooks.size;
+	const report = await runNightly(EXAMPLE_URLS_ID, nightlyAsShipped);
+	expect(report).toMatchObject({
+		skus_checked: SKUS.length,
+		drift: { shopify: 0, woocommerce: 0 },
+		unresolved: 0,
+		subscriptions_created: { shopify: 0, woocommerce: 0 },
+	});
+	expect(report.subscription_problems).toHaveLength(2);
+	for (const problem of report.subscription_problems)
+		expect(problem).toMatch(/Delivery URL is still the template's example address/);
+	expect([shopify.subscriptions.length, woo.webhooks.size]).toEqual([shopifyBefore, wooBefore]);
+	expect(shopify.subscriptions.filter((sub) => sub.uri.includes('example.com'))).toEqual([]);
 });

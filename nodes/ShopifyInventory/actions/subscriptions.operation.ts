@@ -12,6 +12,7 @@ import {
 	SHOPIFY_TOPIC_ENUM,
 } from '../../shared/shopifyQueries';
 import { MUTATION_COST } from '../reading/queries';
+import { PLACEHOLDER_URL_HELP, isTemplatePlaceholderUrl } from '../../shared/placeholderUrl';
 import { callShopify, openShopifyChannel, valueOrThrow, type ShopifyChannel } from './common';
 
 /**
@@ -104,6 +105,14 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			description:
 				"Use the Webhook Trigger's production URL or the Inventory Receiver's public URL",
 		});
+	if (isTemplatePlaceholderUrl(uri))
+		throw new NodeOperationError(
+			this.getNode(),
+			"Delivery URL is still the template's example address",
+			{
+				description: PLACEHOLDER_URL_HELP,
+			},
+		);
 	const topics = (this.getNodeParameter('topics', 0, [...SHOPIFY_TOPICS]) as string[]).filter(
 		(t) => SHOPIFY_TOPIC_ENUM[t],
 	);

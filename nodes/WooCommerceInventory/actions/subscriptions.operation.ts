@@ -1,6 +1,7 @@
 import { NodeOperationError, type INodeProperties } from 'n8n-workflow';
 import { WOOCOMMERCE_TOPICS } from '../../shared/events';
 import { ensureWebhooks } from '../subscriptions';
+import { PLACEHOLDER_URL_HELP, isTemplatePlaceholderUrl } from '../../shared/placeholderUrl';
 import { emit, type WooChannel } from './common';
 
 /**
@@ -43,6 +44,10 @@ export async function execute(ch: WooChannel): Promise<void> {
 	if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:'))
 		throw new NodeOperationError(node, `Delivery URL '${deliveryUrl}' is not an http(s) URL`, {
 			description: 'Give the full public address WooCommerce should deliver to',
+		});
+	if (isTemplatePlaceholderUrl(deliveryUrl))
+		throw new NodeOperationError(node, "Delivery URL is still the template's example address", {
+			description: PLACEHOLDER_URL_HELP,
 		});
 	const topics = (ch.ctx.getNodeParameter('topics', 0, [...WOOCOMMERCE_TOPICS]) as string[]) ?? [];
 	const report = await ensureWebhooks(ch.run, ch.client, {
