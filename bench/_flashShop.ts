@@ -188,6 +188,7 @@ export class FlashWatch {
 				this.refused++;
 				return;
 			}
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- not a node: a benchmark's own failure
 			throw error;
 		}
 		this.accepted++;

@@ -226,7 +226,7 @@ export async function runReconcile(
 		await woo.flushDeliveries();
 		woo.requestsPerSecond = limit;
 		// Let Shopify's bucket fill again, as it would have overnight.
-		await sleep(10_000);
+		await sleep(Math.min(10_000, n));
 
 		// --- the measured run ------------------------------------------------------------------------------
 		const pid = n8n.pids().main;
