@@ -303,8 +303,8 @@ function bodyArb(platform: FuzzPlatform, topic: fc.Arbitrary<string>): fc.Arbitr
 			topic,
 			seed: fc.nat({ max: 100_000 }),
 			lines: fc.oneof(
-				{ weight: 8, arbitrary: fc.integer({ min: 0, max: 4 }) },
-				{ weight: 1, arbitrary: fc.constantFrom(300, 1_000) },
+				{ weight: 40, arbitrary: fc.integer({ min: 0, max: 4 }) },
+				{ weight: 1, arbitrary: fc.constantFrom(300, 300, 1_000) },
 			),
 			mutations: fc.oneof(
 				{ weight: 1, arbitrary: fc.constant([]) },
