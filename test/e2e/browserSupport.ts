@@ -42,6 +42,9 @@ export interface EditorVisit {
 	panelNode: string;
 	/** Texts typed into the node picker's search. */
 	searches?: string[];
+	/** A trigger to start with Execute step (last), and the text the editor must show while it waits. */
+	listenNode?: string;
+	listenText?: string;
 	/** A folder for screenshots (canvas, panel, each search), or none. */
 	screenshots?: string;
 }
@@ -56,6 +59,7 @@ export interface EditorReport {
 	}>;
 	panel: { node: string; parameters: string[]; labels: string[]; notInstalled: boolean };
 	searches: Record<string, string[]>;
+	listening?: { node: string; waiting: boolean; found: boolean; excerpt: string };
 }
 
 /** Opens the workflow in headless Chromium as the owner and reports what the editor drew. */

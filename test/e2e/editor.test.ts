@@ -49,6 +49,11 @@ beforeAll(async () => {
 			workflowId: TEMPLATE_WORKFLOW_IDS.realtime,
 			panelNode: String(trigger?.name),
 			searches: Object.keys(SEARCHES),
+			listenNode: String(
+				template.nodes.find((n) => n.type === `${EXTENSION_NODE_PREFIX}inventoryInboxTrigger`)
+					?.name,
+			),
+			listenText: 'An empty inbox waits for that delivery',
 			screenshots: process.env.INVSYNC_E2E_SCREENSHOTS || undefined,
 		});
 	} finally {
@@ -115,4 +120,10 @@ it('lists our nodes for what a user types in the node picker', () => {
 			found: true,
 		});
 	}
+});
+
+it('a manual run of the Inbox Trigger on an empty inbox waits, and its panel says so and how to send a delivery', () => {
+	expect(report.listening).toMatchObject({ waiting: true, found: true });
+	expect(report.listening?.excerpt).toMatch(/^An empty inbox waits for that delivery/);
+	expect(report.listening?.excerpt).toContain('workflows/first-sync.json');
 });

@@ -2,7 +2,8 @@
  * Drives headless Chromium through n8n's editor for test/e2e/editor.test.ts and prints what it saw as one JSON
  * line. A separate Node process because @sparticuz/chromium is an ES module, which Jest's CommonJS module
  * system cannot load. Input: one JSON object
- *   { modules, baseUrl, email, password, workflowId, panelNode, searches: string[], screenshots? }
+ *   { modules, baseUrl, email, password, workflowId, panelNode, searches: string[], listenNode?,
+ *     listenText?, screenshots? }
  * (in the environment variable INVSYNC_EDITOR_VISIT)
  * Output: { canvas: [{ name, type, icons: [{ src, loaded }] , text }], panel: { node, parameters, labels,
  * notInstalled }, searches: { [text]: string[] } }.
@@ -88,6 +89,48 @@ async function panel(page, nodeName) {
 	};
 }
 
+/**
+ * Opens a trigger's panel, clicks Execute step and reads the panel while the run waits for its first event:
+ * whether the run is still waiting (n8n's "Stop Listening" button) and whether `expected` is shown.
+ * (n8n 2.41.1 draws a trigger's eventTriggerDescription only for webhook-style waits, so for the Inbox Trigger
+ * the panel's notice is what the user reads while it waits.)
+ */
+async function listen(page, nodeName, expected) {
+	const node = await page.$(`[data-test-id="canvas-node"][data-node-name="${nodeName}"]`);
+	const box = await node.boundingBox();
+	await page.mouse.click(box.x + box.width / 2, box.y + Math.min(30, box.height / 2), {
+		clickCount: 2,
+	});
+	const button = '[data-test-id="ndv"] [data-test-id="node-execute-button"]';
+	await page.waitForSelector(button, { timeout: 20_000 });
+	await page.click(button);
+	const waiting = await page
+		.waitForFunction(
+			(selector) => /stop listening/i.test(document.querySelector(selector)?.textContent ?? ''),
+			{ timeout: 20_000 },
+			button,
+		)
+		.then(() => true)
+		.catch(() => false);
+	await settle(page, 500);
+	await shot(page, 'listening');
+	const panelText = await page.evaluate(
+		() => document.querySelector('[data-test-id="ndv"]')?.innerText ?? '',
+	);
+	// Still waiting after the panel settled: an empty inbox does not end the run.
+	const stillWaiting = await page.evaluate(
+		(selector) => /stop listening/i.test(document.querySelector(selector)?.textContent ?? ''),
+		button,
+	);
+	const at = panelText.indexOf(expected);
+	return {
+		node: nodeName,
+		waiting: waiting && stillWaiting,
+		found: at >= 0,
+		excerpt: at >= 0 ? panelText.slice(at, at + 200) : panelText.slice(0, 300),
+	};
+}
+
 /** Types each text into the node picker's search and returns the names it lists. */
 async function searches(page, texts) {
 	const out = {};
@@ -130,6 +173,9 @@ try {
 		canvas: await canvas(page),
 		panel: await panel(page, input.panelNode),
 		searches: await searches(page, input.searches ?? []),
+		listening: input.listenNode
+			? await listen(page, input.listenNode, input.listenText)
+			: undefined,
 	};
 	process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
