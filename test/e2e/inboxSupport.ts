@@ -15,7 +15,9 @@ export const INBOX_TRIGGER = 'Inventory Inbox Trigger';
 /** A copy of dist/ inside the repository (so `ioredis` still resolves from its node_modules). */
 export function snapshotDist(): { dir: string; dist: string; remove: () => void } {
 	const dir = mkdtempSync(path.join(REPO_ROOT, '.e2e-tmp-inbox-'));
-	cpSync(path.join(REPO_ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
+	// INVSYNC_E2E_DIST: a build of one's own (dist/ is shared while several people work in one checkout).
+	const source = process.env.INVSYNC_E2E_DIST ?? path.join(REPO_ROOT, 'dist');
+	cpSync(source, path.join(dir, 'dist'), { recursive: true });
 	return {
 		dir,
 		dist: path.join(dir, 'dist'),

@@ -102,7 +102,7 @@ beforeAll(async () => {
 	await shopify.start();
 	await woo.start();
 	n8n = await startN8n({
-		extensions: [path.join(REPO_ROOT, 'dist')],
+		extensions: [process.env.INVSYNC_E2E_DIST ?? path.join(REPO_ROOT, 'dist')],
 		// 1 MiB instead of n8n's default 16, so the over-the-limit case below sends 1.5 MiB, not 17.
 		env: { N8N_PAYLOAD_SIZE_MAX: '1' },
 		credentials: [
