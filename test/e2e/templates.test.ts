@@ -283,9 +283,9 @@ const runCount = async (workflowId: string) => (await n8n().executions({ workflo
 /**
  * Every SKU: the ledger counted each accepted sale once, Shopify shows the ledger's availability at the warehouse
  * location and the ledger's count at its own store, WooCommerce shows the ledger's availability for its place.
- * Returns the disagreements, WooCommerce ones apart (see the open finding below).
+ * Returns the disagreements, one line each.
  */
-async function disagreements(skus: readonly string[]): Promise<{ other: string[]; woo: string[] }> {
+async function disagreements(skus: readonly string[]): Promise<string[]> {
 	const view = await ledgerView(redis, PREFIX, skus);
 	const out: string[] = [];
 	const check = (sku: string, what: string, actual: unknown, wanted: unknown) => {
@@ -317,8 +317,27 @@ async function disagreements(skus: readonly string[]): Promise<{ other: string[]
 			Math.max(0, expected.wh.get(sku)! + expected.s.get(sku)! - WOO_BUFFER),
 		);
 	}
-	const wooRaces = out.filter((m) => / WooCommerce: /.test(m));
-	return { other: out.filter((m) => !wooRaces.includes(m)), woo: wooRaces };
+	return out;
+}
+
+/**
+ * Every SKU agrees (but for `tolerated` lines); what the ledger knows of each disagreeing SKU is printed.
+ */
+async function expectAgreement(
+	skus: readonly string[],
+	tolerated: readonly string[] = [],
+): Promise<void> {
+	const all = await disagreements(skus);
+	const found = all.filter((m) => !tolerated.includes(m));
+	for (const sku of new Set(all.map((m) => m.split(' ')[0]))) {
+		const pub = await redis.hgetall(ledgerKeys.pub(PREFIX, sku));
+		const ledger = await redis.hgetall(ledgerKeys.ledger(PREFIX, sku));
+		const audit = await redis.xrevrange(ledgerKeys.audit(PREFIX, sku), '+', '-', 'COUNT', 12);
+		console.log(
+			`${sku}: ledger ${JSON.stringify(ledger)} pub ${JSON.stringify(pub)}\naudit (newest first):\n${audit.map(([id, f]) => `${id} ${f.join(' ')}`).join('\n')}`,
+		);
+	}
+	expect(found).toEqual([]);
 }
 
 function pickLines(rnd: () => number, max: number, skus: readonly string[] = SKUS): Lines {
@@ -513,15 +532,7 @@ it('real-time: 300 webhook events with duplicates and reorders on both channels 
 	expect(await redis.xlen(channelKeys.dlq(PREFIX))).toBe(0);
 	expect(tap.delivered.filter((d) => d.status !== 200)).toEqual([]);
 
-	const found = await disagreements(SKUS);
-	expect(found.other).toEqual([]);
-	// Open finding (issue 17 note): WooCommerce moves its own stock for its own orders with whole-second report
-	// times and no compare-and-set; a sale in the second of our write can leave Publish one order off until the
-	// SKU changes again or the reconciliation runs. Counted and bounded, as in channels.test.ts.
-	console.log(
-		`templates e2e real-time: WooCommerce disagreements (open finding): ${found.woo.join('; ')}`,
-	);
-	expect(found.woo.length).toBeLessThanOrEqual(4);
+	await expectAgreement(SKUS);
 	expect(shopify.refusedOrders).toEqual([]);
 
 	expect(trafficSent).toBeGreaterThanOrEqual(EVENTS);
@@ -652,12 +663,16 @@ it('catch-up: dropped WooCommerce order webhooks are applied by the poll within 
 	await nextRuns(IDS.catchUp, await runCount(IDS.catchUp), 2);
 	await quiet('after two more polls');
 
+	// Ledger and Shopify: every SKU agrees. WooCommerce: open finding (2026-11-28, seed SEED + 1, reproduced on two
+	// runs): after the cancellation (webhook lost, applied by the poll) and the reinstatement one second later —
+	// WooCommerce moving its own stock both times — one SKU showed one unit less than the ledger computes (our
+	// write of the pre-cancellation value landed, then WooCommerce's own reinstatement took one more). Counted and
+	// bounded here, with the ledger's records printed, until the channel writer handles it.
 	const found = await disagreements(CATCH_SKUS);
-	expect(found.other).toEqual([]);
-	// The same open finding as above (WooCommerce moves its own stock on the cancellation and the reinstatement,
-	// in whole seconds): counted, bounded.
-	console.log(`templates e2e catch-up: WooCommerce disagreements: ${found.woo.join('; ')}`);
-	expect(found.woo.length).toBeLessThanOrEqual(2);
+	const wooOnly = found.filter((m) => / WooCommerce: /.test(m));
+	if (wooOnly.length > 0)
+		console.log(`templates e2e catch-up: WooCommerce disagreements: ${wooOnly.join('; ')}`);
+	await expectAgreement(CATCH_SKUS, wooOnly.length <= 1 ? wooOnly : []);
 	expect(await redis.xlen(channelKeys.dlq(PREFIX))).toBe(0);
 });
 
@@ -741,7 +756,7 @@ it('dead letters: a Shopify outage → dead letters and a monitor alert → the 
 	await waitFor(
 		async () => ({
 			dlq: await redis.xlen(channelKeys.dlq(PREFIX)),
-			wrong: (await disagreements(SKUS)).other.length,
+			wrong: (await disagreements(SKUS)).length,
 		}),
 		(s) => s.dlq === 0 && s.wrong === 0,
 		150_000,
@@ -785,10 +800,8 @@ it('dead letters: a Shopify outage → dead letters and a monitor alert → the 
 		woo: woo.countCalls(/^(POST|PUT) /) - wooWrites,
 	}).toEqual({ shopify: 0, woo: 0 });
 
-	const found = await disagreements(SKUS);
-	expect(found.other).toEqual([]);
 	console.log(
-		`templates e2e dead letters: ${letters.length} dead letters, ${touched.size} SKUs touched; WooCommerce disagreements: ${found.woo.join('; ')}`,
+		`templates e2e dead letters: ${letters.length} dead letters, ${touched.size} SKUs touched`,
 	);
-	expect(found.woo.length).toBeLessThanOrEqual(4);
+	await expectAgreement(SKUS);
 });
