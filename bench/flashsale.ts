@@ -38,7 +38,8 @@ import {
 } from '../test/e2e/templateSupport';
 import { addWebhookStart, outcome, runOnce } from '../test/e2e/manualStart';
 import { LeakyCostBucket, ShopifySimulator, WooCommerceSimulator } from '../test/simulators';
-import { TEST_REDIS, deleteByPrefix } from '../test/support';
+import { TEST_REDIS, deleteByPrefix, waitFor } from '../test/support';
+import { SHOPIFY_TOPICS, WOOCOMMERCE_TOPICS } from '../nodes/shared/events';
 import { startReceiver } from '../receiver/server';
 import { loadConfig } from '../receiver/config';
 import { freePort } from '../test/support/redisServer';
@@ -265,6 +266,14 @@ async function runSubject(
 						],
 					}),
 					{ logger: () => undefined },
+				);
+				// Activation registers every topic of both Webhook Triggers; all of them move to the receiver.
+				const topics = SHOPIFY_TOPICS.length + WOOCOMMERCE_TOPICS.length;
+				await waitFor(
+					() => shopify.subscriptions.length + woo.webhooks.size,
+					(count) => count >= topics,
+					30_000,
+					'the Webhook Triggers’ subscriptions',
 				);
 				const moved = await repointSubscriptions(shopify, woo, SHOPIFY_TOKEN, {
 					shopify: `${receiver.url}/shopify`,
@@ -518,7 +527,10 @@ export function summaryRows(body: Record<string, unknown>): Array<Record<string,
 
 export async function main(argv: string[] = []): Promise<Record<string, unknown>> {
 	const { size, only, write } = parseArgs(argv);
-	const body = await runFlashSale(size, only, (l) => console.log(l), write);
+	const t0 = Date.now();
+	const say = (l: string) =>
+		console.log(`${String(Math.round((Date.now() - t0) / 1000)).padStart(4)} s ${l}`);
+	const body = await runFlashSale(size, only, say, write);
 	console.table(summaryRows(body));
 	console.log(`ratio (naive ÷ ours_nobuffer): ${JSON.stringify(body.ratio)}`);
 	if (write) console.log(`written to ${writeResults('flashsale', body)}`);
