@@ -5,9 +5,9 @@
  * 3 tries, 1 s apart). Shopify orders lower WooCommerce's stock (read it, write it less the quantity);
  * WooCommerce orders are forwarded to Shopify's store location as an adjustment. No buffer, no batching.
  *
- * Also the subscription helpers both subjects use (the simulators' own APIs, as a user's setup would call them).
+ * Its subscriptions are made through the simulators' own APIs, as the user's setup would make them.
  */
-import type { ShopifySimulator, WooCommerceSimulator } from '../test/simulators';
+import type { ShopifySimulator } from '../test/simulators';
 import type { Workflow } from '../test/e2e/templateSupport';
 
 export const NAIVE_IDS = { shopify: 'naiveShopToWoo1', woocommerce: 'naiveWooToShop1' } as const;
@@ -198,20 +198,4 @@ export async function subscribeShopify(
 	};
 	if (body.errors || body.data?.webhookSubscriptionCreate?.userErrors.length)
 		throw new Error(`subscription ${topicEnum} → ${uri}: ${JSON.stringify(body)}`);
-}
-
-/** Points every Shopify subscription and WooCommerce webhook somewhere else (receipt by the receiver). */
-export async function repointSubscriptions(
-	shopify: ShopifySimulator,
-	woo: WooCommerceSimulator,
-	accessToken: string,
-	to: { shopify: string; woocommerce: string },
-): Promise<number> {
-	const old = shopify.subscriptions;
-	for (const s of old) {
-		await subscribeShopify(shopify, accessToken, s.topic, to.shopify);
-		shopify.removeSubscription(s.id);
-	}
-	for (const hook of woo.webhooks.values()) hook.deliveryUrl = to.woocommerce;
-	return old.length + woo.webhooks.size;
 }

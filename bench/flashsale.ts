@@ -31,6 +31,7 @@ import {
 	TEMPLATE_PLACEHOLDERS as P,
 	TEMPLATE_WORKFLOW_IDS,
 	loadTemplate,
+	nodeNamed,
 	startWithTemplates,
 	templateCredentials,
 	type TemplateN8n,
@@ -38,8 +39,7 @@ import {
 } from '../test/e2e/templateSupport';
 import { addWebhookStart, outcome, runOnce } from '../test/e2e/manualStart';
 import { LeakyCostBucket, ShopifySimulator, WooCommerceSimulator } from '../test/simulators';
-import { TEST_REDIS, deleteByPrefix, waitFor } from '../test/support';
-import { SHOPIFY_TOPICS, WOOCOMMERCE_TOPICS } from '../nodes/shared/events';
+import { TEST_REDIS, deleteByPrefix } from '../test/support';
 import { startReceiver } from '../receiver/server';
 import { loadConfig } from '../receiver/config';
 import { freePort } from '../test/support/redisServer';
@@ -52,13 +52,7 @@ import {
 	seedFlashShop,
 	type PlannedOrder,
 } from './_flashShop';
-import {
-	NAIVE_PATHS,
-	naiveShopifyToWoo,
-	naiveWooToShopify,
-	repointSubscriptions,
-	subscribeShopify,
-} from './_naive';
+import { NAIVE_PATHS, naiveShopifyToWoo, naiveWooToShopify, subscribeShopify } from './_naive';
 import { writeResults } from './_results';
 import { plotLatency } from './_plot';
 
@@ -209,7 +203,38 @@ async function runSubject(
 				],
 			});
 			firstSync = addWebhookStart(first, 'Run First Sync', `flash-first-${process.pid}`);
-			workflows.push(first, loadTemplate('realtime-sync.json', { replace, active: true }));
+			const realtime = loadTemplate('realtime-sync.json', { replace, active: true });
+			if (run.subject === 'ours_receiver') {
+				receiver = await startReceiver(
+					loadConfig({
+						listen: { host: '127.0.0.1', port: await freePort() },
+						redis: {
+							host: TEST_REDIS.host,
+							port: TEST_REDIS.port,
+							database: 0,
+							keyPrefix: prefix,
+						},
+						shops: [
+							{ platform: 'shopify', shop: FLASH_SHOP, path: '/shopify', secret: shopifySecret },
+							{ platform: 'woocommerce', shop: wooShop, path: '/woocommerce', secret: wooSecret },
+						],
+					}),
+					{ logger: () => undefined },
+				);
+				// As README "Pointing the platforms at the receiver" says: each Webhook Trigger keeps registering
+				// the subscriptions, with Options → Subscription URL set to the receiver's address for its shop.
+				for (const [node, path_] of [
+					['Shopify Webhooks', '/shopify'],
+					['WooCommerce Webhooks', '/woocommerce'],
+				]) {
+					const parameters = nodeNamed(realtime, node).parameters;
+					parameters.options = {
+						...(parameters.options as object),
+						subscriptionUrl: `${receiver.url}${path_}`,
+					};
+				}
+			}
+			workflows.push(first, realtime);
 		}
 		say(`[${run.subject}] starting n8n (${run.engine}) …`);
 		n8n = await startWithTemplates({
@@ -250,37 +275,6 @@ async function runSubject(
 			const setup = await runOnce(n8n.n8n, TEMPLATE_WORKFLOW_IDS.firstSync, firstSync!, 300_000);
 			const o = outcome(setup);
 			if (o.error) throw new Error(`[${run.subject}] first sync: ${o.error}`);
-			if (run.subject === 'ours_receiver') {
-				receiver = await startReceiver(
-					loadConfig({
-						listen: { host: '127.0.0.1', port: await freePort() },
-						redis: {
-							host: TEST_REDIS.host,
-							port: TEST_REDIS.port,
-							database: 0,
-							keyPrefix: prefix,
-						},
-						shops: [
-							{ platform: 'shopify', shop: FLASH_SHOP, path: '/shopify', secret: shopifySecret },
-							{ platform: 'woocommerce', shop: wooShop, path: '/woocommerce', secret: wooSecret },
-						],
-					}),
-					{ logger: () => undefined },
-				);
-				// Activation registers every topic of both Webhook Triggers; all of them move to the receiver.
-				const topics = SHOPIFY_TOPICS.length + WOOCOMMERCE_TOPICS.length;
-				await waitFor(
-					() => shopify.subscriptions.length + woo.webhooks.size,
-					(count) => count >= topics,
-					30_000,
-					'the Webhook Triggers’ subscriptions',
-				);
-				const moved = await repointSubscriptions(shopify, woo, SHOPIFY_TOKEN, {
-					shopify: `${receiver.url}/shopify`,
-					woocommerce: `${receiver.url}/woocommerce`,
-				});
-				say(`[${run.subject}] ${moved} subscriptions now deliver to the receiver ${receiver.url}`);
-			}
 		}
 		// The first sync's writes echo back as webhooks: let them settle before the sale.
 		await shopify.webhooksIdle();
@@ -341,6 +335,7 @@ async function runSubject(
 					: run.subject === 'ours_receiver'
 						? 'Inventory Receiver'
 						: 'Inventory Webhook Trigger (inbox)',
+				subscriptions: `Shopify ${shopify.subscriptions.length} to ${[...new Set(shopify.subscriptions.map((x) => new URL(x.uri).port))].join(',')}, WooCommerce ${woo.webhooks.size}`,
 				orders_accepted: watch.accepted,
 				orders_refused_out_of_stock: watch.refused,
 				skus_sold_out: watch.soldOut(),

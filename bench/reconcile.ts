@@ -168,7 +168,12 @@ export async function runReconcile(
 		const n8n = t.n8n;
 		const run = async (what: string, id: string, start: typeof firstStart) => {
 			const started = performance.now();
-			const r = await runOnce(n8n, id, start, 900_000);
+			const r = await runOnce(n8n, id, start, 900_000).catch((error: unknown) => {
+				say(
+					`[reconcile] ${what} failed; n8n log tail:\n${n8n.logs().split('\n').slice(-40).join('\n')}`,
+				);
+				throw error;
+			});
 			const o = outcome(r);
 			if (o.error) throw new Error(`${what}: ${o.error}`);
 			say(`[reconcile] ${what}: ${round((performance.now() - started) / 1000, 1)} s`);
