@@ -58,8 +58,8 @@ import { deleteByPrefix, freePort, TEST_REDIS, waitFor } from '../support';
 jest.setTimeout(900_000);
 
 const PURE_RUNS = 5_000;
-const RECEIVER_CASES = 4_500;
-const N8N_CASES = 1_000;
+const RECEIVER_CASES = 4_000;
+const N8N_CASES = 1_500;
 const SEED = Number(process.env.INVSYNC_FUZZ_SEED ?? 22_022);
 const TRIGGER = 'Inventory Webhook Trigger';
 const PREFIX = `e2efuzz${process.pid}`;
