@@ -31,6 +31,7 @@ import {
 import { LeakyCostBucket, ShopifySimulator, WooCommerceSimulator } from '../test/simulators';
 import { sleep } from '../test/support/wait';
 import { ledgerKeys } from '../nodes/shared/keys';
+import { breakerState } from '../nodes/shared/breaker';
 import { saveProfile, applyEvents } from '../nodes/InventoryLedger/ledger';
 import {
 	SHOPIFY_SHOP,
@@ -472,18 +473,32 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 		await sampling;
 
 		// --- settle: inbox drained, then catch-up, replay, reconciliation -------------------------------------
+		const breakers = () =>
+			Promise.all(['shopify', 'woocommerce'].map((ch) => breakerState(redis, prefix, ch)));
+		/**
+		 * Quiet: the shops have sent what they queued, the inbox is drained, no run is in flight, nothing is dirty,
+		 * and no channel's breaker refuses calls (open, or half-open with its one probe out): replaying or
+		 * reconciling before that would only dead-letter again.
+		 */
 		const quiet = async () => {
 			for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
 				await shopify.webhooksIdle();
 				await woo.flushDeliveries();
-				const [inbox, running, dirtyShopify, dirtyWoo] = await Promise.all([
+				const [inbox, running, dirtyShopify, dirtyWoo, states] = await Promise.all([
 					lagAndDeadLetters(redis, prefix, started),
 					n8n.executions({ status: 'running' }),
 					redis.zcard(ledgerKeys.dirty(prefix, 'shopify')),
 					redis.zcard(ledgerKeys.dirty(prefix, 'woocommerce')),
+					breakers(),
 				]);
 				await sample('settling');
-				if (inbox.inboxBacklog === 0 && running.length === 0 && dirtyShopify + dirtyWoo === 0)
+				const refusing = states.some((b) => b.state === 'open' || b.probeInFlight);
+				if (
+					inbox.inboxBacklog === 0 &&
+					running.length === 0 &&
+					dirtyShopify + dirtyWoo === 0 &&
+					!refusing
+				)
 					return;
 				await sleep(500);
 			}
@@ -495,14 +510,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 		}
 		await quiet();
 		deadLettersAfterOutage = lastSample.deadLetters;
+		// The catch-up template (every minute on its own) polls the orders whose webhooks were lost, and its calls
+		// are the probe that closes a half-open breaker.
 		await catchUp();
-		await quiet();
-		if (lastSample.deadLetters > 0 && has('dead-letter-replay.json')) {
-			const replay = await runByHand(n8n, TEMPLATE_WORKFLOW_IDS.deadLetters, 'Replay Now');
-			const error = executionError(replay);
-			if (error) say(`\n  dead-letter replay: ${error}`);
-			await quiet();
-		}
 		let agreement = await compare(
 			redis,
 			prefix,
@@ -513,20 +523,32 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 			traffic.expected,
 		);
 		let drift: Record<string, unknown> | undefined;
-		if (nightly && agreement.allEqual < agreement.skus) {
-			// What the real-time path left unequal (a shop's own sale in the same second as our write: see the
-			// README) is what the nightly reconciliation is for: run it now rather than at 02:00.
-			const run = await runByHand(n8n, nightly.id, manualTrigger(nightly, 'Run Now'), 300_000);
-			const error = executionError(run);
-			if (error) say(`\n  reconciliation: ${error}`);
-			drift = outputsOf(run, 'Drift Report')[0]?.[0];
+		let replays = 0;
+		for (let round = 0; round < 8; round++) {
 			await quiet();
+			if ((await breakers()).some((b) => b.state !== 'closed')) {
+				await catchUp();
+				continue;
+			}
+			if (lastSample.deadLetters > 0 && has('dead-letter-replay.json') && replays < 3) {
+				const replay = await runByHand(n8n, TEMPLATE_WORKFLOW_IDS.deadLetters, 'Replay Now');
+				replays++;
+				const error = executionError(replay);
+				if (error) say(`\n  dead-letter replay: ${error}`);
+				continue;
+			}
 			agreement = await compare(redis, prefix, catalogue, shopify, woo, wooShop, traffic.expected);
-		}
-		for (let i = 0; i < 3 && agreement.allEqual < agreement.skus; i++) {
+			if (agreement.allEqual === agreement.skus) break;
+			if (nightly && !drift) {
+				// What the real-time path still left unequal is what the nightly reconciliation is for: run it now
+				// rather than at 02:00.
+				const run = await runByHand(n8n, nightly.id, manualTrigger(nightly, 'Run Now'), 300_000);
+				const error = executionError(run);
+				if (error) say(`\n  reconciliation: ${error}`);
+				drift = outputsOf(run, 'Drift Report')[0]?.[0] ?? {};
+				continue;
+			}
 			await catchUp();
-			await quiet();
-			agreement = await compare(redis, prefix, catalogue, shopify, woo, wooShop, traffic.expected);
 		}
 		await sample('done');
 		line.done();
@@ -551,6 +573,33 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 				`Shopify = ledger ${agreement.shopifyEqual}, WooCommerce = ledger ${agreement.wooEqual}.`,
 		);
 		for (const e of agreement.examples) say(`  ${e}`);
+		if (verdict !== 'all SKUs equal') {
+			// What the shops answered since the outage ended, and the breakers: where to look first.
+			const after = new Date(outageEndsAt).toISOString();
+			const answers = (
+				log: Array<{ op: string; at: string; status?: unknown; name: string }>,
+				op: string,
+			) =>
+				log
+					.filter((e) => e.op === op && e.at >= after && e.status !== 200 && e.status !== 201)
+					.map((e) => `${e.name} → ${String(e.status)}`)
+					.slice(-8);
+			const breakers = await Promise.all(
+				['shopify', 'woocommerce'].map(async (ch) => ({
+					ch,
+					...(await breakerState(redis, prefix, ch)),
+				})),
+			);
+			say(
+				`  WooCommerce calls not answered 2xx after the outage: ${JSON.stringify(answers(woo.log, 'rest'))}`,
+			);
+			say(
+				`  Shopify calls not answered 200 after the outage: ${JSON.stringify(answers(shopify.log, 'graphql'))}`,
+			);
+			say(
+				`  breakers: ${breakers.map((b) => `${b.ch} ${b.state} (failures ${b.failures}, last failure ${b.lastFailureAt ? new Date(b.lastFailureAt).toISOString() : '–'})`).join(', ')}; outage ended ${after}`,
+			);
+		}
 		if (drift)
 			say(
 				`Reconciliation run: ${JSON.stringify({ skus_checked: drift.skus_checked, drift: drift.drift, repaired: drift.repaired, unresolved: drift.unresolved })}.`,

@@ -25,8 +25,6 @@ export async function lagAndDeadLetters(
 	p99: number | null;
 	deadLetters: number;
 	inboxBacklog: number;
-	/** Channels whose circuit breaker is open (calls paused after repeated failures). */
-	breakersOpen: string[];
 }> {
 	const health = await readHealth(redis, prefix, {
 		lagWindowMs: Math.max(1000, Date.now() - sinceMs + 1000),
@@ -42,9 +40,6 @@ export async function lagAndDeadLetters(
 		p99: max((c) => c.lagMs.p99),
 		deadLetters: health.deadLetters.total,
 		inboxBacklog: Number(health.inbox.backlog ?? 0),
-		breakersOpen: Object.entries(health.channels)
-			.filter(([, c]) => c.breaker.state === 'open')
-			.map(([name]) => name),
 	};
 }
 
