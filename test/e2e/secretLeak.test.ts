@@ -68,6 +68,8 @@ const SECRET = {
 const CLIENT_ID = 'leak-client-id';
 const SHOP = 'leak-shop.myshopify.com';
 const PREFIX = 'leak';
+/** An inbox stream no Inbox Trigger reads, so what receipt stored there stays for the scan. */
+const HELD = 'held';
 const LOC_W = '71001';
 const PLACE_W = `shopify:${SHOP}:${LOC_W}`;
 const WH = 'ledger:wh';
@@ -81,6 +83,7 @@ let redisServer: OwnRedis;
 let redis: Redis;
 let receiver: RunningReceiver;
 let badReceiver: RunningReceiver;
+let heldReceiver: RunningReceiver;
 let snapshot: ReturnType<typeof snapshotDist> | undefined;
 let wooShop: string;
 const receiverLog: Array<Record<string, unknown>> = [];
@@ -216,7 +219,12 @@ function workflows(): object[] {
 		],
 		fc,
 	);
+	const held = receipt('leakRecvHeld0001', 'shopify', 'redisRight', false);
+	(
+		held as { nodes: Array<{ parameters: Record<string, unknown> }> }
+	).nodes[0].parameters.inboxStream = HELD;
 	return [
+		held,
 		receipt('leakRecvShopify1', 'shopify', 'redisRight', true),
 		receipt('leakRecvWoo00001', 'woocommerce', 'redisRight', true),
 		receipt('leakRecvWrongPw1', 'shopify', 'redisWrong', false),
@@ -311,11 +319,11 @@ beforeAll(async () => {
 	await Promise.all([shopify.start(), woo.start()]);
 	wooShop = new URL(woo.baseUrl).host.toLowerCase();
 	await seed();
-	const receiverConfig = async (password: string) =>
+	const receiverConfig = async (password: string, stream = 'inbox') =>
 		loadConfig({
 			listen: { host: '127.0.0.1', port: await freePort() },
 			redis: { host: '127.0.0.1', port: redisServer.port, password, keyPrefix: PREFIX },
-			inboxStream: 'inbox',
+			inboxStream: stream,
 			shops: [
 				{
 					platform: 'shopify',
@@ -334,6 +342,10 @@ beforeAll(async () => {
 		});
 	receiver = await startReceiver(await receiverConfig(SECRET.redisPassword), {
 		logger: (l) => receiverLog.push(l),
+	});
+	// Into a stream no Inbox Trigger reads: its entries stay for the scan (the processed inbox is trimmed).
+	heldReceiver = await startReceiver(await receiverConfig(SECRET.redisPassword, HELD), {
+		logger: (l) => receiverLog.push({ ...l, receiver: 'held' }),
 	});
 	badReceiver = await startReceiver(await receiverConfig(SECRET.wrongRedisPassword), {
 		logger: (l) => receiverLog.push({ ...l, receiver: 'wrong password' }),
@@ -402,6 +414,7 @@ afterAll(async () => {
 	await n8n?.stop();
 	await receiver?.close();
 	await badReceiver?.close();
+	await heldReceiver?.close();
 	await shopify?.stop();
 	await woo?.stop();
 	await redis?.quit();
@@ -480,6 +493,21 @@ it('a pipeline with distinctive secrets, failures and dead letters: no secret in
 	expect([viaReceiver.status, viaPrevious.status, forged.status, n8nForged.status]).toEqual([
 		200, 200, 401, 401,
 	]);
+	const held = [
+		await shopify.sendWebhook(`${heldReceiver.url}/shopify/leak`, 'orders/create', order),
+		await shopify.sendWebhook(
+			n8n.webhookUrl('leakRecvHeld0001-hook', 'webhook'),
+			'orders/create',
+			order,
+		),
+		await woo.sendWebhook(
+			`${heldReceiver.url}/woocommerce/leak`,
+			'order.created',
+			woo.placeOrder({ lines: [{ sku: SKUS[0], quantity: 1 }] }),
+			{ secret: SECRET.wooWebhook },
+		),
+	];
+	expect(held.map((r) => r.status)).toEqual([200, 200, 200]);
 	const toBad = await shopify.sendWebhook(
 		`${badReceiver.url}/shopify/leak`,
 		'orders/create',
@@ -487,7 +515,7 @@ it('a pipeline with distinctive secrets, failures and dead letters: no secret in
 	);
 	expect(toBad.status).toBe(503);
 	receiverAnswers.push(viaReceiver.body, viaPrevious.body, forged.body, toBad.body);
-	for (const r of [receiver, badReceiver]) {
+	for (const r of [receiver, badReceiver, heldReceiver]) {
 		receiverAnswers.push(r.metricsText());
 		receiverAnswers.push(await (await fetch(`${r.url}/healthz`)).text());
 		receiverAnswers.push(await (await fetch(`${r.url}/metrics`)).text());
@@ -588,6 +616,7 @@ it('a pipeline with distinctive secrets, failures and dead letters: no secret in
 	const keys = [...redisState.keys()];
 	expect(keys.some((k) => /:sku:.*:audit$/.test(k))).toBe(true);
 	expect(keys).toContain(`${PREFIX}:inbox`);
+	expect(await redis.xlen(`${PREFIX}:${HELD}`)).toBe(3); // stored deliveries, from n8n and the receiver
 	expect(await redis.xlen(channelKeys.dlq(PREFIX))).toBeGreaterThan(0);
 	expect(
 		await redis
