@@ -332,7 +332,7 @@ async function expectAgreement(
 	for (const sku of new Set(all.map((m) => m.split(' ')[0]))) {
 		const pub = await redis.hgetall(ledgerKeys.pub(PREFIX, sku));
 		const ledger = await redis.hgetall(ledgerKeys.ledger(PREFIX, sku));
-		const audit = await redis.xrevrange(ledgerKeys.audit(PREFIX, sku), '+', '-', 'COUNT', 12);
+		const audit = await redis.xrevrange(ledgerKeys.audit(PREFIX, sku), '+', '-', 'COUNT', 40);
 		console.log(
 			`${sku}: ledger ${JSON.stringify(ledger)} pub ${JSON.stringify(pub)}\naudit (newest first):\n${audit.map(([id, f]) => `${id} ${f.join(' ')}`).join('\n')}`,
 		);
