@@ -75,5 +75,24 @@ export class InventoryRedisApi implements ICredentialType {
 			default: 'mymaster',
 			displayOptions: { hide: { sentinels: [''] } },
 		},
+		{
+			displayName: 'Replicas to Wait For',
+			name: 'replicasToWait',
+			type: 'number',
+			typeOptions: { minValue: 0, numberPrecision: 0 },
+			default: 0,
+			description:
+				'With replicas (Sentinel): how many replicas must hold each webhook before it is answered 200 (Redis WAIT). 0 answers as soon as the primary has it, and a failover can then lose what was just answered.',
+		},
+		{
+			displayName: 'Replica Wait Timeout (ms)',
+			name: 'replicaWaitTimeoutMs',
+			type: 'number',
+			typeOptions: { minValue: 10, maxValue: 1500, numberPrecision: 0 },
+			default: 500,
+			description:
+				'How long a webhook waits for the replicas; when fewer confirm in time it is answered 503 and the shop sends it again',
+			displayOptions: { hide: { replicasToWait: [0] } },
+		},
 	];
 }

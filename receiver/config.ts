@@ -81,6 +81,8 @@ const REDIS_FIELDS = [
 	'keyPrefix',
 	'sentinels',
 	'sentinelName',
+	'replicasToWait',
+	'replicaWaitTimeoutMs',
 ];
 const SHOP_FIELDS = [
 	'platform',
@@ -231,6 +233,14 @@ function loadRedis(
 		keyPrefix: text(value.keyPrefix, 'redis.keyPrefix'),
 		sentinels: text(sentinels, 'redis.sentinels'),
 		sentinelName: text(value.sentinelName, 'redis.sentinelName'),
+		replicasToWait: integer(value.replicasToWait, 'redis.replicasToWait', 0, 0, 100),
+		replicaWaitTimeoutMs: integer(
+			value.replicaWaitTimeoutMs,
+			'redis.replicaWaitTimeoutMs',
+			500,
+			10,
+			1500,
+		),
 	};
 	const redis = credentialFromData(
 		Object.fromEntries(

@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import type { Delivery } from '../nodes/shared/events';
 import { appendToInbox } from '../nodes/shared/inbox';
 import { inboxKey } from '../nodes/shared/keys';
-import { describeRedisError, keyPrefixOf, openRedis } from '../nodes/shared/redis';
+import { describeRedisError, keyPrefixOf, openRedis, replicaWaitOf } from '../nodes/shared/redis';
 import { receiveSigned } from '../nodes/shared/receipt';
 import { describeConfig, type ReceiverConfig, type ReceiverShop } from './config';
 import { ReceiverMetrics, type Route } from './metrics';
@@ -146,7 +146,7 @@ export async function startReceiver(
 		let client: Redis | undefined;
 		try {
 			client = await redis.get();
-			await appendToInbox(client, stream, delivery, raw);
+			await appendToInbox(client, stream, delivery, raw, replicaWaitOf(config.redis));
 		} catch (error) {
 			metrics.xadd(Number(process.hrtime.bigint() - started) / 1e9, false);
 			inboxDown = true;

@@ -12,6 +12,7 @@ import {
 	describeRedisError,
 	getRedis,
 	keyPrefixOf,
+	replicaWaitOf,
 	type InventoryRedisCredential,
 } from '../shared/redis';
 import { normalizeDelivery, type Delivery, type NormalizeResult } from '../shared/events';
@@ -119,7 +120,7 @@ async function queueToInbox(
 			keyPrefixOf(cred),
 			String(ctx.getNodeParameter('inboxStream', 'inbox') || 'inbox'),
 		);
-		await appendToInbox(redis, stream, delivery, raw);
+		await appendToInbox(redis, stream, delivery, raw, replicaWaitOf(cred));
 	} catch (error) {
 		// Never 200 for an event that is not stored: Shopify retries a 503; WooCommerce's catch-up poll covers it.
 		ctx.logger.warn(`Inventory inbox unavailable: ${describeRedisError(error, cred)}`);

@@ -7,12 +7,28 @@ import type { Delivery } from './events/types';
  * verified receipt and the Inbox Trigger reads back. The body is stored as the exact bytes received.
  */
 
-/** XADD one verified delivery; resolves with the entry id only once Redis has stored it. */
+/** Replicas that must hold the entry before it counts as stored (the credential's Replicas to Wait For). */
+export interface ReplicaWait {
+	replicas: number;
+	timeoutMs: number;
+}
+
+/** Fewer replicas than asked confirmed the entry in time: not answered 200, so the platform sends it again. */
+export class ReplicaWaitError extends Error {}
+
+/**
+ * XADD one verified delivery; resolves with the entry id only once Redis has stored it — and, given `wait`, once
+ * that many replicas hold it too (WAIT). Replication is asynchronous: without the wait, an entry the primary
+ * acknowledged can be missing on the replica Sentinel promotes after the primary dies. When the replicas do not
+ * confirm in time the entry stays on the primary and this rejects: the caller answers 503, the platform retries,
+ * and the Guard drops whichever copy comes second.
+ */
 export async function appendToInbox(
 	redis: Redis,
 	streamKey: string,
 	delivery: Delivery,
 	rawBody: Buffer,
+	wait?: ReplicaWait,
 ): Promise<string> {
 	const id = await redis.xadd(
 		streamKey,
@@ -27,6 +43,13 @@ export async function appendToInbox(
 		delivery.receivedAt,
 	);
 	if (!id) throw new Error('Redis did not store the entry');
+	if (wait && wait.replicas > 0) {
+		const confirmed = Number(await redis.call('WAIT', wait.replicas, wait.timeoutMs));
+		if (confirmed < wait.replicas)
+			throw new ReplicaWaitError(
+				`only ${confirmed} of ${wait.replicas} replicas confirmed the entry within ${wait.timeoutMs} ms`,
+			);
+	}
 	return id;
 }
 

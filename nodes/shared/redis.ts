@@ -26,6 +26,10 @@ export interface InventoryRedisCredential {
 	keyPrefix?: string;
 	sentinels?: string;
 	sentinelName?: string;
+	/** Replicas that must hold an inbox entry before the webhook is answered 200 (WAIT); 0: none. */
+	replicasToWait?: number;
+	/** WAIT's timeout, ms (kept under the command timeout). */
+	replicaWaitTimeoutMs?: number;
 }
 
 export class RedisPolicyError extends Error {}
@@ -50,7 +54,24 @@ export function credentialFromData(
 		keyPrefix: d.keyPrefix ? String(d.keyPrefix) : undefined,
 		sentinels: d.sentinels ? String(d.sentinels) : undefined,
 		sentinelName: d.sentinelName ? String(d.sentinelName) : undefined,
+		replicasToWait: Math.max(0, Math.floor(Number(d.replicasToWait ?? 0) || 0)),
+		replicaWaitTimeoutMs: replicaWaitTimeout(d.replicaWaitTimeoutMs),
 	};
+}
+
+/** WAIT's timeout: default 500 ms, between 10 ms and 1.5 s (a WAIT must end before the 2 s command timeout). */
+function replicaWaitTimeout(value: unknown): number {
+	const ms = Math.floor(Number(value ?? 500));
+	if (!Number.isFinite(ms) || ms <= 0) return 500;
+	return Math.min(Math.max(ms, 10), COMMAND_TIMEOUT_MS - 500);
+}
+
+/** What appendToInbox needs to wait for replicas, from the credential (undefined: no waiting). */
+export function replicaWaitOf(
+	cred: InventoryRedisCredential,
+): { replicas: number; timeoutMs: number } | undefined {
+	if (!cred.replicasToWait) return undefined;
+	return { replicas: cred.replicasToWait, timeoutMs: cred.replicaWaitTimeoutMs ?? 500 };
 }
 
 /** Where we connect, for messages: host:port or the sentinel set. Never the user's password. */
