@@ -516,7 +516,8 @@ export function summaryRows(body: Record<string, unknown>): Array<Record<string,
 			rss_mb: f.n8n_rss_mb_peak,
 		};
 	});
-	if (body.ratio) rows.push({ subject: 'ratio naive ÷ ours_nobuffer', ...(body.ratio as object) });
+	if (body.ratio && Object.values(body.ratio as object).some((v) => v !== null))
+		rows.push({ subject: 'ratio naive ÷ ours_nobuffer', ...(body.ratio as object) });
 	return rows;
 }
 
