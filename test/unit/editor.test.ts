@@ -15,6 +15,7 @@ import type {
 import { InventoryGuard } from '../../nodes/InventoryGuard/InventoryGuard.node';
 import { InventoryInboxTrigger } from '../../nodes/InventoryInboxTrigger/InventoryInboxTrigger.node';
 import { InventoryLedger } from '../../nodes/InventoryLedger/InventoryLedger.node';
+import { ProfileError, parseProfile, profileFromForm } from '../../nodes/InventoryLedger/profile';
 import { InventoryWebhookTrigger } from '../../nodes/InventoryWebhookTrigger/InventoryWebhookTrigger.node';
 import { ShopifyInventory } from '../../nodes/ShopifyInventory/ShopifyInventory.node';
 import { WooCommerceInventory } from '../../nodes/WooCommerceInventory/WooCommerceInventory.node';
@@ -290,5 +291,52 @@ describe('the profile form', () => {
 		const notice = NODES.inventoryLedger.properties.find((p) => p.name === 'profileSetupNotice');
 		expect(notice?.type).toBe('notice');
 		expect(notice?.displayName).toContain('workflows/first-sync.json');
+	});
+});
+
+describe('the profile form validates as JSON profiles do', () => {
+	const problemsOf = (input: unknown): string[] => {
+		try {
+			parseProfile(input);
+			return [];
+		} catch (error) {
+			return (error as ProfileError).problems;
+		}
+	};
+
+	it('the same problems, in the same words, for the same mistakes', () => {
+		const form = profileFromForm({
+			locations: [{ id: 'ledger:warehouse' }, { id: 'shopify:x.myshopify.com:2', owner: 'shop' }],
+			channels: [{ name: '', platform: 'shopify', salesLocation: 'ledger:store', shows: '' }],
+		});
+		const json = {
+			dryRun: true,
+			locations: [
+				{ id: 'ledger:warehouse', owner: 'ledger' },
+				{ id: 'shopify:x.myshopify.com:2', owner: 'shop' },
+			],
+			channels: [
+				{
+					name: '',
+					platform: 'shopify',
+					shop: '',
+					salesLocation: 'ledger:store',
+					places: [{ id: 'ledger:store', shows: [] }],
+					buffer: { type: 'fixed', value: 0 },
+					cap: null,
+					outOfStockThreshold: 0,
+				},
+			],
+			frozen: [],
+		};
+		const problems = problemsOf(form);
+		expect(problems).toEqual(problemsOf(json));
+		expect(problems).toEqual(
+			expect.arrayContaining([
+				"channels[0].name: letters, digits, '.', '_', '-' only (1–64)",
+				"channels[0].salesLocation: unknown location 'ledger:store'",
+				"location 'shopify:x.myshopify.com:2': owner 'shop' is neither 'ledger' nor a channel",
+			]),
+		);
 	});
 });
