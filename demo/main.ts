@@ -19,7 +19,14 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Redis from 'ioredis';
-import { REPO_ROOT, ensureN8nInstalled, startN8n, type N8nInstance } from '../test/e2e/harness';
+import {
+	N8N_VERSION,
+	REPO_ROOT,
+	e2eCacheDir,
+	ensureN8nInstalled,
+	startN8n,
+	type N8nInstance,
+} from '../test/e2e/harness';
 import {
 	TEMPLATE_DIR,
 	TEMPLATE_PLACEHOLDERS,
@@ -268,8 +275,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 		cleanup.add('redis', redisTarget.stop);
 		say(`Redis: ${redisTarget.described}.`);
 		const dist = options.dist ?? process.env.INVSYNC_E2E_DIST ?? (await buildPackage(write));
+		const cached = fs.existsSync(path.join(e2eCacheDir(), `n8n-${N8N_VERSION}`, '.installed'));
 		say(
-			'n8n 2.41.1 under Node 24: installing into ~/.cache/invsync-e2e on first use (about 5 minutes), reused after …',
+			cached
+				? `n8n ${N8N_VERSION} under Node 24: the cached install in ${e2eCacheDir()}.`
+				: `n8n ${N8N_VERSION} under Node 24: installing into ${e2eCacheDir()} (once, about 5 minutes) …`,
 		);
 		await ensureN8nInstalled();
 		const prefix = redisTarget.owned ? 'invsync' : `invsync-demo-${randomBytes(3).toString('hex')}`;
