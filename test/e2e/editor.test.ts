@@ -6,6 +6,11 @@
  *
  * INVSYNC_E2E_SCREENSHOTS=<folder> keeps screenshots of the canvas, the panel and each search.
  */
+import type { INodePropertyOptions, INodeTypeDescription } from 'n8n-workflow';
+import { InventoryGuard } from '../../nodes/InventoryGuard/InventoryGuard.node';
+import { InventoryLedger } from '../../nodes/InventoryLedger/InventoryLedger.node';
+import { ShopifyInventory } from '../../nodes/ShopifyInventory/ShopifyInventory.node';
+import { WooCommerceInventory } from '../../nodes/WooCommerceInventory/WooCommerceInventory.node';
 import { TEST_REDIS, uniquePrefix } from '../support';
 import { visitEditor, type EditorReport } from './browserSupport';
 import {
@@ -26,6 +31,21 @@ const SEARCHES: Record<string, string> = {
 	'stock sync': 'Inventory Ledger',
 	oversell: 'Inventory Ledger',
 };
+
+/** The name the panel shows for an operation value of one of our node types (the option's name). */
+function operationName(type: string, value: string): string {
+	const descriptions: INodeTypeDescription[] = [
+		new InventoryGuard().description,
+		new InventoryLedger().description,
+		new ShopifyInventory().description,
+		new WooCommerceInventory().description,
+	];
+	const description = descriptions.find((d) => `${EXTENSION_NODE_PREFIX}${d.name}` === type);
+	const options = description?.properties.find((p) => p.name === 'operation')?.options as
+		| INodePropertyOptions[]
+		| undefined;
+	return options?.find((o) => o.value === value)?.name ?? value;
+}
 
 let template: Workflow;
 let report: EditorReport;
@@ -80,13 +100,6 @@ it('draws every node of the real-time template, ours each with its own icon file
 });
 
 it("subtitles name each node's operation as the panel does, not its stored value", () => {
-	const NAMES: Record<string, string> = {
-		deduplicate: 'Deduplicate',
-		commit: 'Commit',
-		apply: 'Apply',
-		adjust: 'Adjust',
-		publish: 'Publish',
-	};
 	const withOperation = template.nodes.filter(
 		(n) =>
 			String(n.type).startsWith(EXTENSION_NODE_PREFIX) &&
@@ -96,7 +109,7 @@ it("subtitles name each node's operation as the panel does, not its stored value
 	expect(withOperation.length).toBeGreaterThanOrEqual(4);
 	for (const node of withOperation) {
 		const { operation, channel } = node.parameters as { operation: string; channel?: string };
-		const expected = `${NAMES[operation] ?? operation}${channel ? `: ${channel}` : ''}`;
+		const expected = `${operationName(String(node.type), operation)}${channel ? `: ${channel}` : ''}`;
 		const text = report.canvas.find((c) => c.name === node.name)?.text ?? '';
 		expect({ node: node.name, subtitle: text.endsWith(expected) ? expected : text }).toEqual({
 			node: node.name,
