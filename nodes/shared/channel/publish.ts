@@ -15,6 +15,7 @@ import {
 	decidePlaces,
 	needsReadBack,
 	pubField,
+	pubFieldNames,
 	withReadBack,
 	type PlaceDecision,
 	type SkuLedgerView,
@@ -159,8 +160,9 @@ interface SkuWork {
 	sku: string;
 	rev: number;
 	view: SkuLedgerView;
-	/** Pub fields to set (field → value) and observations to record (place, qty, version). */
-	fields: Array<[string, string | number]>;
+	/** Pub fields to set (field, value, field, value, …: texts, as the record script takes them) and
+	 * observations to record (place, qty, version). */
+	fields: string[];
 	observations: Array<[string, number, number]>;
 	/** false: leave the mark (lease lost before the SKU was done). */
 	done: boolean;
@@ -280,39 +282,52 @@ interface PassContext {
 /** SKUs per read script call (two keys each). */
 const READ_PER_CALL = 500;
 
-function hashOf(flat: string[]): Record<string, string> {
-	const hash: Record<string, string> = {};
-	for (let i = 0; i < flat.length; i += 2) hash[flat[i]] = flat[i + 1];
-	return hash;
+/** The pub hash fields Publish reads for `channel`: its places' records, not the other channels'. */
+function channelPubFields(profile: Profile, channel: string): string[] {
+	const places = profile.channels.find((c) => c.name === channel)?.places ?? [];
+	return places.flatMap((p) => Object.values(pubFieldNames(channel, p.id)));
 }
 
 async function readViews(
 	redis: Redis,
 	prefix: string,
 	skus: string[],
+	pubFields: readonly string[],
 ): Promise<Array<{ view: SkuLedgerView; rev: number }>> {
 	const pipeline = redis.pipeline();
 	for (let from = 0; from < skus.length; from += READ_PER_CALL) {
-		const keys: string[] = [];
-		for (const sku of skus.slice(from, from + READ_PER_CALL))
-			keys.push(ledgerKeys.ledger(prefix, sku), ledgerKeys.pub(prefix, sku));
-		pipeline.channelReadSkuStates(keys.length, ...keys);
+		const part = skus.slice(from, from + READ_PER_CALL);
+		const args: string[] = [];
+		for (const sku of part) args.push(ledgerKeys.ledger(prefix, sku), ledgerKeys.pub(prefix, sku));
+		args.push(...pubFields);
+		pipeline.channelReadPassStates(2 * part.length, ...args);
 	}
-	const replies = skus.length ? ((await execAll(pipeline)) as string[][][]).flat() : [];
+	const replies = skus.length
+		? ((await execAll(pipeline)) as Array<Array<Array<string | null>>>).flat()
+		: [];
 	return skus.map((sku, i) => {
-		const hash = replies[2 * i];
+		const hash = replies[2 * i] as string[];
 		const quantities: Record<string, number> = {};
 		const pending: Record<string, number> = {};
 		let rev = 0;
 		let frozen = false;
 		for (let f = 0; f < hash.length; f += 2) {
 			const field = hash[f];
-			if (field.startsWith('q:')) quantities[field.slice(2)] = Number(hash[f + 1]);
-			else if (field.startsWith('p:')) pending[field.slice(2)] = Number(hash[f + 1]);
+			const head = field.charCodeAt(0);
+			if (head === 0x71 /* q */ && field.charCodeAt(1) === 0x3a)
+				quantities[field.slice(2)] = Number(hash[f + 1]);
+			else if (head === 0x70 /* p */ && field.charCodeAt(1) === 0x3a)
+				pending[field.slice(2)] = Number(hash[f + 1]);
 			else if (field === 'rev') rev = Number(hash[f + 1]);
 			else if (field === 'frozen') frozen = hash[f + 1] === '1';
 		}
-		return { view: { sku, quantities, pending, frozen, pub: hashOf(replies[2 * i + 1]) }, rev };
+		const values = replies[2 * i + 1];
+		const pub: Record<string, string> = {};
+		for (let f = 0; f < values.length; f++) {
+			const value = values[f];
+			if (value !== null) pub[pubFields[f]] = value;
+		}
+		return { view: { sku, quantities, pending, frozen, pub }, rev };
 	});
 }
 
@@ -331,7 +346,12 @@ async function dryRunPass(
 		const skus = await redis.zrange(ledgerKeys.dirty(prefix, channel), offset, offset + page - 1);
 		if (skus.length === 0) break;
 		report.passes++;
-		for (const { view } of await readViews(redis, prefix, skus)) {
+		for (const { view } of await readViews(
+			redis,
+			prefix,
+			skus,
+			channelPubFields(profile, channel),
+		)) {
 			report.skus++;
 			const decisions = decidePlaces(profile, channel, view, polled, options.force);
 			if (decisions.length === 0) report.frozen++;
@@ -362,7 +382,7 @@ async function publishPass(
 	const skus: string[] = [];
 	for (let i = 0; i < entries.length; i += 2) skus.push(entries[i]);
 	const [views, polled] = await Promise.all([
-		readViews(redis, prefix, skus),
+		readViews(redis, prefix, skus, channelPubFields(profile, channel)),
 		pollFinishedFrom(redis, prefix, channel),
 	]);
 	const work = new Map<string, SkuWork>();
@@ -394,7 +414,12 @@ async function publishPass(
 			if (d.unchanged) {
 				report.unchanged++;
 				detail(d, 'unchanged');
-			} else writes.push({ ...d, rev: item.rev });
+			} else {
+				// The decision becomes the write (no copy per SKU: a pass holds thousands).
+				const write = d as PublishWrite;
+				write.rev = item.rev;
+				writes.push(write);
+			}
 		}
 	}
 
@@ -471,20 +496,26 @@ async function publishPass(
 				continue;
 			}
 			const confirmedAt = now();
+			const confirmedText = String(confirmedAt);
 			const rejected: Array<{ write: PublishWrite; message: string }> = [];
 			batch.forEach((w, i) => {
 				const answer = result.value[i] ?? { status: 'notApplied' };
 				const item = work.get(w.sku)!;
 				switch (answer.status) {
-					case 'written':
+					case 'written': {
 						report.written++;
 						detail(w, 'written');
+						const names = pubFieldNames(channel, w.place);
 						item.fields.push(
-							[pubField('published', channel, w.place), w.quantity],
-							[pubField('publishedRev', channel, w.place), w.rev],
-							[pubField('publishedAt', channel, w.place), confirmedAt],
+							names.published,
+							String(w.quantity),
+							names.publishedRev,
+							String(w.rev),
+							names.publishedAt,
+							confirmedText,
 						);
 						break;
+					}
 					case 'notApplied':
 						again.push(w);
 						break;
@@ -588,9 +619,12 @@ async function readBack(
 
 /** Records a decision's new (or lifted: '') hold with the SKU's other pub fields. */
 function holdFields(item: SkuWork, channel: string, d: PlaceDecision): void {
+	const names = pubFieldNames(channel, d.place);
 	item.fields.push(
-		[pubField('holdQuantity', channel, d.place), d.hold!.quantity],
-		[pubField('holdVersion', channel, d.place), d.hold!.version],
+		names.holdQuantity,
+		String(d.hold!.quantity),
+		names.holdVersion,
+		String(d.hold!.version),
 	);
 }
 
@@ -626,7 +660,7 @@ async function recordWork(
 				r: i.rev,
 				c: clear && i.done ? (i.failed ? '2' : '1') : '0',
 				// Texts, not numbers: Lua would print a large number in exponent form.
-				f: i.fields.flat().map(String),
+				f: i.fields,
 				o: i.observations.map(([p, q, v]) => [p, String(q), String(v)]),
 			};
 			i.fields = [];

@@ -33,6 +33,12 @@ export function pubField(kind: keyof typeof PUB_FIELD, channel: string, place: s
 
 /** The field names of one channel place, built once per place (read for every SKU of a pass). */
 const FIELD_NAMES = new Map<string, Record<keyof typeof PUB_FIELD, string>>();
+export function pubFieldNames(
+	channel: string,
+	place: string,
+): Readonly<Record<keyof typeof PUB_FIELD, string>> {
+	return fieldNames(channel, place);
+}
 function fieldNames(channel: string, place: string): Record<keyof typeof PUB_FIELD, string> {
 	const id = `${channel}\u0000${place}`;
 	let names = FIELD_NAMES.get(id);

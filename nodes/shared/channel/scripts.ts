@@ -12,6 +12,10 @@ declare module 'ioredis' {
 			...args: Array<string | number>
 		): Result<[number, number], Context>;
 		channelReadSkuStates(numKeys: number, ...keys: string[]): Result<string[][], Context>;
+		channelReadPassStates(
+			numKeys: number,
+			...args: string[]
+		): Result<Array<Array<string | null>>, Context>;
 		channelConfirmForwards(
 			numKeys: number,
 			...args: Array<string | number>
