@@ -186,6 +186,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		after = page.pageInfo.endCursor;
 	}
 	if (complete) await recordPollFinished(ch.redis, ch.prefix, ch.channel, startedAt);
+	// A first poll that read everything and found no order still fixes where the next one starts: without a
+	// cursor every poll would look back from its own time again, and with a short First Poll Looks Back an
+	// order updated between two polls would never be read. NX: a cursor written meanwhile is newer.
+	if (complete && cursor === null && newest === 0)
+		await ch.redis.set(cursorKey, String(since), 'NX');
 	const summary: IDataObject = {
 		operation: 'pollOrders',
 		channel: ch.channel,

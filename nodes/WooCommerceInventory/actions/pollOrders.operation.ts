@@ -5,6 +5,7 @@ import {
 	DEFAULT_OVERLAP_S,
 	pollOrders,
 } from '../orders/poll';
+import { channelKeys } from '../../shared/keys';
 import { emit, numberOption, type WooChannel } from './common';
 
 /**
@@ -61,6 +62,13 @@ export async function execute(ch: WooChannel): Promise<void> {
 			numberOption(extra, 'initialLookback', DEFAULT_INITIAL_LOOKBACK_MIN) * 60_000,
 		maxPages: Math.max(1, Math.floor(numberOption(extra, 'maxPages', DEFAULT_MAX_PAGES))),
 	});
+	// A first poll that read everything and found no order still fixes where the next one starts: without a
+	// cursor every poll would look back from its own time again, and with a short Initial Look-Back an order
+	// changed between two polls would never be read. NX: a cursor written meanwhile is newer.
+	if (summary.startedFrom === 'initial' && summary.cursorAfter === null && !summary.more) {
+		await ch.redis.set(channelKeys.cursor(ch.prefix, ch.channel), summary.modifiedAfter, 'NX');
+		summary.cursorAfter = summary.modifiedAfter;
+	}
 	emit(ch, { operation: 'pollOrders', summary: summary as unknown as IDataObject });
 	results.forEach((r, i) => {
 		// The index is the event's position in this run: the event id says which it is.
