@@ -86,6 +86,8 @@ export interface DemoResult {
 	lag: { p50: number | null; p99: number | null };
 	deadLettersAfterOutage: number;
 	catchUpRuns: number;
+	/** SKUs still unequal when the real-time path, catch-up and replay were done (0: no reconciliation run). */
+	unequalBeforeReconciliation: number;
 	editorUrl: string;
 }
 
@@ -534,6 +536,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 		);
 		let drift: Record<string, unknown> | undefined;
 		let replays = 0;
+		let beforeReconciliation: Agreement | undefined;
 		for (let round = 0; round < 8; round++) {
 			await quiet();
 			if ((await breakers()).some((b) => b.state !== 'closed')) {
@@ -550,6 +553,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 			agreement = await compare(redis, prefix, catalogue, shopify, woo, wooShop, traffic.expected);
 			if (agreement.allEqual === agreement.skus) break;
 			if (nightly && !drift) {
+				beforeReconciliation = agreement;
 				// What the real-time path still left unequal is what the nightly reconciliation is for: run it now
 				// rather than at 02:00.
 				const run = await runByHand(n8n, nightly.id, manualTrigger(nightly, 'Run Now'), 300_000);
@@ -610,10 +614,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 				`  breakers: ${breakers.map((b) => `${b.ch} ${b.state} (failures ${b.failures}, last failure ${b.lastFailureAt ? new Date(b.lastFailureAt).toISOString() : '–'})`).join(', ')}; outage ended ${after}`,
 			);
 		}
-		if (drift)
+		if (drift && beforeReconciliation) {
 			say(
-				`Reconciliation run: ${JSON.stringify({ skus_checked: drift.skus_checked, drift: drift.drift, repaired: drift.repaired, unresolved: drift.unresolved })}.`,
+				`The real-time path, the catch-up poll and the replay had left ${beforeReconciliation.skus - beforeReconciliation.allEqual} SKUs unequal; ` +
+					`the nightly reconciliation template, run now: ${JSON.stringify({ skus_checked: drift.skus_checked, drift: drift.drift, repaired: drift.repaired, unresolved: drift.unresolved })}.`,
 			);
+			for (const e of beforeReconciliation.examples) say(`  before: ${e}`);
+		}
 
 		const result: DemoResult = {
 			verdict,
@@ -624,6 +631,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 			lag: { p50: lastSample.p50, p99: lastSample.p99 },
 			deadLettersAfterOutage,
 			catchUpRuns,
+			unequalBeforeReconciliation: beforeReconciliation
+				? beforeReconciliation.skus - beforeReconciliation.allEqual
+				: 0,
 			editorUrl,
 		};
 		if (options.screenshot) {
