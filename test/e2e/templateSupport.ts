@@ -7,7 +7,10 @@
  * Node types: a user's n8n knows our nodes as `n8n-nodes-inventory-sync.<name>` (the installed package's name).
  * The harness loads the package through N8N_CUSTOM_EXTENSIONS, where n8n 2.41.1 names every node of the folder
  * `CUSTOM.<name>` (its custom directory loader's package name): a workflow naming the package's own type then
- * fails to load ("Unrecognized node type"). So the templates' types are rewritten on the way in, nothing else.
+ * fails to load ("Unrecognized node type"). (Read in 2.41.1's load-nodes-and-credentials.js: the folder scan at
+ * start loads only n8n-nodes-base and the langchain package; a community package under ~/.n8n/nodes is loaded by
+ * name from the installed-packages table, so a test cannot get the package's own type names by placing the
+ * build there.) So the templates' types are rewritten on the way in, nothing else.
  *
  * `INVSYNC_E2E_DIST` may name a build of the package (default: a snapshot of the repo's dist/).
  */
