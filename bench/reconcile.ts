@@ -13,9 +13,9 @@
  *
  * Measured: one nightly run — wall_s; processing_s (wall minus the time Shopify's bulk operations took on the
  * simulator, `bulkStepMs` × steps: the wait for Shopify's own work); api_calls, api_points (Shopify's requested
- * query cost); repaired (its Drift Report); missed (SKUs where the ledger and a shop still differ after the run:
- * must be 0); raised_before_poll (mirror values that went up before the last order-poll request: must be 0,
- * found by sampling every mirror every 25 ms); rss_mb_peak (n8n main's VmHWM, reset before the run).
+ * query cost); repaired (its Drift Report); missed (SKUs where the ledger or a shop does not hold the truth after
+ * the run — the seeded stock, the owner's edits, every order: must be 0); raised_before_poll (mirror values that
+ * went up before the last order-poll request: must be 0, found by sampling every mirror every 25 ms); rss_mb_peak (n8n main's VmHWM, reset before the run).
  * Flags: `--skus N` (smaller run: prints, writes nothing unless `--write`).
  */
 import * as http from 'node:http';
@@ -33,7 +33,6 @@ import {
 	type TemplateN8n,
 } from '../test/e2e/templateSupport';
 import { addWebhookStart, firstItem, outcome } from '../test/e2e/manualStart';
-import type { Execution, N8nInstance } from '../test/e2e/harness';
 import { ledgerView } from '../test/e2e/channelsSupport';
 import {
 	LeakyCostBucket,
@@ -42,6 +41,7 @@ import {
 	idString,
 } from '../test/simulators';
 import { TEST_REDIS, deleteByPrefix } from '../test/support';
+import { runAndWait, runSeconds } from './_n8nRuns';
 import { writeResults } from './_results';
 
 const SHOP = 'nightly-bench.myshopify.com';
@@ -70,51 +70,6 @@ function peakRss(pid: number | undefined, reset = false): number {
 		return NaN;
 	}
 }
-
-const terminal = new Set(['success', 'error', 'crashed', 'canceled']);
-
-/** Retries a call to n8n's API once its socket was reset (a keep-alive socket closed by a busy n8n). */
-async function retrying<T>(call: () => Promise<T>): Promise<T> {
-	for (let attempt = 1; ; attempt++) {
-		try {
-			return await call();
-		} catch (error) {
-			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- not a node: passes on what is not a reset
-			if (attempt >= 5 || !/ECONNRESET|socket hang up/.test(String(error))) throw error;
-			await sleep(500);
-		}
-	}
-}
-
-/**
- * Starts a template through its test webhook and waits for that execution. Unlike manualStart.runOnce it lists
- * executions without their data (at 10,000 SKUs every execution holds tens of megabytes) and reads only the
- * new one's data.
- */
-async function runAndWait(n8n: N8nInstance, workflowId: string, path: string): Promise<Execution> {
-	const list = () => retrying(() => n8n.executions({ workflowId, includeData: false }));
-	const before = new Set((await list()).map((e) => e.id));
-	const r = await fetch(new URL(`webhook/${path}`, `${n8n.baseUrl}/`), {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/json' },
-		body: '{}',
-	});
-	if (r.status !== 200) throw new Error(`test start answered ${r.status}: ${await r.text()}`);
-	const deadline = Date.now() + 900_000;
-	for (;;) {
-		const done = (await list()).find((e) => !before.has(e.id) && terminal.has(e.status));
-		if (done)
-			return await retrying(() =>
-				n8n.api<Execution>('GET', `/executions/${done.id}?includeData=true`),
-			);
-		if (Date.now() > deadline) throw new Error(`no finished run of ${workflowId} in 15 min`);
-		await sleep(500);
-	}
-}
-
-/** The run's own duration as n8n recorded it. */
-const runSeconds = (e: Execution) =>
-	(Date.parse(String(e.stoppedAt)) - Date.parse(String(e.startedAt))) / 1000;
 
 /** Where the subscriptions deliver: answers 200, applies nothing. */
 async function startSink(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -241,6 +196,9 @@ export async function runReconcile(
 			'woo order, webhook lost',
 		] as const;
 		const byKind: Record<string, number> = {};
+		// What is really on the shelves per SKU (warehouse, store): the first sync's reading, then the drift.
+		const truthW = skus.map((_, i) => 20 + (i % 40));
+		const truthS = skus.map((_, i) => 5 + (i % 7));
 		const chosen = Array.from({ length: drift }, (_, k) => Math.floor((k * n) / drift) + (k % 3));
 		const limit = woo.requestsPerSecond;
 		woo.requestsPerSecond = undefined; // the merchant's own edits are not what is measured
@@ -250,15 +208,19 @@ export async function runReconcile(
 			byKind[kind] = (byKind[kind] ?? 0) + 1;
 			const at = (loc: string) => shopify.level(itemOf(i), loc)!.available;
 			const wooStock = () => Number(woo.getProduct(wooIds[i])!.stock_quantity);
-			if (kind === 'owner level edited') shopify.setLevel(itemOf(i), LOC_S, at(LOC_S) + 3);
-			else if (kind === 'shopify mirror lowered')
+			if (kind === 'owner level edited') {
+				shopify.setLevel(itemOf(i), LOC_S, at(LOC_S) + 3);
+				truthS[i] += 3;
+			} else if (kind === 'shopify mirror lowered')
 				shopify.setLevel(itemOf(i), LOC_W, Math.max(0, at(LOC_W) - 2));
 			else if (kind === 'shopify mirror raised') shopify.setLevel(itemOf(i), LOC_W, at(LOC_W) + 4);
-			else if (kind === 'shopify order, webhook lost')
+			else if (kind === 'shopify order, webhook lost') {
 				shopify.placeOrder({ lines: [{ sku: skus[i], quantity: 1 }] });
-			else if (kind === 'woo order, webhook lost')
+				truthW[i] -= 1;
+			} else if (kind === 'woo order, webhook lost') {
 				woo.placeOrder({ lines: [{ productId: BigInt(wooIds[i]), quantity: 1 }] });
-			else {
+				truthS[i] -= 1;
+			} else {
 				const quantity =
 					kind === 'woo mirror lowered' ? Math.max(0, wooStock() - 3) : wooStock() + 3;
 				const r = await fetch(
@@ -305,6 +267,19 @@ export async function runReconcile(
 		clearInterval(sampler);
 		const rss = peakRss(pid);
 		const report = firstItem(n8n, nightly, 'Drift Report');
+		// What each order poll did with the order lines it read (applied / skipped / invalid).
+		const pollOutcomes = (node: string) => {
+			const tally: Record<string, number> = {};
+			for (const item of n8n.nodeOutput(nightly, node).flat()) {
+				const o = String((item.ledger as { outcome?: string } | undefined)?.outcome ?? item.kind);
+				tally[o] = (tally[o] ?? 0) + 1;
+			}
+			return tally;
+		};
+		const polls = {
+			shopify: pollOutcomes('Shopify Poll Orders'),
+			woocommerce: pollOutcomes('WooCommerce Poll Orders'),
+		};
 		const shopifyEntries = (
 			shopify.log.slice(shopifyLog0) as Array<Record<string, unknown>>
 		).filter((e) => e.op === 'graphql');
@@ -321,8 +296,11 @@ export async function runReconcile(
 			.filter((o) => !bulk0.has(o.id) && o.completedAt)
 			.reduce((s, o) => s + (o.completedAt! - o.createdAt), 0);
 
-		// Every SKU: Shopify's warehouse and store locations and WooCommerce show what the ledger computes.
+		// Every SKU: the ledger and the shops (Shopify's warehouse and store locations, WooCommerce) against the
+		// truth — a sale the run did not see, overwritten by a Publish, leaves ledger and shops agreeing on a
+		// wrong number, so agreement alone would not find it.
 		let missed = 0;
+		let disagree = 0;
 		const examples: string[] = [];
 		for (let k = 0; k < n; k += 1000) {
 			const part = skus.slice(k, k + 1000);
@@ -330,20 +308,25 @@ export async function runReconcile(
 			part.forEach((sku, j) => {
 				const i = k + j;
 				const l = view.get(sku)!;
-				const got = [
+				const truth = [truthW[i], truthS[i], Math.max(0, truthW[i] + truthS[i] - 2)];
+				const shops = [
 					shopify.level(itemOf(i), LOC_W)!.available,
 					shopify.level(itemOf(i), LOC_S)!.available,
 					Number(woo.getProduct(wooIds[i])!.stock_quantity),
 				];
-				const want = [
+				const ledger = [
 					l.available[`shopify ${PLACE_W}`],
 					l.quantities[PLACE_S],
 					l.available[`woocommerce ${wooPlace}`],
 				];
-				if (JSON.stringify(got) !== JSON.stringify(want)) {
+				const t = JSON.stringify(truth);
+				if (JSON.stringify(shops) !== JSON.stringify(ledger)) disagree++;
+				if (JSON.stringify(shops) !== t || JSON.stringify(ledger) !== t) {
 					missed++;
-					if (examples.length < 3)
-						examples.push(`${sku}: shops ${JSON.stringify(got)} ≠ ledger ${JSON.stringify(want)}`);
+					if (examples.length < 5)
+						examples.push(
+							`${sku}: truth ${t}, shops ${JSON.stringify(shops)}, ledger ${JSON.stringify(ledger)}`,
+						);
 				}
 			});
 		}
@@ -368,6 +351,8 @@ export async function runReconcile(
 				bulk_wait_s: round(bulkWait / 1000, 1),
 				mirror_rises_total: rises.length,
 				missed_examples: examples,
+				ledger_and_shops_disagree: disagree,
+				poll_outputs: polls,
 				load_average_before: load0,
 				load_average_after: loadAvg(),
 			},
