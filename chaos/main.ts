@@ -1,0 +1,62 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../test/e2e/harness';
+import { runChaos } from './run';
+import { runSentinelScenario } from './sentinelRun';
+
+/** `npm run chaos`: the Sentinel failover, then the queue-mode chaos run; both into bench/results/chaos.json. */
+export async function main(argv: string[]): Promise<number> {
+	const opt = (name: string, fallback: number) => {
+		const at = argv.indexOf(`--${name}`);
+		return at >= 0 ? Number(argv[at + 1]) : fallback;
+	};
+	const out =
+		argv.indexOf('--out') >= 0
+			? path.resolve(argv[argv.indexOf('--out') + 1])
+			: path.join(REPO_ROOT, 'bench', 'results', 'chaos.json');
+	const say = (line: string) => process.stdout.write(`${line}\n`);
+	const machine = {
+		cpus: os.cpus().length,
+		load_at_start: os.loadavg().map((l) => Math.round(l * 10) / 10),
+		when: new Date().toISOString(),
+	};
+	const result: Record<string, unknown> = { machine };
+	const write = () => fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+	if (!argv.includes('--no-sentinel')) {
+		say('Sentinel failover: primary + replica + 3 Sentinels, SIGKILL of the primary mid-stream …');
+		result.sentinel = await runSentinelScenario({ log: say });
+		say(JSON.stringify(result.sentinel));
+		write();
+	}
+	if (!argv.includes('--no-queue')) {
+		say('Queue-mode chaos run …');
+		const figures = await runChaos({
+			events: opt('events', 10_000),
+			skus: opt('skus', 300),
+			shopifyOutageMs: opt('outage', 30) * 1000,
+			faults: !argv.includes('--no-faults'),
+			minStreamSeconds: opt('min-stream', 0),
+			log: say,
+		});
+		result.queue = figures;
+		(result.machine as Record<string, unknown>).load_at_end = os
+			.loadavg()
+			.map((l) => Math.round(l * 10) / 10);
+		write();
+		say(
+			JSON.stringify({
+				mismatched_skus: figures.mismatched_skus,
+				missing_events: figures.missing_events,
+				double_applied: figures.double_applied,
+				converge_s: figures.converge_s,
+			}),
+		);
+		return figures.mismatched_skus === 0 &&
+			figures.missing_events === 0 &&
+			figures.double_applied === 0
+			? 0
+			: 1;
+	}
+	return 0;
+}
