@@ -1,44 +1,16 @@
 /**
  * A screenshot of a workflow in the running demo's editor, taken with a real headless Chromium: the npm package
  * @sparticuz/chromium carries a compressed Chromium inside the package (Playwright's and Puppeteer's own browser
- * downloads come from hosts many machines cannot reach), driven with puppeteer-core. Both are installed on
- * first use into a cache outside the repository (~/.cache/invsync-e2e/chromium), never into the project.
+ * downloads come from hosts many machines cannot reach), driven with puppeteer-core. Both come from the
+ * tests' browserModulesDir(): the project's node_modules when a devDependency brings them, else a cache outside
+ * the repository (~/.cache/invsync-e2e/chromium), installed there on first use.
  *
  * It signs in through the editor's own sign-in form (the session cookie is then the browser's own), opens the
  * workflow, waits until the canvas shows its nodes, and saves a PNG.
  */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { e2eCacheDir } from '../test/e2e/harness';
-
-const CHROMIUM_PACKAGES = ['@sparticuz/chromium@153', 'puppeteer-core'];
-
-function chromiumCache(): string {
-	return path.join(e2eCacheDir(), 'chromium');
-}
-
-/** The folder whose node_modules hold both packages (installed there once when absent). */
-async function ensureBrowserPackages(say: (line: string) => void): Promise<string> {
-	const dir = chromiumCache();
-	const has = (name: string) =>
-		fs.existsSync(path.join(dir, 'node_modules', ...name.split('/'), 'package.json'));
-	if (has('@sparticuz/chromium') && has('puppeteer-core')) return dir;
-	say(`Installing ${CHROMIUM_PACKAGES.join(' and ')} into ${dir} (once, about 10 s) …`);
-	fs.mkdirSync(dir, { recursive: true });
-	await new Promise<void>((resolve, reject) =>
-		execFile(
-			'npm',
-			['install', '--prefix', dir, '--no-audit', '--no-fund', ...CHROMIUM_PACKAGES],
-			{ timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 },
-			(err, stdout, stderr) =>
-				err
-					? reject(new Error(`npm install of the browser failed: ${stderr || stdout}`))
-					: resolve(),
-		),
-	);
-	return dir;
-}
+import { browserModulesDir } from '../test/e2e/browserSupport';
 
 /** Runs in the page (text: the project compiles without the DOM's types): clicks the checklist card's ×. */
 const CLOSE_CHECKLIST = `(() => {
@@ -74,10 +46,11 @@ export async function screenshotWorkflow(opts: {
 	file: string;
 	say: (line: string) => void;
 }): Promise<void> {
-	const dir = await ensureBrowserPackages(opts.say);
+	opts.say('Taking the screenshot with headless Chromium …');
+	const modules = browserModulesDir();
 	const load = (name: string) =>
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		require(require.resolve(name, { paths: [dir] })) as Record<string, unknown>;
+		require(require.resolve(name, { paths: [modules] })) as Record<string, unknown>;
 	const chromiumModule = load('@sparticuz/chromium');
 	const chromium = (chromiumModule.default ?? chromiumModule) as {
 		executablePath: () => Promise<string>;
