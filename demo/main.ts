@@ -493,6 +493,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 		 * reconciling before that would only dead-letter again.
 		 */
 		const quiet = async () => {
+			let quietSince: number | undefined;
 			for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
 				await shopify.webhooksIdle();
 				await woo.flushDeliveries();
@@ -505,13 +506,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 				]);
 				await sample('settling');
 				const refusing = states.some((b) => b.state === 'open' || b.probeInFlight);
-				if (
+				const still =
 					inbox.inboxBacklog === 0 &&
 					running.length === 0 &&
 					dirtyShopify + dirtyWoo === 0 &&
-					!refusing
-				)
-					return;
+					!refusing;
+				// Twice in a row, a second apart: a batch the Inbox Trigger has just read is in no list yet.
+				if (still && quietSince !== undefined && Date.now() - quietSince >= 1000) return;
+				quietSince = still ? (quietSince ?? Date.now()) : undefined;
 				await sleep(500);
 			}
 		};
