@@ -38,7 +38,7 @@ import {
 	type Workflow,
 } from '../test/e2e/templateSupport';
 import { addWebhookStart, outcome } from '../test/e2e/manualStart';
-import { runAndWait } from './_n8nRuns';
+import { retrying, runAndWait } from './_n8nRuns';
 import { LeakyCostBucket, ShopifySimulator, WooCommerceSimulator } from '../test/simulators';
 import { TEST_REDIS, deleteByPrefix } from '../test/support';
 import { startReceiver } from '../receiver/server';
@@ -54,7 +54,7 @@ import {
 	type PlannedOrder,
 } from './_flashShop';
 import { NAIVE_PATHS, naiveShopifyToWoo, naiveWooToShopify, subscribeShopify } from './_naive';
-import { writeResults } from './_results';
+import { percentile, writeResults } from './_results';
 import { plotLatency } from './_plot';
 
 export type Subject =
@@ -314,6 +314,21 @@ async function runSubject(
 		watch.sample();
 		const settledAfter = (performance.now() - saleEnd) / 1000;
 		const rss = peakRssMb(pid);
+		// Where the time goes on n8n's side: the processing runs (the Inventory Inbox Trigger's batches, or the
+		// naive workflows' one run per delivery) and how long each took.
+		const runs = await retrying(() => n8n!.n8n.executions({ includeData: false })).catch(() => []);
+		const saleRuns = runs
+			.filter(
+				(e) => e.stoppedAt && Date.parse(e.startedAt) >= Date.now() - (performance.now() - t0),
+			)
+			.map((e) => Date.parse(String(e.stoppedAt)) - Date.parse(e.startedAt))
+			.sort((a, b) => a - b);
+		const runFigures = {
+			count: saleRuns.length,
+			p50_ms: Math.round(percentile(saleRuns, 50)),
+			p99_ms: Math.round(percentile(saleRuns, 99)),
+			busy_s: round(saleRuns.reduce((a, b) => a + b, 0) / 1000, 1),
+		};
 		const after = shopCounters(shopify, woo);
 		const latency = watch.latencyFigures();
 		const mismatched = watch.mismatched();
@@ -345,6 +360,7 @@ async function runSubject(
 				api_calls_woocommerce: after.wooCalls - before.wooCalls,
 				webhooks_sent: after.webhooks - before.webhooks,
 				webhooks_per_s_offered: round((after.webhooks - before.webhooks) / size.seconds, 1),
+				n8n_runs_during_sale_and_settle: runFigures,
 				orders_never_reflected: watch.unreflected,
 				settled_after_s: round(settledAfter, 1),
 				mismatched_examples: mismatched.slice(0, 3),
