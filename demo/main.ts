@@ -577,7 +577,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 			`Stream: ${traffic.sent} webhook requests in ${streamSeconds.toFixed(0)} s — Shopify ${c.shopifyOrders} web orders, ${c.shopifyPosOrders} POS orders, ` +
 				`${c.shopifyCancelled} cancellations, ${c.shopifyReturns} returns, ${c.storeRestocks} store restocks; WooCommerce ${c.wooOrders} orders, ` +
 				`${c.wooCancelled} cancellations; ${c.duplicates} duplicate deliveries, ${c.shopifyReordered + c.wooReordered} out-of-order, ` +
-				`${c.wooWebhooksDropped} WooCommerce webhooks lost, ${c.refusedOutOfStock} checkouts refused (out of stock).`,
+				`${c.wooWebhooksDropped} WooCommerce webhooks lost, ${c.refusedOutOfStock} checkouts refused (out of stock); ` +
+				`deliveries n8n did not answer with 200 in the platform's time (Shopify 5 s): ${traffic.tap.delivered.filter((d) => d.status !== 200).length}.`,
 		);
 		say(
 			`Sync: lag (webhook received → shop confirmed the write) p50 ${lastSample.p50 ?? '–'} ms, p99 ${lastSample.p99 ?? '–'} ms; ` +
