@@ -31,6 +31,11 @@ export enum LedgerCode {
 	AsOfBeyondAudit = -9,
 	/** Profile save: the stored version is not the expected one (compare-and-set lost; nothing written). */
 	VersionConflict = -10,
+	/**
+	 * Order line first seen after a count (or seed) of its location that already has its sale (placed at or
+	 * before the level's version): recorded as the line's units, nothing drawn.
+	 */
+	Counted = -11,
 }
 
 /** Reads a Ledger script's reply code (nodes/shared/redisBatch.ts: anything else is an UnexpectedReplyError). */
@@ -43,6 +48,7 @@ export const SKIP_REASON: Partial<Record<LedgerCode, string>> = {
 	[LedgerCode.Tie]: 'tie',
 	[LedgerCode.Frozen]: 'frozen',
 	[LedgerCode.Observed]: 'observed',
+	[LedgerCode.Counted]: 'counted',
 };
 
 /** Reasons on Invalid items (also those found before any Redis call). */

@@ -73,6 +73,8 @@ export interface LinePlan extends Common {
 	owner: string;
 	/** Every line key of the order at this version (this line's included); undefined when the item has none. */
 	lineIds?: string[];
+	/** When the order took its stock (ms, from the item's `placedAt`); undefined when unknown. */
+	placedAt?: number;
 }
 
 /**
@@ -361,6 +363,9 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 					message: `location '${named}' is not in the profile (neither a location id nor an alias of one)`,
 				};
 			const owner = profile.ownerOf.get(location)!;
+			// Unknown or unreadable: the line draws as any other (no count is assumed to hold it).
+			const placedMs = typeof raw.placedAt === 'string' ? Date.parse(raw.placedAt) : NaN;
+			const placedAt = Number.isSafeInteger(placedMs) && placedMs >= 0 ? placedMs : undefined;
 			const mode: LineMode =
 				owner === LEDGER_OWNER ? 'ledger' : owner === channel.name ? 'owner' : 'forward';
 			return {
@@ -375,6 +380,7 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 					mode,
 					owner,
 					...(lineIds ? { lineIds } : {}),
+					...(placedAt === undefined ? {} : { placedAt }),
 				},
 			};
 		}

@@ -36,6 +36,7 @@ export const ORDER_FOR_STOCK = `query OrderForStock($id: ID!) {
   order(id: $id) {
     id
     updatedAt
+    createdAt
     cancelledAt
     retailLocation { id }
     lineItems(first: 100) {

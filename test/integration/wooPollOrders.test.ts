@@ -65,7 +65,7 @@ it('an order whose webhooks were dropped is applied by the poll once; the late w
 	const collector = await startCollector();
 	closers.push(collector.close);
 	sim.putProduct({ id: 10_000, sku: 'C-1', stock_quantity: 10, manage_stock: true });
-	await setLevels(redis, prefix, [['C-1', 10]]);
+	await setLevels(redis, prefix, [['C-1', 10]], clock.now - 1000); // as of the shop's clock: its orders come after
 	for (const topic of ['order.created', 'order.updated'])
 		await sim.createWebhook({ topic, delivery_url: collector.url, secret: WEBHOOK_SECRET });
 
@@ -158,7 +158,7 @@ it('an order whose webhooks were dropped is applied by the poll once; the late w
 it('pages by moving the window: 150 orders saved in one second and 120 more over later seconds, each applied once', async () => {
 	const { prefix, sim, clock } = await setup('woo-poll-pages');
 	sim.putProduct({ id: 10_000, sku: 'P-1', stock_quantity: 1000, manage_stock: true });
-	await setLevels(redis, prefix, [['P-1', 1000]]);
+	await setLevels(redis, prefix, [['P-1', 1000]], clock.now - 1000); // as of the shop's clock: its orders come after
 	clock.now += 1000;
 	for (let i = 0; i < 150; i++) sim.placeOrder({ lines: [{ sku: 'P-1', quantity: 1 }] });
 	for (let i = 0; i < 120; i++) {
@@ -180,7 +180,7 @@ it('pages by moving the window: 150 orders saved in one second and 120 more over
 it('Max Pages stops a long catch-up: the cursor keeps the place, the poll marker waits for a complete poll', async () => {
 	const { prefix, sim, clock } = await setup('woo-poll-max');
 	sim.putProduct({ id: 10_000, sku: 'M-1', stock_quantity: 1000, manage_stock: true });
-	await setLevels(redis, prefix, [['M-1', 1000]]);
+	await setLevels(redis, prefix, [['M-1', 1000]], clock.now - 1000); // as of the shop's clock: its orders come after
 	for (let i = 0; i < 250; i++) {
 		if (i % 50 === 0) clock.now += 1000;
 		sim.placeOrder({ lines: [{ sku: 'M-1', quantity: 1 }] });

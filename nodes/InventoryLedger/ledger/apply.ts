@@ -24,7 +24,7 @@ const OP_LETTER: Record<Plan['op'], string> = {
 	mapping: 'M',
 	untrackedLine: 'U',
 };
-const APPLY_FIELDS = 19;
+const APPLY_FIELDS = 20;
 /** Reply entries per item. */
 const APPLY_REPLY = 7;
 
@@ -78,6 +78,7 @@ function applyCall(
 		let mode = '';
 		let owner = '';
 		let lineList = 0;
+		let placedAt = '';
 		switch (plan.op) {
 			case 'level':
 				k2 = ref(table, ledgerKeys.ledger(prefix, sku));
@@ -119,6 +120,7 @@ function applyCall(
 				mode = plan.mode;
 				owner = plan.owner;
 				lineList = listOf(plan.lineIds);
+				if (plan.placedAt !== undefined) placedAt = String(plan.placedAt);
 				break;
 			case 'untrackedLine':
 				k4 = ref(
@@ -154,6 +156,7 @@ function applyCall(
 			frozen.has(sku) ? '1' : '0',
 			reread(plan.index) ? '1' : '0',
 			lineList,
+			placedAt,
 		);
 	}
 	if (args.length !== 4 + plans.length * APPLY_FIELDS)
@@ -275,6 +278,7 @@ function resultOf(plan: Plan, reply: unknown[], at: number): ApplyResult {
 		case LedgerCode.Unchanged:
 		case LedgerCode.Frozen:
 		case LedgerCode.Observed:
+		case LedgerCode.Counted:
 			return { ...base, outcome: 'skipped', reason: SKIP_REASON[code] };
 		default:
 			throw new UnexpectedReplyError('applyEvents', reply[at]);

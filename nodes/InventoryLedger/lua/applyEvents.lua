@@ -16,7 +16,7 @@
       ARGV[1]     profile version the batch was planned with
       ARGV[2]     audit cap: entries kept per SKU stream (XADD MAXLEN ~)
       ARGV[3]     order-line retention, milliseconds (PEXPIRE of the order's hash after each change)
-      ARGV[4]     n, the number of items; then 19 fields per item, from ARGV[5]:
+      ARGV[4]     n, the number of items; then 20 fields per item, from ARGV[5]:
         1 op        'L' level (from the location's owner), 'O' order line, 'U' an untracked order line (no SKU)
                     that carries its order's line keys, or the item of an order version without any line (line
                     key '', an empty list: every stored line is missing) — only the removed-line rule runs;
@@ -40,6 +40,9 @@
         17 frozen   '1' when the profile freezes this SKU
         18 reread   '1' when the item is the re-read that settles a tie (applied at an equal version)
         19 lines    O, U: index (1-based) of the order's line-key list below, 0 when the item carries none
+        20 placed   O: milliseconds when the order took its stock ('' unknown). A line with no stored state
+                    in 'ledger' mode placed at or before the version of the location's level (v:<loc>, a count
+                    or seed) is already in that level: recorded (units, version, route) but drawn from nothing
       then, after the items:
         the key prefix (a removed line's ledger hash, audit stream and outbox are named from it)
         m, and m lists: a count c, then c line keys (every line key of an order at one version)
@@ -82,8 +85,9 @@
       -2 unchanged                 -7 observed (a mirror's report, recorded in the pub hash)
       -3 tie (equal version, different quantity or line keys: re-read)
       -8 mapping: another id already has this SKU
+     -11 counted: a line placed before the level held at its location (field 20): recorded, nothing drawn
     Every level and order-line item adds an entry to its SKU's audit stream (skipped ones too, without a rev
-    change): id, src, kind, loc, prev, new, delta, ver, rev, out (applied|stale|unchanged|tie), eff
+    change): id, src, kind, loc, prev, new, delta, ver, rev, out (applied|stale|unchanged|tie|counted), eff
     (level|ledger|owner|forward), frz. A removed line that drew units adds an 'applied' entry under its own
     line's id, with the removing item's source and version.
 ]]
@@ -94,7 +98,7 @@ end
 local cap = ARGV[2]
 local retention = ARGV[3]
 local n = tonumber(ARGV[4])
-local F = 19
+local F = 20
 local out = {}
 
 -- The tables after the items: prefix, line-key lists (position of each count), dirty marks per location,
@@ -322,7 +326,7 @@ local function remove_missing(ko, o, set, vnum, ver, reread, id_base, src)
   return removed
 end
 
--- One item's fields (the 19 above), read once; b is the ARGV index before its first field.
+-- One item's fields (the 20 above), read once; b is the ARGV index before its first field.
 local function item_at(i)
   local b = 4 + (i - 1) * F
   local ver = ARGV[b + 12]
@@ -413,8 +417,9 @@ local function order_line(it)
     stored = tonumber(s)
     prev, held = old, s
   end
-  local meta = redis.call('HMGET', kl, 'rev', 'frozen')
+  local meta = redis.call('HMGET', kl, 'rev', 'frozen', 'v:' .. where)
   local frozen = meta[2] == '1' or ARGV[b + 17] == '1'
+  local placed = tonumber(ARGV[b + 20])
   local outcome = 'applied'
   local rev = meta[1] or 0
   local removed_by_newer = rec and vnum < rec.ver and not record_set(rec)[line]
@@ -438,6 +443,10 @@ local function order_line(it)
       local d = q - old
       if d == 0 then
         code, outcome = -2, 'unchanged'
+      elseif (not st) and mode == 'ledger' and placed and meta[3] and placed <= tonumber(meta[3]) then
+        -- First seen after a count (or seed) of its location that already has the sale: its units are the
+        -- line's from now on (a cancel or edit applies relative to them), but the level stays.
+        code, outcome = -11, 'counted'
       else
         delta = -d
         if mode == 'ledger' then

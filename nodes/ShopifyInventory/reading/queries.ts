@@ -113,6 +113,7 @@ export const ORDERS_SINCE_QUERY = `query OrdersUpdatedSince($first: Int!, $after
       node {
         id
         updatedAt
+        createdAt
         cancelledAt
         retailLocation { id }
         lineItems(first: ${POLL_LINES}) {

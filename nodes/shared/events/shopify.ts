@@ -5,6 +5,7 @@ import {
 	type ReceiptContext,
 	isRecord,
 	optionalId,
+	optionalTime,
 	requireArray,
 	requireId,
 	requireQuantity,
@@ -78,6 +79,8 @@ export function shopifyLevel(body: unknown, ctx: ShopifyContext): InventoryEvent
 export interface ShopifyOrderState {
 	orderId: string;
 	updatedAtMs: number;
+	/** When the order was created, the moment Shopify committed its stock; undefined when not given. */
+	createdAtMs?: number;
 	/** POS orders carry the location they sold from; web orders have none (the channel's sales location). */
 	locationId: string | null;
 	lines: Array<{
@@ -105,6 +108,8 @@ export interface ShopifyOrderState {
  */
 export function shopifyOrderLines(order: ShopifyOrderState, ctx: ShopifyContext): InventoryEvent[] {
 	const common = base(ctx, order.updatedAtMs);
+	const placed =
+		order.createdAtMs === undefined ? {} : { placedAt: new Date(order.createdAtMs).toISOString() };
 	if (order.lines.length === 0) {
 		return [
 			{
@@ -149,6 +154,7 @@ export function shopifyOrderLines(order: ShopifyOrderState, ctx: ShopifyContext)
 			kind: 'orderLine',
 			id: `shopify:${ctx.shop}:order:${order.orderId}:line:${line.lineId}`,
 			...common,
+			...placed,
 			sku: line.sku,
 			...(note ? { note } : {}),
 			refs,
@@ -194,7 +200,15 @@ export function shopifyOrderFromWebhook(body: unknown): ShopifyOrderState {
 			productId: optionalId(line.product_id, `line_items[${i}].product_id`),
 		};
 	});
-	return { orderId, updatedAtMs, locationId, lines, restocks: restocksFromRefunds(order.refunds) };
+	const createdAtMs = optionalTime(order.created_at);
+	return {
+		orderId,
+		updatedAtMs,
+		...(createdAtMs === undefined ? {} : { createdAtMs }),
+		locationId,
+		lines,
+		restocks: restocksFromRefunds(order.refunds),
+	};
 }
 
 function restocksFromRefunds(value: unknown): ShopifyOrderState['restocks'] {
@@ -260,9 +274,11 @@ export function shopifyOrderFromGraphql(data: unknown): ShopifyOrderState {
 			});
 		});
 	});
+	const createdAtMs = optionalTime(order.createdAt);
 	return {
 		orderId: requireId(order.id, 'order.id'),
 		updatedAtMs: requireTime(order.updatedAt, 'order.updatedAt'),
+		...(createdAtMs === undefined ? {} : { createdAtMs }),
 		locationId: nodeId(order.retailLocation, 'order.retailLocation.id'),
 		lines,
 		restocks,

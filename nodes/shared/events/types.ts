@@ -39,6 +39,13 @@ export interface InventoryEvent {
 	 * leaves stock as it was (keep the stored units). null on a mapping.
 	 */
 	quantity: number | null;
+	/**
+	 * orderLine only, when known: when the order took its stock (ISO), which can be long before `version` (a
+	 * fulfilment or edit moves that). The Ledger records without drawing a line first seen after a count of its
+	 * location taken at or after this time: the count already has the sale. Absent on restock items (they
+	 * return units when refunded, not when placed) and when the platform does not say.
+	 */
+	placedAt?: string;
 	/** Why a field is empty (e.g. 'line has no SKU'), for the user; never a secret. */
 	note?: string;
 	correlationId?: string;

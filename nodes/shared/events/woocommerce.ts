@@ -49,6 +49,25 @@ function modifiedAt(record: Record<string, unknown>): number {
 }
 
 /**
+ * When the order took its stock: WooCommerce reduces it when the order first reaches processing / on-hold /
+ * completed, between its creation and its payment. The payment time (`date_paid_gmt`) is the later bound: an
+ * on-hold order paid after a count is drawn again (too little stock shown), never a pending order paid after
+ * it left undrawn (overselling). Unpaid: `date_created_gmt`. undefined when the field is not a timestamp.
+ */
+function placedAtOf(order: Record<string, unknown>): string | undefined {
+	for (const field of ['date_paid_gmt', 'date_created_gmt']) {
+		const value = order[field];
+		if (value === undefined || value === null || value === '') continue;
+		try {
+			return new Date(requireTime(value, field, true)).toISOString();
+		} catch {
+			return undefined;
+		}
+	}
+	return undefined;
+}
+
+/**
  * order.created / order.updated → one `orderLine` per line with the units it draws now.
  *
  * WooCommerce keeps that number itself in the line meta `_reduced_stock` (set on reduction, lowered by a
@@ -70,6 +89,7 @@ export function wooOrderLines(body: unknown, ctx: WooContext): InventoryEvent[] 
 		requireRecord(raw, `line_items[${i}]`),
 	);
 	const hasTally = lines.some((line) => metaValue(line, '_reduced_stock') !== undefined);
+	const placedAt = placedAtOf(order);
 
 	const lineIds = lines.map((line, i) => requireId(line.id, `line_items[${i}].id`));
 	if (lines.length === 0) {
@@ -114,6 +134,7 @@ export function wooOrderLines(body: unknown, ctx: WooContext): InventoryEvent[] 
 			kind: 'orderLine' as const,
 			id: `woocommerce:${ctx.shop}:order:${orderId}:line:${lineIds[i]}`,
 			...base(ctx, version),
+			...(placedAt === undefined ? {} : { placedAt }),
 			lineIds,
 			sku,
 			...(sku === null ? { note: 'line has no SKU: not tracked' } : {}),
