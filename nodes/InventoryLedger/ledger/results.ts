@@ -5,7 +5,7 @@ export type Outcome = 'applied' | 'skipped' | 'invalid';
 export interface ApplyResult {
 	index: number;
 	outcome: Outcome;
-	/** Skipped: stale | unchanged | tie | frozen | observed | untracked | emptyOrder; Invalid: an InvalidReason. */
+	/** Skipped: stale | unchanged | tie | frozen | observed | counted | untracked | emptyOrder; Invalid: an InvalidReason. */
 	reason?: string;
 	message?: string;
 	/** What happened: level, ledger (a sale at a ledger location), owner (audited only), forward, mapped, observed. */
