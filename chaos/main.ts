@@ -21,7 +21,11 @@ export async function main(argv: string[]): Promise<number> {
 		load_at_start: os.loadavg().map((l) => Math.round(l * 10) / 10),
 		when: new Date().toISOString(),
 	};
-	const result: Record<string, unknown> = { machine };
+	// A part left out (--no-sentinel, --no-queue) keeps its figures of the last run that had it.
+	const previous = fs.existsSync(out)
+		? (JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>)
+		: {};
+	const result: Record<string, unknown> = { ...previous, machine };
 	const write = () => fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 	if (!argv.includes('--no-sentinel')) {
 		say('Sentinel failover: primary + replica + 3 Sentinels, SIGKILL of the primary mid-stream …');

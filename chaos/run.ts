@@ -364,14 +364,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 			}
 			return ok;
 		};
-		/** Shopify retries a delivery that was not answered 200 (here every 2 s for up to 10 minutes). */
+		/**
+		 * Shopify retries a delivery that was not answered 200, with growing pauses (here 2 s doubling up to 60 s,
+		 * for up to 15 minutes) and not all at once: at most `concurrency` retries in flight. (A first version
+		 * retried every 2 s without a limit: after n8n's restart the flood exhausted main's Postgres pool and n8n
+		 * exited — Shopify's own backoff is far gentler.)
+		 */
+		let retrySlots = options.concurrency ?? 8;
+		const slotWaiters: Array<() => void> = [];
+		const withRetrySlot = async <T>(fn: () => Promise<T>): Promise<T> => {
+			while (retrySlots === 0) await new Promise<void>((r) => slotWaiters.push(r));
+			retrySlots--;
+			try {
+				return await fn();
+			} finally {
+				retrySlots++;
+				slotWaiters.shift()?.();
+			}
+		};
 		const deliverShopify = async (d: CapturedDelivery) => {
 			if (await deliverOnce(d)) return;
 			const retry = (async () => {
-				for (const deadline = Date.now() + 600_000; Date.now() < deadline; ) {
-					await sleep(2_000);
+				let pause = 2_000;
+				for (const deadline = Date.now() + 900_000; Date.now() < deadline; ) {
+					await sleep(pause);
+					pause = Math.min(pause * 2, 60_000);
 					shopifyRetries++;
-					if (await deliverOnce(d)) return;
+					if (await withRetrySlot(async () => await deliverOnce(d))) return;
 				}
 			})();
 			retries.add(retry);
