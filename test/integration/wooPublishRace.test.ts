@@ -184,9 +184,9 @@ it('a WooCommerce sale just after our batch write in the same second, its report
 	const t = await setup('woo-race-after', 10);
 	await t.firstSync();
 
-	// Second 2: a restock counted at the warehouse (12); Publish writes it at .100 and its echo (12 @ second 2) is
-	// recorded.
-	await setLevels(redis, t.prefix, [[SKU, 12]], t.T + 2000);
+	// A restock counted at the warehouse (12, counted before the sale below); Publish writes it in second 2 at
+	// .100 and its echo (12 @ second 2) is recorded.
+	await setLevels(redis, t.prefix, [[SKU, 12]], t.T + 1900);
 	t.clock.now = t.T + 2000 + 100;
 	expect(await t.publish()).toMatchObject({ written: 1, remaining: 0 });
 	await t.deliver();
