@@ -166,6 +166,10 @@ interface SkuWork {
 	observations: Array<[string, number, number]>;
 	/** false: leave the mark (lease lost before the SKU was done). */
 	done: boolean;
+	/** Its writes not yet settled (written, dead-lettered, or found unneeded); 0: its mark can be cleared. */
+	outstanding: number;
+	/** Its mark was cleared (or kept because it moved) by a record already sent. */
+	cleared?: boolean;
 	/** Some of its work went to the dead letters: its mark is cleared without a lag sample. */
 	failed?: boolean;
 }
@@ -395,7 +399,15 @@ async function publishPass(
 	const decided: Array<{ item: SkuWork; decisions: PlaceDecision[] }> = [];
 	for (const { view, rev } of views) {
 		report.skus++;
-		const item: SkuWork = { sku: view.sku, rev, view, fields: [], observations: [], done: true };
+		const item: SkuWork = {
+			sku: view.sku,
+			rev,
+			view,
+			fields: [],
+			observations: [],
+			done: true,
+			outstanding: 0,
+		};
 		work.set(view.sku, item);
 		decided.push({ item, decisions: decidePlaces(profile, channel, view, polled, options.force) });
 	}
@@ -448,7 +460,11 @@ async function publishPass(
 		);
 		report.deadLettered += batch.length;
 		report.deadLetterIds.push(id);
-		for (const w of batch) work.get(w.sku)!.failed = true;
+		for (const w of batch) {
+			const item = work.get(w.sku)!;
+			item.failed = true;
+			item.outstanding--;
+		}
 		for (const w of batch) detail(w, 'deadLettered', reason);
 	};
 
@@ -459,7 +475,33 @@ async function publishPass(
 			detail(write, 'unmapped', reason);
 		}
 		writes = prepared.ready;
+		for (const w of writes) work.get(w.sku)!.outstanding++;
 	}
+
+	// What each call confirmed is recorded, with the clear of the SKUs it settled, while the next call is on
+	// its way (sent once that call's request has gone out, or at the end): the record's Redis work overlaps the
+	// channel's answer instead of adding to it. A run that dies loses at most the last calls' records (the next
+	// Publish writes those SKUs again). Records go out in order on the one connection.
+	let cleared = 0;
+	let recordFailure: unknown;
+	const recording: Array<Promise<void>> = [];
+	let unrecorded: SkuWork[] = [];
+	const settled = (i: SkuWork) => i.done && i.outstanding === 0 && !i.cleared;
+	const sendRecords = () => {
+		if (unrecorded.length === 0) return;
+		const items = unrecorded;
+		unrecorded = [];
+		recording.push(
+			recordWork(redis, prefix, channel, items, settled, now()).then(
+				(n) => {
+					cleared += n;
+				},
+				(error: unknown) => {
+					recordFailure ??= error;
+				},
+			),
+		);
+	};
 
 	const staleRounds = new Map<string, number>();
 	const maxStale = options.maxStaleRounds ?? 3;
@@ -481,7 +523,9 @@ async function publishPass(
 				run,
 				async (context) => {
 					lease.assertHeld();
-					return await writer.send(batch, { ...context, idempotencyKey });
+					const answer = writer.send(batch, { ...context, idempotencyKey });
+					sendRecords();
+					return await answer;
 				},
 				{ paceMs: writer.paceMs ? () => writer.paceMs!(batch) : undefined },
 			);
@@ -504,6 +548,7 @@ async function publishPass(
 				switch (answer.status) {
 					case 'written': {
 						report.written++;
+						item.outstanding--;
 						detail(w, 'written');
 						const names = pubFieldNames(channel, w.place);
 						item.fields.push(
@@ -540,8 +585,10 @@ async function publishPass(
 						);
 						if (next?.hold) holdFields(item, channel, next);
 						if (next?.held) heldUntil(next);
-						if (!next || next.unchanged) detail(w, 'stale', 'the mirror already shows it');
-						else if (rounds >= maxStale)
+						if (!next || next.unchanged) {
+							item.outstanding--;
+							detail(w, 'stale', 'the mirror already shows it');
+						} else if (rounds >= maxStale)
 							rejected.push({
 								write: w,
 								message: `the mirror's value kept changing (${rounds} compare-and-set refusals)`,
@@ -560,15 +607,23 @@ async function publishPass(
 					lastFailureAt: confirmedAt,
 				});
 			}
-			// What this call confirmed is recorded at once: a run that dies later loses at most one call's record.
-			const touched = [...new Set(batch.map((w) => work.get(w.sku)!))];
-			await recordWork(redis, prefix, channel, touched, false, now());
+			for (const w of batch) unrecorded.push(work.get(w.sku)!);
 		}
 		writes = again;
 	}
-	// The rest (holds of unchanged places) with the clear of every settled SKU; a SKU left undone (the lease
-	// was lost) keeps its mark.
-	const cleared = await recordWork(redis, prefix, channel, [...work.values()], true, now());
+	sendRecords();
+	await Promise.all(recording);
+	if (recordFailure !== undefined) throw recordFailure;
+	// The rest (holds of unchanged places) with the clear of every SKU not cleared yet; a SKU left undone (the
+	// lease was lost) keeps its mark.
+	cleared += await recordWork(
+		redis,
+		prefix,
+		channel,
+		[...work.values()],
+		(i) => i.done && !i.cleared,
+		now(),
+	);
 	if (held.size > 0) {
 		const args: Array<string | number> = [];
 		for (const [sku, version] of held) args.push(version, sku);
@@ -629,20 +684,28 @@ function holdFields(item: SkuWork, channel: string, d: PlaceDecision): void {
 }
 
 /**
- * Writes the items' pending pub fields and observations (then forgets them), and with `clear` removes the
- * marks of the settled SKUs whose rev did not move (lua/recordPublished.lua); returns the marks cleared.
+ * Writes the items' pending pub fields and observations (then forgets them), and removes the marks of the
+ * items `clear` says are settled, where their rev did not move (lua/recordPublished.lua); returns the marks
+ * cleared. An item is recorded once even if listed twice.
  */
 async function recordWork(
 	redis: Redis,
 	prefix: string,
 	channel: string,
 	items: SkuWork[],
-	clear: boolean,
+	clear: (item: SkuWork) => boolean,
 	nowMs: number,
 ): Promise<number> {
-	const relevant = items.filter(
-		(i) => (clear && i.done) || i.fields.length > 0 || i.observations.length > 0,
-	);
+	const relevant: Array<{ item: SkuWork; clear: boolean }> = [];
+	const seen = new Set<SkuWork>();
+	for (const item of items) {
+		if (seen.has(item)) continue;
+		seen.add(item);
+		const clearIt = clear(item);
+		if (clearIt) item.cleared = true;
+		if (clearIt || item.fields.length > 0 || item.observations.length > 0)
+			relevant.push({ item, clear: clearIt });
+	}
 	if (relevant.length === 0) return 0;
 	const pipeline = redis.pipeline();
 	const PER_CALL = 1_000;
@@ -653,12 +716,12 @@ async function recordWork(
 			channelKeys.dirtyAt(prefix, channel),
 			channelKeys.lag(prefix, channel),
 		];
-		const entries = part.map((i) => {
+		const entries = part.map(({ item: i, clear: clearIt }) => {
 			keys.push(ledgerKeys.pub(prefix, i.sku));
 			const entry = {
 				s: i.sku,
 				r: i.rev,
-				c: clear && i.done ? (i.failed ? '2' : '1') : '0',
+				c: clearIt ? (i.failed ? '2' : '1') : '0',
 				// Texts, not numbers: Lua would print a large number in exponent form.
 				f: i.fields,
 				o: i.observations.map(([p, q, v]) => [p, String(q), String(v)]),
