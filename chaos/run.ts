@@ -73,6 +73,8 @@ export interface ChaosFigures {
 	events_sent: number;
 	/** Webhooks the simulators would send to a topic no template subscribes to (not sent). */
 	events_without_subscriber: number;
+	/** Captured events per platform and topic (those without a subscriber included). */
+	events_by_topic: Record<string, number>;
 	deliveries_sent: number;
 	deliveries_accepted: number;
 	woo_webhooks_dropped: number;
@@ -482,6 +484,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 		let wooDropped = 0;
 		let eventsSent = 0;
 		let reported = 0;
+		const eventsByTopic: Record<string, number> = {};
 		while (eventsSent < options.events) {
 			for (let tries = 0; capture.pending.length < round && tries < round * 4; tries++)
 				history.step();
@@ -491,6 +494,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 			eventsSent += events.length;
 			const copies: CapturedDelivery[] = [];
 			for (const d of events) {
+				const tally = `${d.platform} ${d.topic}`;
+				eventsByTopic[tally] = (eventsByTopic[tally] ?? 0) + 1;
 				if (d.platform === 'woocommerce' && rnd() < 0.05) {
 					wooDropped++;
 					continue;
@@ -581,6 +586,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 			skus: options.skus,
 			events_sent: eventsSent - unsubscribed.size,
 			events_without_subscriber: unsubscribed.size,
+			events_by_topic: eventsByTopic,
 			deliveries_sent: deliveriesSent,
 			deliveries_accepted: deliveriesAccepted,
 			woo_webhooks_dropped: wooDropped,
