@@ -131,14 +131,32 @@ async function listen(page, nodeName, expected) {
 	};
 }
 
+/**
+ * Opens the node picker and waits for its search field. A click that lands while the previous picker is
+ * still closing (its animation) opens nothing, which a loaded machine makes likely: the click is tried again
+ * (up to three times) rather than waiting once for a picker that will not come.
+ */
+async function openNodeCreator(page, search) {
+	for (let attempt = 1; ; attempt++) {
+		await page.click('[data-test-id="node-creator-plus-button"]');
+		try {
+			await page.waitForSelector(search, { visible: true, timeout: 10_000 });
+			return;
+		} catch (error) {
+			if (attempt >= 3) throw error;
+			await page.keyboard.press('Escape');
+			await settle(page, 500);
+		}
+	}
+}
+
 /** Types each text into the node picker's search and returns the names it lists. */
 async function searches(page, texts) {
 	const out = {};
 	for (const text of texts) {
-		await page.click('[data-test-id="node-creator-plus-button"]');
 		const search =
 			'[data-test-id="node-creator-search-bar"] input, [data-test-id="search-bar"] input';
-		await page.waitForSelector(search, { visible: true, timeout: 15_000 });
+		await openNodeCreator(page, search);
 		await page.type(search, text);
 		await settle(page, 300);
 		out[text] = await page.evaluate(() =>
