@@ -44,6 +44,12 @@ export async function main(argv: string[]): Promise<number> {
 			log: say,
 		});
 		result.queue = figures;
+		// The headline figures also stand at the top level, where a reader of the results looks first.
+		result.mismatched_skus = figures.mismatched_skus;
+		result.missing_events = figures.missing_events;
+		result.double_applied = figures.double_applied;
+		result.events_sent = figures.events_sent;
+		result.converge_s = figures.converge_s;
 		(result.machine as Record<string, unknown>).load_at_end = os
 			.loadavg()
 			.map((l) => Math.round(l * 10) / 10);
