@@ -58,6 +58,12 @@ export interface LocationDef {
 	 * apply to this location. Absent when there are none (so older stored profiles keep their text).
 	 */
 	aliases?: string[];
+	/**
+	 * Shortfall cover: the location that ships what this one sells beyond its stock. When this location's stock
+	 * (level − pending forwards) is below zero, the deficit is owed by that location: availability counts it
+	 * there (aggregate.ts). Chains are allowed (A → B → C), cycles are not. Absent when none.
+	 */
+	coverShortfallFrom?: string;
 }
 
 export interface Profile {
@@ -174,6 +180,7 @@ export function parseProfile(input: unknown): Profile {
 	const locations: LocationDef[] = [];
 	const ownerOf = new Map<string, string>();
 	const rawAliases: Array<{ path: string; id: string; value: unknown }> = [];
+	const rawCovers: Array<{ path: string; id: string; value: unknown }> = [];
 	if (!Array.isArray(raw.locations) || raw.locations.length === 0)
 		problems.push('locations: at least one location is needed');
 	(Array.isArray(raw.locations) ? raw.locations : []).forEach((l: unknown, i) => {
@@ -195,6 +202,7 @@ export function parseProfile(input: unknown): Profile {
 		ownerOf.set(l.id, owner);
 		locations.push({ id: l.id, owner });
 		rawAliases.push({ path, id: l.id, value: l.aliases });
+		rawCovers.push({ path, id: l.id, value: l.coverShortfallFrom });
 	});
 
 	// Aliases: platform ids of the same stock. Checked once every location id is known.
@@ -237,6 +245,35 @@ export function parseProfile(input: unknown): Profile {
 	/** A location id, or an alias of one → the location id; undefined when the profile has no such location. */
 	const canonical = (ref: string): string | undefined =>
 		ownerOf.has(ref) ? ref : aliasOf.get(ref);
+
+	// Shortfall covers: another known location (an alias names it), never itself, no cycle.
+	const coverOf = new Map<string, string>();
+	for (const { path, id, value } of rawCovers) {
+		if (value === undefined || value === null || value === '') continue;
+		const cover = typeof value === 'string' ? canonical(value.trim()) : undefined;
+		if (cover === undefined)
+			problems.push(`${path}.coverShortfallFrom: unknown location '${String(value).slice(0, 80)}'`);
+		else if (cover === id)
+			problems.push(`${path}.coverShortfallFrom: a location cannot cover its own shortfall`);
+		else coverOf.set(id, cover);
+	}
+	const inCycle = new Set<string>();
+	for (const start of coverOf.keys()) {
+		const seen = [start];
+		for (let at = coverOf.get(start); at !== undefined; at = coverOf.get(at)) {
+			if (at === start) {
+				if (!seen.some((l) => inCycle.has(l)))
+					problems.push(
+						`locations: coverShortfallFrom goes round in a circle (${[...seen, start].map((l) => `'${l}'`).join(' → ')}): a shortfall must end at a location that covers none`,
+					);
+				for (const l of seen) inCycle.add(l);
+				break;
+			}
+			if (seen.includes(at)) break; // A cycle further on, reported from its own start.
+			seen.push(at);
+		}
+	}
+	for (const [id, cover] of coverOf) locations.find((l) => l.id === id)!.coverShortfallFrom = cover;
 
 	// Channels.
 	const channels: Channel[] = [];
@@ -391,8 +428,40 @@ export function profileText(profile: Profile): string {
 }
 
 /**
+ * The locations that owe `location`'s shortfall, nearest first (its cover, that one's cover, …); [] when it has
+ * none. The profile is validated: no cycles.
+ */
+export function coverChain(profile: Profile, location: string): string[] {
+	const coverOf = new Map(
+		profile.locations.flatMap((l) =>
+			l.coverShortfallFrom ? [[l.id, l.coverShortfallFrom] as const] : [],
+		),
+	);
+	const chain: string[] = [];
+	for (
+		let at = coverOf.get(location);
+		at !== undefined && !chain.includes(at);
+		at = coverOf.get(at)
+	)
+		chain.push(at);
+	return chain;
+}
+
+/**
+ * What a shown location's figure depends on beyond its own level: where its shortfall goes, and whose
+ * shortfalls reach it. Equal texts → the shortfall cover gives the same figures.
+ */
+function coverShape(profile: Profile, location: string): string {
+	const from = profile.locations
+		.filter((l) => coverChain(profile, l.id).includes(location))
+		.map((l) => l.id)
+		.sort();
+	return JSON.stringify([coverChain(profile, location), from]);
+}
+
+/**
  * Channels whose published figures may change with the new profile: new, changed, or showing a location
- * whose owner changed. The whole ledger is re-marked dirty for them (design: a new buffer reaches the
+ * whose owner or shortfall cover changed. The whole ledger is re-marked dirty for them (design: a new buffer reaches the
  * channels at once). Removed channels are not marked (nobody drains them).
  */
 export function affectedChannels(before: Profile | undefined, after: Profile): string[] {
@@ -410,6 +479,7 @@ export function affectedChannels(before: Profile | undefined, after: Profile): s
 			!old ||
 			JSON.stringify(old) !== JSON.stringify(c) ||
 			shown.some((l) => ob.get(l) !== oa.get(l)) ||
+			shown.some((l) => coverShape(before, l) !== coverShape(after, l)) ||
 			frozenChanged
 		)
 			out.push(c.name);
@@ -423,7 +493,11 @@ export interface ProfileIndex {
 	ownerOf: Map<string, string>;
 	/** Every location id and alias → the location id (design.md "Location names"). */
 	locationOf: Map<string, string>;
-	/** Channels that display each location (for dirty marks), excluding the location's owner. */
+	/**
+	 * Channels whose figures move when a location's stock moves (for dirty marks): those that display it,
+	 * excluding its owner, and every channel (its owner too) that displays a location of its shortfall cover
+	 * chain (coverChain: a deficit there is counted at the cover).
+	 */
 	mirrorsOf: Map<string, string[]>;
 	/** Channel by `<platform>\0<shop>`, and by `<platform>\0` for a channel without a shop. */
 	channelBySource: Map<string, Channel>;
@@ -441,7 +515,12 @@ export function indexProfile(profile: Profile): ProfileIndex {
 	for (const l of profile.locations) mirrorsOf.set(l.id, []);
 	for (const c of profile.channels) {
 		const shown = new Set(c.places.flatMap((p) => p.shows));
-		for (const l of shown) if (ownerOf.get(l) !== c.name) mirrorsOf.get(l)!.push(c.name);
+		for (const l of profile.locations) {
+			const mirrors =
+				(ownerOf.get(l.id) !== c.name && shown.has(l.id)) ||
+				coverChain(profile, l.id).some((cover) => shown.has(cover));
+			if (mirrors) mirrorsOf.get(l.id)!.push(c.name);
+		}
 	}
 	const channelBySource = new Map<string, Channel>();
 	for (const c of profile.channels) channelBySource.set(`${c.platform}\u0000${c.shop}`, c);
@@ -494,6 +573,8 @@ export interface FormLocation {
 	owner?: string;
 	/** Comma-separated platform location ids naming the same stock. */
 	aliases?: string;
+	/** The location that ships this one's shortfall (empty: none). */
+	coverShortfallFrom?: string;
 }
 export interface FormChannel {
 	name?: string;
@@ -529,10 +610,12 @@ export function profileFromForm(form: {
 		dryRun: form.dryRun ?? true,
 		locations: (form.locations ?? []).map((l) => {
 			const aliases = splitList(l.aliases);
+			const cover = (l.coverShortfallFrom ?? '').trim();
 			return {
 				id: (l.id ?? '').trim(),
 				owner: (l.owner ?? '').trim() || LEDGER_OWNER,
 				...(aliases.length ? { aliases } : {}),
+				...(cover ? { coverShortfallFrom: cover } : {}),
 			};
 		}),
 		channels: (form.channels ?? []).map((c) => ({

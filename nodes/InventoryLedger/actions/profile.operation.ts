@@ -131,6 +131,15 @@ export const description: INodeProperties[] = [
 						description:
 							"Comma-separated platform location IDs that are this same stock, e.g. the Shopify location that lists your ledger:warehouse. Orders and levels naming one of them count here; a shop's own figure there is only its observation.",
 					},
+					{
+						displayName: 'Cover Shortfall From',
+						name: 'coverShortfallFrom',
+						type: 'string',
+						default: '',
+						placeholder: 'ledger:warehouse',
+						description:
+							'The location that ships what this one sells beyond its stock, e.g. the warehouse behind a store. Its shops then show that much less. Empty: none.',
+					},
 				],
 			},
 		],
