@@ -1,5 +1,5 @@
 import { GraphQLError, buildSchema, type GraphQLSchema } from 'graphql';
-import { idString } from './json';
+import { idString, parseJsonBig } from './json';
 import { compareTerm, matchesSearch, parseSearchQuery, searchDateMs } from './shopifySearch';
 
 /**
@@ -524,11 +524,17 @@ export function encodeSortCursor(id: string, value: string): string {
 	return Buffer.from(`{"last_id":${id},"last_value":${JSON.stringify(value)}}`).toString('base64');
 }
 
+/**
+ * The cursor's position, its id exact: `last_id` is a bare 64-bit integer, which `JSON.parse` rounds to a
+ * double above 2^53 (ids there are 2 apart or more) — a rounded-up id skips the orders between the two.
+ */
 function decodeSortCursor(cursor: string): { id: bigint; value: string } {
 	try {
-		const o = JSON.parse(Buffer.from(cursor, 'base64').toString('utf8')) as Record<string, unknown>;
-		if (typeof o.last_id === 'number' || typeof o.last_id === 'string') {
-			return { id: BigInt(String(o.last_id)), value: String(o.last_value ?? o.last_id) };
+		const text = Buffer.from(cursor, 'base64').toString('utf8');
+		const o = parseJsonBig(text) as Record<string, unknown>;
+		const id = o.last_id;
+		if (typeof id === 'bigint' || typeof id === 'number' || typeof id === 'string') {
+			return { id: BigInt(id), value: String(o.last_value ?? id) };
 		}
 	} catch {
 		// fall through

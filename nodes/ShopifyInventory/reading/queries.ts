@@ -178,7 +178,12 @@ export function skuSearchQuery(skus: readonly string[]): string {
 	return skus.map((sku) => `sku:"${sku.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(' OR ');
 }
 
-/** The overlap-adjusted search of Poll Orders: orders updated after `sinceMs` (ISO, Shopify's syntax). */
+/**
+ * The overlap-adjusted search of Poll Orders: orders updated in or after `sinceMs`'s second (ISO, Shopify's
+ * syntax). Order times have whole seconds, so `>` the cursor would skip an order written later in the
+ * cursor's own second; `>=` its second re-reads the orders already applied there, which the Ledger skips
+ * (same order version).
+ */
 export function updatedSinceQuery(sinceMs: number): string {
-	return `updated_at:>'${new Date(sinceMs).toISOString()}'`;
+	return `updated_at:>='${new Date(Math.floor(sinceMs / 1000) * 1000).toISOString()}'`;
 }
