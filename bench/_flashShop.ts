@@ -112,9 +112,13 @@ interface Pending {
 }
 
 /**
- * Truth and watch. Places: Shopify's warehouse location (truth: the warehouse), Shopify's store location (truth:
- * the store), WooCommerce (truth: warehouse + store). An order is reflected once every place shows at most what
- * it should show after it (WooCommerce: warehouse + store − the variant's buffer).
+ * Truth and watch. `warehouse` and `store` are the units each location's own sales drew (Shopify's web orders
+ * from the warehouse, WooCommerce's from the store). The profile's shortfall cover (store `coverShortfallFrom`
+ * the warehouse) ships what WooCommerce sells beyond the store from the warehouse, so the units on the warehouse
+ * shelf are warehouse + min(0, store). Places: Shopify's warehouse location (truth: those shelf units), Shopify's
+ * store location (truth: the store, below zero once WooCommerce sold beyond it: the forwarded adjustments),
+ * WooCommerce (truth: warehouse + store). An order is reflected once every place shows at most what it should
+ * show after it (WooCommerce: warehouse + store − the variant's buffer).
  */
 export class FlashWatch {
 	readonly warehouse: number[];
@@ -158,15 +162,21 @@ export class FlashWatch {
 	}
 
 	/**
-	 * What each place should show now: Shopify keeps its levels as numbers that may go below zero (a WooCommerce
-	 * sale forwarded to an empty store); WooCommerce shows warehouse + store less the buffer, never below zero.
+	 * What each place should show now: Shopify's warehouse location what is on the warehouse shelf (less what the
+	 * store owes it); Shopify's store level may go below zero (a WooCommerce sale forwarded to an empty store);
+	 * WooCommerce shows warehouse + store less the buffer, never below zero.
 	 */
 	should(i: number): [number, number, number] {
 		return [
-			this.warehouse[i],
+			this.shelf(i),
 			this.store[i],
 			Math.max(0, this.warehouse[i] + this.store[i] - this.buffer),
 		];
+	}
+
+	/** Units on the warehouse shelf: the store's shortfall ships from it. */
+	private shelf(i: number): number {
+		return this.warehouse[i] + Math.min(0, this.store[i]);
 	}
 
 	/** A customer checkout on `channel`; the simulator refuses what it does not show. */
@@ -212,7 +222,7 @@ export class FlashWatch {
 		if (dt > 0)
 			for (let i = 0; i < this.catalogue.skus.length; i++) {
 				const s = shownOf(i);
-				const truth = [this.warehouse[i], this.store[i], this.warehouse[i] + this.store[i]];
+				const truth = [this.shelf(i), this.store[i], this.warehouse[i] + this.store[i]];
 				for (let p = 0; p < 3; p++)
 					this.overstatedUnitMs += Math.max(0, Math.max(0, s[p]) - Math.max(0, truth[p])) * dt;
 			}

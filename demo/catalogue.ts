@@ -103,7 +103,8 @@ export function demoProfile(wooShop: string, dryRun: boolean): object {
 		dryRun,
 		locations: [
 			{ id: LEDGER_WAREHOUSE, owner: 'ledger', aliases: [warehouseOnShopify] },
-			{ id: store, owner: 'shopify' },
+			// What WooCommerce sells beyond the store ships from the warehouse (docs/ledger.md, shortfall cover).
+			{ id: store, owner: 'shopify', coverShortfallFrom: LEDGER_WAREHOUSE },
 		],
 		channels: [
 			{

@@ -261,8 +261,8 @@ export async function startWithTemplates(
 /**
  * The templates' example profile (the contract first-sync.json saves), for a test's own shops and locations: a
  * ledger-owned warehouse that Shopify also lists as `warehouseLocation` (alias), a Shopify-owned store
- * `storeLocation`; channel `shopify` sells from the warehouse and shows it; channel `woocommerce` sells from
- * the store and shows warehouse + store less a fixed buffer of 2.
+ * `storeLocation` whose shortfall the warehouse covers; channel `shopify` sells from the warehouse and shows it;
+ * channel `woocommerce` sells from the store and shows warehouse + store less a fixed buffer of 2.
  */
 export function exampleProfile(opts: {
 	shopifyShop: string;
@@ -278,7 +278,8 @@ export function exampleProfile(opts: {
 		dryRun: opts.dryRun,
 		locations: [
 			{ id: warehouse, owner: 'ledger', aliases: [shopifyWarehouse] },
-			{ id: store, owner: 'shopify' },
+			// What WooCommerce sells beyond the store ships from the warehouse (docs/ledger.md, shortfall cover).
+			{ id: store, owner: 'shopify', coverShortfallFrom: warehouse },
 		],
 		channels: [
 			{
