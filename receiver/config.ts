@@ -15,7 +15,10 @@ export type ReceiverPlatform = 'shopify' | 'woocommerce';
 
 export interface ReceiverShop {
 	readonly platform: ReceiverPlatform;
-	/** The shop's host (my-shop.myshopify.com, shop.example.com): logs and `--check` only. */
+	/**
+	 * The shop's host (my-shop.myshopify.com, shop.example.com): the `<shop>` of every event id from this path
+	 * (the request's shop header decides nothing: nodes/shared/receipt.ts), logs and `--check`.
+	 */
 	readonly shop: string;
 	/** The path deliveries are POSTed to, e.g. `/shopify/my-shop`. */
 	readonly path: string;

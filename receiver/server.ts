@@ -225,8 +225,9 @@ export async function startReceiver(
 			if (!reading) return;
 			const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
 			stop();
-			const secrets = { current: shop.secret, previous: shop.previousSecret };
-			const receipt = receiveSigned(shop.platform, req.headers, raw, secrets);
+			// The configured shop names the events, never the request's shop header (nodes/shared/receipt.ts).
+			const credential = { current: shop.secret, previous: shop.previousSecret, shop: shop.shop };
+			const receipt = receiveSigned(shop.platform, req.headers, raw, credential);
 			if (receipt.kind === 'ping') {
 				// Exactly 200, or WooCommerce does not save the webhook as active. Not an event: nothing stored.
 				answer(res, route, 200, null);
@@ -236,6 +237,15 @@ export async function startReceiver(
 				throttled('rejected', { level: 'warn', shop: shop.shop, reason: receipt.reason });
 				answer(res, route, receipt.status, receipt.body);
 				return;
+			}
+			if (receipt.delivery.shopHeaderIgnored !== undefined) {
+				// A signed body under another shop's header (a replay, a misrouted webhook): stored under the
+				// configured shop; the header is only logged (cut short: it is the sender's text).
+				throttled('shop_header_ignored', {
+					level: 'warn',
+					shop: shop.shop,
+					header: receipt.delivery.shopHeaderIgnored.slice(0, 200),
+				});
 			}
 			void store(res, shop, receipt.delivery, raw);
 		});

@@ -5,6 +5,7 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import { cachedCredentials } from '../shared/credentialCache';
+import { resolveShopifyShop, wooCredentialShop } from '../shared/credentialShop';
 import { appendToInbox } from '../shared/inbox';
 import { inboxKey } from '../shared/keys';
 import {
@@ -16,7 +17,7 @@ import {
 	type InventoryRedisCredential,
 } from '../shared/redis';
 import { normalizeDelivery, type Delivery, type NormalizeResult } from '../shared/events';
-import { receiveSigned } from '../shared/receipt';
+import { receiveSigned, type SigningCredential } from '../shared/receipt';
 import { rereadShopifyOrder } from '../shared/shopifyOrder';
 
 /**
@@ -33,19 +34,31 @@ function reply(ctx: IWebhookFunctions, status: number, body: IDataObject): IWebh
 }
 
 // Credentials on the receipt path come through a short cache: n8n builds an expression isolate per
-// getCredentials() in a webhook (shared/credentialCache.ts).
-async function signingSecrets(ctx: IWebhookFunctions, platform: Platform) {
+// getCredentials() in a webhook (shared/credentialCache.ts). The shop comes with the secrets: the event ids
+// name the credential's shop, never the request's shop header (shared/receipt.ts). Null: a full-URL Shopify
+// credential whose shop could not be asked (shared/credentialShop.ts) — answered 503, Shopify retries.
+async function signingCredential(
+	ctx: IWebhookFunctions,
+	platform: Platform,
+): Promise<SigningCredential | null> {
 	if (platform === 'shopify') {
 		const c = await cachedCredentials(ctx, 'shopifyInventoryApi');
 		const current = String(
 			c.webhookSecret || (c.authentication === 'clientCredentials' ? c.clientSecret : '') || '',
 		);
-		return { current, previous: String(c.previousWebhookSecret ?? '') };
+		let shop: string | null;
+		try {
+			shop = await resolveShopifyShop(ctx, c.shopDomain);
+		} catch {
+			return null;
+		}
+		return { current, previous: String(c.previousWebhookSecret ?? ''), shop };
 	}
 	const c = await cachedCredentials(ctx, 'wooCommerceInventoryApi');
 	return {
 		current: String(c.webhookSecret ?? ''),
 		previous: String(c.previousWebhookSecret ?? ''),
+		shop: wooCredentialShop(c.siteUrl),
 	};
 }
 
@@ -64,7 +77,9 @@ export async function receiveWebhook(ctx: IWebhookFunctions): Promise<IWebhookRe
 	const req = ctx.getRequestObject();
 	const platform = ctx.getNodeParameter('platform') as Platform;
 	const raw: Buffer = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.from('');
-	const receipt = receiveSigned(platform, req.headers, raw, await signingSecrets(ctx, platform));
+	const credential = await signingCredential(ctx, platform);
+	if (!credential) return reply(ctx, 503, { error: 'could not ask the shop its domain; retry' });
+	const receipt = receiveSigned(platform, req.headers, raw, credential);
 	if (receipt.kind === 'ping') {
 		// Exactly 200, or WooCommerce does not save the webhook as active. Not an event: no run.
 		ctx.getResponseObject().status(200).end();
@@ -72,6 +87,12 @@ export async function receiveWebhook(ctx: IWebhookFunctions): Promise<IWebhookRe
 	}
 	if (receipt.kind === 'refused') return reply(ctx, receipt.status, receipt.body);
 	const { delivery } = receipt;
+	if (delivery.shopHeaderIgnored !== undefined) {
+		// A signed body under another shop's header: a replay or a misrouted webhook. Logged, never obeyed.
+		ctx.logger.warn(
+			`Inventory Webhook Trigger: shop header '${delivery.shopHeaderIgnored.slice(0, 200)}' ignored; the credential's shop '${delivery.headers[platform === 'shopify' ? 'x-shopify-shop-domain' : 'x-wc-webhook-source']}' names the events`,
+		);
+	}
 
 	if (ctx.getNodeParameter('delivery', 'run') === 'inbox') return queueToInbox(ctx, delivery, raw);
 

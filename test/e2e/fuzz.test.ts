@@ -37,6 +37,7 @@ import {
 	bigCases,
 	eventProblems,
 	expectedOf,
+	FUZZ_SHOPS,
 	fuzzCaseArb,
 	invalidProblems,
 	requestHeaders,
@@ -124,14 +125,14 @@ beforeAll(async () => {
 			shops: [
 				{
 					platform: 'shopify',
-					shop: 'fuzz-shop.myshopify.com',
+					shop: FUZZ_SHOPS.shopify,
 					path: '/shopify/fuzz',
 					secret: SECRETS.shopify.current,
 					previousSecret: SECRETS.shopify.previous,
 				},
 				{
 					platform: 'woocommerce',
-					shop: 'fuzz.example',
+					shop: FUZZ_SHOPS.woocommerce,
 					path: '/woocommerce/fuzz',
 					secret: SECRETS.woocommerce.current,
 					previousSecret: SECRETS.woocommerce.previous,
@@ -166,7 +167,9 @@ beforeAll(async () => {
 				name: 'shopifyF',
 				type: 'shopifyInventoryApi',
 				data: {
-					shopDomain: 'http://127.0.0.1:9',
+					// The shop's domain, not a URL: the trigger takes the shop of the events from it without
+					// asking anyone (a full URL would be asked `shop { myshopifyDomain }`); nothing here calls it.
+					shopDomain: FUZZ_SHOPS.shopify,
 					authentication: 'accessToken',
 					accessToken: made('shpat-fuzz'),
 					webhookSecret: SECRETS.shopify.current,
@@ -178,7 +181,8 @@ beforeAll(async () => {
 				name: 'wooF',
 				type: 'wooCommerceInventoryApi',
 				data: {
-					siteUrl: 'http://127.0.0.1:9',
+					// The receiver's shop for this platform (.example never resolves; nothing here calls it).
+					siteUrl: `http://${FUZZ_SHOPS.woocommerce}`,
 					consumerKey: made('ck-fuzz'),
 					consumerSecret: made('cs-fuzz'),
 					webhookSecret: SECRETS.woocommerce.current,
@@ -235,7 +239,10 @@ it(`the pure receipt path: ${PURE_RUNS} fast-check cases → refused (401) for a
 			const c: FuzzCase = { ...partial, id: 'pure' };
 			const headers: Record<string, string> = {};
 			for (const [k, v] of Object.entries(requestHeaders(c, SECRETS))) headers[k.toLowerCase()] = v;
-			const receipt = receiveSigned(c.platform, headers, c.body, SECRETS[c.platform]);
+			const receipt = receiveSigned(c.platform, headers, c.body, {
+				...SECRETS[c.platform],
+				shop: FUZZ_SHOPS[c.platform],
+			});
 			if (receipt.kind === 'ping') {
 				expect(c.platform).toBe('woocommerce');
 				expect(c.signature).toBe('none');

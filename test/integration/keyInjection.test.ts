@@ -399,6 +399,7 @@ function signedWoo(topic: string, payload: object, deliveryId: string): Signed {
 async function deliver(prefix: string, d: Signed): Promise<string[]> {
 	const receipt = receiveSigned(d.platform, d.headers, d.body, {
 		current: d.platform === 'shopify' ? SHOPIFY_SECRET : WOO_SECRET,
+		shop: d.platform === 'shopify' ? SHOP : WOO,
 	});
 	if (receipt.kind !== 'accepted') throw new Error(`not accepted: ${receipt.kind}`);
 	const { events, invalid } = normalizeDelivery(receipt.delivery);

@@ -54,6 +54,11 @@ export interface FuzzCase {
 }
 
 export const SHOP = 'fuzz-shop.myshopify.com';
+/**
+ * The shop each fuzzed receipt path is configured with (the receiver's `shops[].shop`, the trigger's
+ * credential): it names the events, whatever shop header a case sends (nodes/shared/receipt.ts).
+ */
+export const FUZZ_SHOPS = Object.freeze({ shopify: SHOP, woocommerce: 'fuzz.example' });
 const T0 = Date.parse('2026-11-26T10:00:00Z');
 
 // ---------------------------------------------------------------------------------------------------------
@@ -581,7 +586,10 @@ export type Expected =
 export function expectedOf(c: FuzzCase, secrets: FuzzSecrets): Expected {
 	const lower: Record<string, string> = {};
 	for (const [k, v] of Object.entries(requestHeaders(c, secrets))) lower[k.toLowerCase()] = v;
-	const receipt = receiveSigned(c.platform, lower, c.body, secrets[c.platform]);
+	const receipt = receiveSigned(c.platform, lower, c.body, {
+		...secrets[c.platform],
+		shop: FUZZ_SHOPS[c.platform],
+	});
 	if (receipt.kind === 'ping') return { kind: 'ping', status: 200, body: '' };
 	if (receipt.kind === 'refused')
 		return { kind: 'refused', status: 401, body: JSON.stringify(receipt.body) };

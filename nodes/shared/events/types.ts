@@ -84,6 +84,12 @@ export interface Delivery {
 	 * UTF-8, and a lossy decoding would merge different SKUs (raw `S\xff` and `S\xfe` both become `S\ufffd`).
 	 */
 	bodyNotUtf8?: true;
+	/**
+	 * Set by the receipt (shared/receipt.ts) when the request's shop header named another shop than the
+	 * credential that verified the signature: the header as sent, for a log line. It decides nothing — the
+	 * shop header above already holds the credential's shop. Not stored in the inbox.
+	 */
+	shopHeaderIgnored?: string;
 }
 
 export interface NormalizeResult {
