@@ -280,6 +280,33 @@ describe('Shopify, one run per request', () => {
 		]);
 	});
 
+	it('the same signed order resent under another X-Shopify-Shop-Domain → the same ids: the credential names the shop, not the header', async () => {
+		// Issue 15's finding: a captured signed delivery with another shop header must not become new order
+		// lines (the Ledger would count them again). The credential is the simulator's full URL, so the trigger
+		// asked the simulator for its myshopify domain (once per process) instead of using 127.0.0.1:<port>.
+		const order = shopify.serialize(shopifyOrder({ lines: [{ sku: 'SHOP-HDR-A', quantity: 2 }] }));
+		let before = await count(WF);
+		expect((await shopify.sendWebhook(shopifyUrl, 'orders/create', order)).status).toBe(200);
+		const genuine = await nextRun(WF, before);
+		before = await count(WF);
+		const replay = await shopify.sendWebhook(shopifyUrl, 'orders/create', order, {
+			shopDomain: 'replayed-elsewhere.myshopify.com',
+		});
+		expect(replay.status).toBe(200);
+		const replayed = await nextRun(WF, before);
+		expect(genuine.invalid).toEqual([]);
+		expect(replayed.invalid).toEqual([]);
+		const ids = genuine.events.map((e: any) => e.id);
+		expect(ids).toEqual([expect.stringMatching(/^shopify:demo-shop\.myshopify\.com:order:/)]);
+		expect(replayed.events.map((e: any) => e.id)).toEqual(ids);
+		expect(replayed.events.map((e: any) => e.source.shop)).toEqual(['demo-shop.myshopify.com']);
+		expect(
+			shopify.log.filter(
+				(e: any) => e.op === 'graphql' && /InvSyncShopDomain/.test(String(e.name)),
+			),
+		).toHaveLength(1);
+	});
+
 	it('tampered body, wrong secret and missing header → 401 and no run; the previous secret is accepted', async () => {
 		const before = await count(WF);
 		const level = shopifyInventoryLevel({ inventoryItemId: 1, locationId: 2, available: 3 });
