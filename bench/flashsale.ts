@@ -94,6 +94,8 @@ export interface FlashFigures {
 }
 
 const SHOPIFY_TOKEN = 'shpat_flash';
+/** The WooCommerce host's limit, requests per second (Standard hosting; answered 429 with Retry-After: 1). */
+const WOO_HOST_LIMIT = 10;
 const CK = 'ck_flash';
 const CS = 'cs_flash';
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
@@ -113,13 +115,18 @@ function peakRssMb(pid: number | undefined): number {
 /** Calls the shops answered (webhooks excluded), Throttled/429 answers, receipt failures. */
 function shopCounters(shopify: ShopifySimulator, woo: WooCommerceSimulator) {
 	let shopifyCalls = 0;
-	let throttled = 0;
 	let timeouts = 0;
 	let webhooks = 0;
+	// Refused calls per operation: Shopify's GraphQL operation name (the node's query or mutation), WooCommerce's
+	// `METHOD /path` — which path of the nodes overdrew the limit.
+	const throttledShopify = new Map<string, number>();
+	const throttledWoo = new Map<string, number>();
+	const count = (map: Map<string, number>, name: unknown) =>
+		map.set(String(name), (map.get(String(name)) ?? 0) + 1);
 	for (const e of shopify.log as Array<Record<string, unknown>>) {
 		if (e.op === 'graphql') {
 			shopifyCalls++;
-			if (e.rejected === 'THROTTLED') throttled++;
+			if (e.rejected === 'THROTTLED') count(throttledShopify, e.name);
 		} else if (e.op === 'webhook') {
 			webhooks++;
 			if (e.status === 0 || Number(e.durationMs) > 5000) timeouts++;
@@ -129,13 +136,32 @@ function shopCounters(shopify: ShopifySimulator, woo: WooCommerceSimulator) {
 	for (const e of woo.log as Array<Record<string, unknown>>) {
 		if (e.op === 'rest') {
 			wooCalls++;
-			if (e.status === 429) throttled++;
+			if (e.status === 429) count(throttledWoo, String(e.name).replace(/\/\d+(?=\/|$)/g, '/<id>'));
 		} else if (e.op === 'webhook') {
 			webhooks++;
 			if (e.status === 0) timeouts++;
 		}
 	}
-	return { shopifyCalls, wooCalls, throttled, timeouts, webhooks };
+	const sum = (map: Map<string, number>) => [...map.values()].reduce((a, b) => a + b, 0);
+	return {
+		shopifyCalls,
+		wooCalls,
+		throttledShopify,
+		throttledWoo,
+		throttled: sum(throttledShopify) + sum(throttledWoo),
+		timeouts,
+		webhooks,
+	};
+}
+
+/** Per-operation counts of `after` minus `before`, the ones that grew, largest first. */
+function grownBy(after: Map<string, number>, before: Map<string, number>): Record<string, number> {
+	const out: Array<[string, number]> = [];
+	for (const [name, n] of after) {
+		const d = n - (before.get(name) ?? 0);
+		if (d > 0) out.push([name, d]);
+	}
+	return Object.fromEntries(out.sort((a, b) => b[1] - a[1]));
 }
 
 interface Run {
@@ -166,7 +192,7 @@ async function runSubject(
 	const woo = new WooCommerceSimulator({
 		consumerKey: CK,
 		consumerSecret: CS,
-		requestsPerSecond: 10,
+		requestsPerSecond: WOO_HOST_LIMIT,
 		retryAfterSeconds: 1,
 	});
 	await Promise.all([shopify.start(), woo.start()]);
@@ -237,6 +263,17 @@ async function runSubject(
 					};
 				}
 			}
+			// The WooCommerce host allows 10 requests/s: every WooCommerce node is told so (Max Requests per
+			// Second), as a merchant on such a host would set it.
+			for (const wf of [first, realtime])
+				for (const node of wf.nodes) {
+					if (node.type !== 'n8n-nodes-inventory-sync.wooCommerceInventory') continue;
+					const parameters = node.parameters as Record<string, unknown>;
+					parameters.options = {
+						...(parameters.options as object | undefined),
+						maxRequestsPerSecond: WOO_HOST_LIMIT,
+					};
+				}
 			workflows.push(first, realtime);
 		}
 		say(`[${run.subject}] starting n8n (${run.engine}) …`);
@@ -335,6 +372,10 @@ async function runSubject(
 		const latency = watch.latencyFigures();
 		const mismatched = watch.mismatched();
 		const calls = after.shopifyCalls - before.shopifyCalls + (after.wooCalls - before.wooCalls);
+		const throttledShopify = grownBy(after.throttledShopify, before.throttledShopify);
+		const throttledWoo = grownBy(after.throttledWoo, before.throttledWoo);
+		const total = (counts: Record<string, number>) =>
+			Object.values(counts).reduce((a, b) => a + b, 0);
 		const figures: FlashFigures = {
 			latency_p50_ms: latency.p50,
 			latency_p99_ms: latency.p99,
@@ -360,6 +401,11 @@ async function runSubject(
 				api_calls: calls,
 				api_calls_shopify: after.shopifyCalls - before.shopifyCalls,
 				api_calls_woocommerce: after.wooCalls - before.wooCalls,
+				// throttled_responses split by channel and by the operation that was refused.
+				throttled_shopify: total(throttledShopify),
+				throttled_woocommerce: total(throttledWoo),
+				throttled_shopify_by_operation: throttledShopify,
+				throttled_woocommerce_by_path: throttledWoo,
 				webhooks_sent: after.webhooks - before.webhooks,
 				webhooks_per_s_offered: round((after.webhooks - before.webhooks) / size.seconds, 1),
 				n8n_runs_during_sale_and_settle: runFigures,
@@ -519,7 +565,10 @@ export async function runFlashSale(
 			skus: size.skus,
 			settle_seconds_max: size.settleSeconds,
 			shopify_bucket: { maximumAvailable: 1000, restoreRate: 100 },
-			woocommerce_host_limit: { requests_per_second: 10, answer: '429 with Retry-After: 1' },
+			woocommerce_host_limit: {
+				requests_per_second: WOO_HOST_LIMIT,
+				answer: '429 with Retry-After: 1',
+			},
 			n8n: '2.41.1, one main process, SQLite, executions saved (n8n defaults), N8N_RUNNERS internal; N8N_EXPRESSION_ENGINE per subject (detail.engine); naive also NODE_FUNCTION_ALLOW_BUILTIN=crypto',
 			receiver: 'Inventory Receiver in the benchmark process (defaults: 256 in flight)',
 			simulators: 'in the benchmark process, loopback; state sampled every 20 ms',

@@ -116,6 +116,15 @@ export const wooCommerceInventoryProperties: INodeProperties[] = [
 					"How long the channel's Publish lease lives without being extended; it is extended while the run works",
 			},
 			{
+				displayName: 'Max Requests per Second',
+				name: 'maxRequestsPerSecond',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					"Spread this store's API calls to at most this many per second, shared by every run and worker (0: no limit). Hosts often limit requests (about 10 per second is common) and answer 429; a store's Retry-After is honoured by every run either way.",
+			},
+			{
 				displayName: 'Time Budget (Seconds)',
 				name: 'timeBudget',
 				type: 'number',

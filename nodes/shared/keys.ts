@@ -147,6 +147,12 @@ export const channelKeys = {
 	 * record as it was claimed, expiring after the marker lifetime).
 	 */
 	dlqReplayed: (prefix: string, id: string) => key(prefix, 'dlq', 'replayed', escapeKeyPart(id)),
+	/**
+	 * `<prefix>:pace:<platform>:<shop>`: the shop's rate limit as every worker paces on it (channel/sharedPace.ts:
+	 * Shopify's bucket estimate, WooCommerce's next request slot and Retry-After).
+	 */
+	pace: (prefix: string, platform: string, shop: string) =>
+		key(prefix, 'pace', escapeKeyPart(platform), escapeKeyPart(shop)),
 	/** `<prefix>:breaker:<channel>`: the channel's circuit breaker (state, failures, opened-at). */
 	breaker: (prefix: string, channel: string) => key(prefix, 'breaker', escapeKeyPart(channel)),
 	/** `<prefix>:cursor:<channel>`: the catch-up poll's cursor. */

@@ -251,3 +251,124 @@ export function retryAfterMs(
 	} else return undefined;
 	return Math.min(Math.max(0, Math.ceil(ms)), capMs);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared pacing: one picture of the limit for every worker and every concurrent execution
+// (channel/sharedPace.ts keeps it in Redis; the Lua scripts in channel/paceLua do this same arithmetic on
+// Redis's clock, atomically). A per-process picture is not enough: Publish, Adjust and the re-reads of
+// overlapping runs each paced from the last status they had seen, so two of them paid from the same points.
+
+/**
+ * A bucket estimate that callers reserve from before sending. `available` may be negative: points already
+ * promised to callers still waiting for the refill (their debt is what makes the next caller wait longer).
+ */
+export interface BucketEstimate {
+	/** Points at `at` (may be negative: reserved ahead of the refill). */
+	readonly available: number;
+	/** When `available` was computed, ms. */
+	readonly at: number;
+	readonly maximumAvailable: number;
+	readonly restoreRate: number;
+}
+
+/** The estimate refilled up to `now` (never above the bucket's size; a clock stepped back refills nothing). */
+export function refilled(estimate: BucketEstimate, now: number): number {
+	const elapsed = Math.max(0, now - estimate.at);
+	return Math.min(
+		estimate.maximumAvailable,
+		estimate.available + (estimate.restoreRate * elapsed) / 1000,
+	);
+}
+
+/**
+ * Reserves `cost` points at `now`: the new estimate (the points are taken, possibly into debt) and the wait
+ * after which the bucket can pay them — every caller that reserved before is paid first, so concurrent
+ * callers never spend the same points. No estimate yet: the bucket is taken as empty at the Standard plan's
+ * size and rate (the cautious reading; the first answer tells the truth). Throws QueryCostError for a cost
+ * above the bucket's size. A bucket that does not refill and is short: Infinity, nothing reserved.
+ */
+export function reserveFromBucket(
+	estimate: BucketEstimate | undefined,
+	cost: number,
+	now: number,
+): { estimate: BucketEstimate; waitMs: number } {
+	const current: BucketEstimate = estimate ?? {
+		available: 0,
+		at: now,
+		maximumAvailable: STANDARD_PLAN.maximumAvailable,
+		restoreRate: STANDARD_PLAN.restoreRate,
+	};
+	if (!Number.isFinite(cost) || cost < 0)
+		throw new QueryCostError(cost, current.maximumAvailable, `invalid query cost: ${cost}`);
+	if (cost > current.maximumAvailable)
+		throw new QueryCostError(
+			cost,
+			current.maximumAvailable,
+			`a query costing ${cost} points can never be paid by a bucket of ${current.maximumAvailable}: split it`,
+		);
+	const after = refilled(current, now) - cost;
+	if (after < 0 && !(current.restoreRate > 0)) return { estimate: current, waitMs: Infinity };
+	return {
+		estimate: { ...current, available: after, at: now },
+		waitMs: after >= 0 ? 0 : Math.ceil((-after / current.restoreRate) * 1000) + FLOAT_MARGIN_MS,
+	};
+}
+
+/**
+ * What an answer teaches the estimate at `now`. `refund`: points reserved for this call that the platform did
+ * not charge (reserved − actual cost; all of them for a THROTTLED answer; negative when the call spent more
+ * than was reserved). The reported status is the bucket after this call, but before the calls reserved and
+ * not yet answered: the estimate never rises above it (other apps spend from the bucket too) and otherwise
+ * keeps its own lower figure. THROTTLED without a status: nothing is left now.
+ */
+export function settleBucket(
+	estimate: BucketEstimate | undefined,
+	answer: { refund: number; status?: ThrottleStatus; throttled?: boolean },
+	now: number,
+): BucketEstimate | undefined {
+	const { status } = answer;
+	if (!estimate) {
+		if (!status) return undefined;
+		return {
+			available: status.currentlyAvailable,
+			at: now,
+			maximumAvailable: status.maximumAvailable,
+			restoreRate: status.restoreRate,
+		};
+	}
+	let available = Math.min(estimate.maximumAvailable, refilled(estimate, now) + answer.refund);
+	if (status) available = Math.min(available, status.currentlyAvailable);
+	else if (answer.throttled) available = Math.min(available, 0);
+	return {
+		available,
+		at: now,
+		maximumAvailable: status?.maximumAvailable ?? estimate.maximumAvailable,
+		restoreRate: status?.restoreRate ?? estimate.restoreRate,
+	};
+}
+
+/**
+ * Spacing of a request rate, ms: `perSecond` requests a second with a tenth of headroom, so a host counting
+ * arrivals in any 1 s window still sees at most `perSecond` when requests are delayed unevenly on the way.
+ * 0 (or less): no rate.
+ */
+export function slotIntervalMs(perSecond: number): number {
+	return perSecond > 0 ? Math.ceil(1100 / perSecond) : 0;
+}
+
+/**
+ * The next request slot of a rate limit kept as the time the next slot is free (`nextFree`) and a time before
+ * which nobody may send (`notBefore`, from a Retry-After): the wait before this request, and the new
+ * `nextFree`. With no rate (`intervalMs` 0) only `notBefore` holds requests back.
+ */
+export function reserveSlot(
+	state: { nextFree?: number; notBefore?: number },
+	intervalMs: number,
+	now: number,
+): { waitMs: number; nextFree: number | undefined } {
+	const startAt = Math.max(now, state.notBefore ?? 0, intervalMs > 0 ? (state.nextFree ?? 0) : 0);
+	return {
+		waitMs: startAt - now,
+		nextFree: intervalMs > 0 ? startAt + intervalMs : state.nextFree,
+	};
+}

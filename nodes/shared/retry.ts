@@ -476,10 +476,11 @@ export interface RetryOptions {
 	readonly platform?: ChannelPlatform;
 	/**
 	 * The wait before each call, ms — Shopify: `() => bucket.waitMs(cost)`, so no request is sent that the
-	 * bucket cannot pay. Counted against the budget like the backoff. A throw (QueryCostError: the request
-	 * must be split) is not a channel failure and propagates.
+	 * bucket cannot pay; or a promise of it (a reservation in Redis shared by every worker). Counted against
+	 * the budget like the backoff. A throw (QueryCostError: the request must be split) is not a channel
+	 * failure and propagates.
 	 */
-	readonly paceMs?: () => number;
+	readonly paceMs?: () => number | Promise<number>;
 	/** Stops the retries (the drainer's lease was lost, the execution was cancelled). */
 	readonly signal?: AbortSignal;
 	/** Called before each backoff wait: e.g. extend the lease for its length, or log. */
@@ -556,7 +557,7 @@ export async function withRetry<T>(
 
 	for (;;) {
 		if (signal?.aborted) return giveUp('aborted');
-		const paced = paceMs ? paceMs() : 0;
+		const paced = paceMs ? await paceMs() : 0;
 		if (paced > 0) {
 			if (!fits(paced)) return giveUp('budget');
 			if (!(await wait(paced))) return giveUp('aborted');

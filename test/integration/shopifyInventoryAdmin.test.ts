@@ -172,7 +172,7 @@ it('The transport: a THROTTLED answer is thrown as its body (classified throttle
 		expect(info).toMatchObject({ errorClass: 'throttled', code: 'THROTTLED' });
 		expect(info.waitMs).toBeGreaterThan(1_000);
 		expect(bucket.lastStatus?.status).toMatchObject({ currentlyAvailable: 0, restoreRate: 50 });
-		expect(client.paceMs(100)).toBeGreaterThan(1_000);
+		await expect(client.paceMs(100)).resolves.toBeGreaterThan(1_000);
 
 		// An HTTP error is rethrown as it came (its status read by the policy): a wrong token → auth.
 		const refused = new ShopifyGraphqlClient(

@@ -9,6 +9,7 @@ import {
 } from 'n8n-workflow';
 import { loadProfile } from '../../InventoryLedger/ledger/profileStore';
 import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
+import { SharedShopifyBucket } from '../../shared/channel/sharedPace';
 import { connectRedis, nodeOptions } from '../../shared/nodeKit';
 import { SHOP_NAME_QUERY } from '../../shared/shopifyQueries';
 import type { ChannelFailure, RetryResult } from '../../shared/retry';
@@ -50,7 +51,12 @@ export async function openShopifyChannel(ctx: IExecuteFunctions): Promise<Shopif
 	const options = nodeOptions(ctx);
 	const { redis, prefix } = await connectRedis(ctx);
 	const endpoint = await shopifyEndpoint(ctx);
-	const client = new ShopifyGraphqlClient(ctx, bucketFor(endpoint.baseUrl));
+	const client = new ShopifyGraphqlClient(
+		ctx,
+		bucketFor(endpoint.baseUrl),
+		undefined,
+		new SharedShopifyBucket(redis, prefix, endpoint.shop),
+	);
 	const run = shopifyRun({
 		redis,
 		prefix,

@@ -92,8 +92,8 @@ export class ShopifyStockWriter implements StockWriter {
 		return { ready, unmapped };
 	}
 
-	paceMs(): number {
-		return this.client.paceMs(setQuantitiesCost());
+	async paceMs(): Promise<number> {
+		return await this.client.paceMs(setQuantitiesCost());
 	}
 
 	private target(w: PublishWrite): Target {
@@ -164,7 +164,7 @@ export class ShopifyStockWriter implements StockWriter {
 				locationGid: LOCATION_GID + this.target(w).locationId,
 			})),
 		);
-		const wait = this.client.paceMs(cost);
+		const wait = await this.client.paceMs(cost);
 		if (wait > 0) await sleep(wait);
 		const { data } = await this.client.request<Record<string, unknown>>(query);
 		return writes.map((_, n) => {

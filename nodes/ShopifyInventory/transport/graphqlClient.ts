@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import type { ChannelRun } from '../../shared/channel/callPolicy';
 import { channelRun, type ChannelRunOptions } from '../../shared/channel/runOptions';
+import type { SharedShopifyBucket } from '../../shared/channel/sharedPace';
 import { ShopifyBucket, parseQueryCost, type QueryCost } from '../../shared/pacing';
 import type { ApiContext } from '../../shared/platformApi';
 import { DEFAULT_SHOPIFY_API_VERSION, shopifyBaseUrl } from '../../shared/urls';
@@ -13,7 +14,9 @@ import { DEFAULT_SHOPIFY_API_VERSION, shopifyBaseUrl } from '../../shared/urls';
  * THROTTLED is classified 'throttled' with the refill wait of its `extensions.cost`, INTERNAL_SERVER_ERROR
  * 'transient', MAX_COST_EXCEEDED / ACCESS_DENIED / anything else not retried. Every answer's
  * `extensions.cost` feeds the shop's bucket, so the next call waits for what it needs instead of being
- * refused.
+ * refused. With a shared bucket (the nodes always pass one) the pace is a reservation in Redis that every
+ * worker and overlapping execution pays from; the in-process bucket then only tells whether anything is
+ * known yet.
  */
 
 export const SHOPIFY_CREDENTIAL = 'shopifyInventoryApi';
@@ -76,11 +79,17 @@ function isThrottled(body: GraphqlBody<unknown>): boolean {
 
 export class ShopifyGraphqlClient {
 	private endpoint: Promise<ShopifyEndpoint> | undefined;
+	/**
+	 * Points reserved in the shared bucket for the next request (paceMs), settled by its answer. One request at
+	 * a time per client: an execution's calls are sequential.
+	 */
+	private reserved = 0;
 
 	constructor(
 		private readonly ctx: ApiContext,
 		readonly bucket: ShopifyBucket,
 		private readonly timeoutMs: number = REQUEST_TIMEOUT_MS,
+		readonly shared?: SharedShopifyBucket,
 	) {}
 
 	/** The endpoint, read from the credential once per client. */
@@ -104,6 +113,8 @@ export class ShopifyGraphqlClient {
 			json: true,
 			timeout: this.timeoutMs,
 		};
+		const reserved = this.reserved;
+		this.reserved = 0;
 		const body = (await this.ctx.helpers.httpRequestWithAuthentication.call(
 			this.ctx,
 			SHOPIFY_CREDENTIAL,
@@ -115,9 +126,11 @@ export class ShopifyGraphqlClient {
 		const rawCost = body.extensions?.cost;
 		if (isThrottled(body)) {
 			this.bucket.throttled(rawCost);
+			await this.shared?.settle(rawCost, reserved, true);
 			throw body;
 		}
 		this.bucket.update(rawCost);
+		await this.shared?.settle(rawCost, reserved);
 		// Shopify answers a query with partial data and errors together (e.g. a null field it may not show):
 		// a GraphQL error is never silently dropped here.
 		if ((body.errors?.length ?? 0) > 0 || body.data === undefined || body.data === null) {
@@ -126,9 +139,15 @@ export class ShopifyGraphqlClient {
 		return { data: body.data, cost: parseQueryCost(rawCost) };
 	}
 
-	/** How long to wait before a query of `cost` points can be paid (0: now). Throws QueryCostError. */
-	paceMs(cost: number): number {
-		return this.bucket.waitMs(cost);
+	/**
+	 * How long to wait before a query of `cost` points can be paid (0: now). Throws QueryCostError. With the
+	 * shared bucket the points are reserved for the next request of this client (its answer settles them).
+	 */
+	async paceMs(cost: number): Promise<number> {
+		if (!this.shared) return this.bucket.waitMs(cost);
+		const wait = await this.shared.reserve(cost);
+		this.reserved += cost;
+		return wait;
 	}
 }
 

@@ -8,6 +8,7 @@ import {
 import type { Channel } from '../../InventoryLedger/profile';
 import { loadProfile } from '../../InventoryLedger/ledger/profileStore';
 import type { ChannelRun } from '../../shared/channel/callPolicy';
+import { WooRequestPacer } from '../../shared/channel/sharedPace';
 import type { NodeContext } from '../../shared/nodeKit';
 import {
 	WooRestClient,
@@ -106,6 +107,12 @@ export async function openWooChannel(input: OpenInput): Promise<WooChannel> {
 		signal,
 		now: input.now,
 		sleep: input.sleep,
+		pacer: new WooRequestPacer(
+			input.redis,
+			input.prefix,
+			client.shop,
+			numberOption(input.options, 'maxRequestsPerSecond', 0),
+		),
 	});
 	return {
 		ctx,

@@ -9,7 +9,7 @@ import {
 	type INode,
 	type JsonObject,
 } from 'n8n-workflow';
-import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
+import { callChannel, type ChannelPacer, type ChannelRun } from '../../shared/channel/callPolicy';
 import { channelRun, type ChannelRunOptions } from '../../shared/channel/runOptions';
 import { hostOf } from '../../shared/events/common';
 import { parseJsonExact } from '../../shared/json';
@@ -172,11 +172,14 @@ export interface WooRunInput {
 	readonly signal?: AbortSignal;
 	readonly now?: () => number;
 	readonly sleep?: ChannelRun['sleep'];
+	/** The store's shared request pacing (sharedPace.ts WooRequestPacer): the nodes always pass one. */
+	readonly pacer?: ChannelPacer;
 }
 
-/** The channel run of one execution (shared/channel/runOptions.ts). */
+/** The channel run of one execution (shared/channel/runOptions.ts), paced by the store's shared slots. */
 export function wooRun(input: WooRunInput): ChannelRun {
-	return channelRun({ ...input, platform: 'woocommerce' });
+	const run = channelRun({ ...input, platform: 'woocommerce' });
+	return input.pacer ? { ...run, pacer: input.pacer } : run;
 }
 
 /** A read that failed under the policy: the operation ends with it (its message is already scrubbed). */

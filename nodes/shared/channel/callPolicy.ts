@@ -37,6 +37,19 @@ export interface ChannelRun {
 	readonly random?: RandomSource;
 	/** Called before each backoff wait (logging, tests). */
 	readonly onRetry?: (event: RetryEvent) => void | Promise<void>;
+	/** The channel's shared request pacing (WooCommerce: sharedPace.ts WooRequestPacer), for every call. */
+	readonly pacer?: ChannelPacer;
+}
+
+/**
+ * Pacing shared by every worker calling one shop (sharedPace.ts): a slot reserved before each attempt, and a
+ * server-given wait (Retry-After of a 429 or 503) passed on so that no other caller sends before it ends.
+ */
+export interface ChannelPacer {
+	/** Reserves this attempt's place; the wait before sending it, ms. */
+	reserve(): Promise<number>;
+	/** The shop asked for `waitMs` before the next request. */
+	defer(waitMs: number): Promise<void>;
 }
 
 /** Thrown inside an attempt when the breaker refuses it: not retried, so the work is dead-lettered at once. */
@@ -66,9 +79,15 @@ function classifyWithBreaker(error: unknown, context: ClassifyContext): ChannelE
 
 export interface CallOptions {
 	/** The wait before each attempt (Shopify: the bucket's refill for this request's cost). */
-	readonly paceMs?: () => number;
+	readonly paceMs?: () => number | Promise<number>;
 	/** Caps this call's own budget below what is left of the run's. */
 	readonly budgetMs?: number;
+}
+
+/** The call's own pace and the channel's shared slot: the longer wait. */
+async function pacedBoth(pacer: ChannelPacer, paceMs: CallOptions['paceMs']): Promise<number> {
+	const own = paceMs ? await paceMs() : 0;
+	return Math.max(own, await pacer.reserve());
 }
 
 /** Milliseconds left of the run's budget. */
@@ -99,6 +118,12 @@ export async function callChannel<T>(
 			// has heard of it.
 			const onFailure = async (error: unknown): Promise<never> => {
 				const info = classifyWithBreaker(error, { platform: run.platform });
+				if (
+					run.pacer &&
+					info.waitMs !== undefined &&
+					(info.errorClass === 'rateLimited' || info.errorClass === 'transient')
+				)
+					await run.pacer.defer(info.waitMs);
 				if (countsOnBreaker(info) || admission.probe) {
 					await breakerRecord(
 						run.redis,
@@ -127,7 +152,7 @@ export async function callChannel<T>(
 			budgetMs: options.budgetMs === undefined ? left : Math.min(left, options.budgetMs),
 			platform: run.platform,
 			classify: classifyWithBreaker,
-			paceMs: options.paceMs,
+			paceMs: run.pacer ? async () => await pacedBoth(run.pacer!, options.paceMs) : options.paceMs,
 			signal: run.signal,
 			now: run.now,
 			sleep: run.sleep,

@@ -67,7 +67,7 @@ export interface StockWriter {
 	/** One platform call; one answer per write, in order. Throws when the whole call failed. */
 	send(batch: PublishWrite[], context: SendContext): Promise<WriteAnswer[]>;
 	/** The wait before sending `batch` (Shopify's bucket). */
-	paceMs?(batch: PublishWrite[]): number;
+	paceMs?(batch: PublishWrite[]): number | Promise<number>;
 	/** What a replay would send, without credentials (kept in the dead letter). */
 	payloadOf(batch: PublishWrite[]): JsonValue;
 	/**

@@ -1,0 +1,44 @@
+--[[
+  Reserves a Shopify query's points from the shop's shared bucket estimate (channel/sharedPace.ts,
+  SharedShopifyBucket.reserve; the same arithmetic as pacing.ts reserveFromBucket, on Redis's clock so every
+  worker agrees). Atomic: two callers never reserve the same points.
+
+    Input:
+      KEYS[1]  estimate hash, '<prefix>:pace:shopify:<escaped shop>'
+                 a   points at t (may be negative: reserved ahead of the refill)
+                 t   ms since epoch (Redis time)
+                 m   bucket size (maximumAvailable)
+                 r   restore rate, points per second
+      ARGV[1]  cost, points
+      ARGV[2]  size assumed without an estimate (the Standard plan's 1000)
+      ARGV[3]  restore rate assumed without an estimate (100: the slowest)
+      ARGV[4]  lifetime of the hash, ms (refreshed on every reservation)
+
+    Without an estimate the bucket is taken as empty (cautious); the first answer sets the real figures.
+
+    Output: { code, value }
+      { 0, waitMs }   reserved; send after waitMs (0: now)
+      { -1, size }    the cost is above the bucket's size: never payable, nothing reserved
+      { -2, 0 }       the bucket does not refill and is short, nothing reserved
+]]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cost = tonumber(ARGV[1])
+local s = redis.call('HMGET', KEYS[1], 'a', 't', 'm', 'r')
+local m = tonumber(s[3]) or tonumber(ARGV[2])
+local r = tonumber(s[4]) or tonumber(ARGV[3])
+local a = 0
+if s[1] and s[2] then
+  local elapsed = now - tonumber(s[2])
+  if elapsed < 0 then elapsed = 0 end
+  a = tonumber(s[1]) + r * elapsed / 1000
+  if a > m then a = m end
+end
+if cost > m then return { -1, m } end
+local after = a - cost
+if after < 0 and not (r > 0) then return { -2, 0 } end
+redis.call('HSET', KEYS[1], 'a', string.format('%.6f', after), 't', now, 'm', m, 'r', r)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if after >= 0 then return { 0, 0 } end
+-- The caller adds pacing.ts's one-millisecond float margin.
+return { 0, math.ceil(-after / r * 1000) }

@@ -1,0 +1,143 @@
+import { join } from 'node:path';
+import type { Result } from 'ioredis';
+import type Redis from 'ioredis';
+import { channelKeys } from '../keys';
+import { QueryCostError, parseQueryCost, slotIntervalMs } from '../pacing';
+import { loadScripts } from '../scripts';
+
+/**
+ * The channels' rate limits kept in Redis, so every worker and every overlapping execution paces on one
+ * picture (platform-facts.md "Rate limit"). A picture per process was not enough: Publish, Adjust and the
+ * re-reads of overlapping runs each paced from the last status they had seen and spent the same points, and
+ * WooCommerce calls had no pacing at all, so a flash sale drew THROTTLED and 429 answers.
+ * - Shopify (SharedShopifyBucket): a bucket estimate per shop that callers reserve points from before sending
+ *   (into debt when short: each waits for its own share of the refill), corrected by every answer's
+ *   throttleStatus. pacing.ts reserveFromBucket / settleBucket are the same arithmetic, tested on a fake clock.
+ * - WooCommerce (WooRequestPacer): an optional request rate per store (the node's Max Requests per Second;
+ *   hosts often allow about 10) as evenly spaced slots, and the store's Retry-After as a time before which no
+ *   caller sends. pacing.ts reserveSlot is the arithmetic.
+ * The scripts (channel/paceLua) run on Redis's clock, so workers with skewed clocks agree.
+ */
+
+declare module 'ioredis' {
+	interface RedisCommander<Context> {
+		paceReserveBucket(
+			key: string,
+			cost: number,
+			defaultMax: number,
+			defaultRate: number,
+			ttlMs: number,
+		): Result<[number, number], Context>;
+		paceSettleBucket(
+			key: string,
+			refund: number,
+			reported: '0' | '1',
+			currentlyAvailable: number,
+			maximumAvailable: number,
+			restoreRate: number,
+			throttled: '0' | '1',
+			ttlMs: number,
+		): Result<number, Context>;
+		paceReserveSlot(key: string, intervalMs: number, ttlMs: number): Result<number, Context>;
+		paceDeferSlots(key: string, waitMs: number, ttlMs: number): Result<number, Context>;
+	}
+}
+
+const LUA_DIR = join(__dirname, 'paceLua');
+
+/** An estimate unused this long is dropped: by then the bucket is full again anyway. */
+const PACE_TTL_MS = 60 * 60_000;
+
+/** pacing.ts's one-millisecond margin on a computed refill wait (a float sum can land a hair short). */
+const FLOAT_MARGIN_MS = 1;
+
+function withPaceScripts(redis: Redis): Redis {
+	return loadScripts(redis, LUA_DIR, 'pace');
+}
+
+/** One Shopify shop's bucket as every worker sees it (per Redis prefix: the credential's Key Prefix). */
+export class SharedShopifyBucket {
+	private readonly key: string;
+
+	constructor(
+		private readonly redis: Redis,
+		prefix: string,
+		shop: string,
+	) {
+		withPaceScripts(redis);
+		this.key = channelKeys.pace(prefix, 'shopify', shop.toLowerCase());
+	}
+
+	/**
+	 * Reserves `cost` points and says how long to wait before sending (0: now). Throws QueryCostError for a
+	 * cost the bucket can never pay; Infinity when the bucket does not refill and is short.
+	 */
+	async reserve(cost: number): Promise<number> {
+		if (!Number.isFinite(cost) || cost < 0)
+			throw new QueryCostError(cost, 1_000, `invalid query cost: ${cost}`);
+		const [code, value] = await this.redis.paceReserveBucket(
+			this.key,
+			cost,
+			1_000,
+			100,
+			PACE_TTL_MS,
+		);
+		if (code === -1)
+			throw new QueryCostError(
+				cost,
+				value,
+				`a query costing ${cost} points can never be paid by a bucket of ${value}: split it`,
+			);
+		if (code === -2) return Infinity;
+		return value > 0 ? value + FLOAT_MARGIN_MS : 0;
+	}
+
+	/**
+	 * An answer's `extensions.cost` (raw), `reserved` points having been reserved for the call (0 when it was
+	 * sent without a reservation: then it owes its whole actual cost).
+	 */
+	async settle(rawCost: unknown, reserved: number, throttled = false): Promise<void> {
+		const cost = parseQueryCost(rawCost);
+		const status = cost?.throttleStatus;
+		const charged = throttled ? 0 : (cost?.actualQueryCost ?? cost?.requestedQueryCost ?? reserved);
+		await this.redis.paceSettleBucket(
+			this.key,
+			reserved - charged,
+			status ? '1' : '0',
+			status?.currentlyAvailable ?? 0,
+			status?.maximumAvailable ?? 0,
+			status?.restoreRate ?? 0,
+			throttled ? '1' : '0',
+			PACE_TTL_MS,
+		);
+	}
+}
+
+/** One WooCommerce store's request rate and Retry-After as every worker sees them. */
+export class WooRequestPacer {
+	private readonly key: string;
+	private readonly intervalMs: number;
+
+	/** `maxPerSecond`: the node's Max Requests per Second (0: no rate, only Retry-After is shared). */
+	constructor(
+		private readonly redis: Redis,
+		prefix: string,
+		shop: string,
+		maxPerSecond: number,
+	) {
+		withPaceScripts(redis);
+		this.key = channelKeys.pace(prefix, 'woocommerce', shop.toLowerCase());
+		this.intervalMs = slotIntervalMs(Number.isFinite(maxPerSecond) ? maxPerSecond : 0);
+	}
+
+	/** Takes the next slot: the wait before sending, ms. */
+	async reserve(): Promise<number> {
+		return Math.max(0, await this.redis.paceReserveSlot(this.key, this.intervalMs, PACE_TTL_MS));
+	}
+
+	/** The store asked for `waitMs` (Retry-After): no caller sends before then. */
+	async defer(waitMs: number): Promise<void> {
+		if (!(waitMs > 0)) return;
+		await this.redis.paceDeferSlots(this.key, Math.ceil(waitMs), PACE_TTL_MS);
+	}
+}
