@@ -56,6 +56,8 @@ export interface ObservationPlan extends Common {
 	sku: string | null;
 	/** '<channel>:<location or place>' whose own report this is. */
 	observer: string;
+	/** The profile's channel of that mirror (its dirty set is marked when the report is below what we published). */
+	channel?: string;
 	quantity: number;
 	map?: MapRef;
 }
@@ -265,6 +267,7 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 						...common,
 						sku,
 						observer: observer(channel.name),
+						channel: channel.name,
 						quantity,
 						map,
 					},
@@ -282,6 +285,7 @@ export function planEvent(index: number, raw: unknown, profile: ProfileIndex): P
 						...common,
 						sku,
 						observer: observer(channel?.name ?? platform),
+						...(channel ? { channel: channel.name } : {}),
 						quantity,
 						map,
 					},

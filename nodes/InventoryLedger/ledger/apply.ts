@@ -95,6 +95,10 @@ function applyCall(
 				break;
 			case 'observation':
 				k2 = ref(table, ledgerKeys.pub(prefix, sku));
+				// A report below what we published is a hold for Publish to decide (and for the poll to release):
+				// the script marks the SKU dirty for the mirror's channel then (lua/applyEvents.lua, B).
+				if (plan.channel !== undefined)
+					dirty = String(ref(table, ledgerKeys.dirty(prefix, plan.channel)));
 				where = plan.observer;
 				qty = String(plan.quantity);
 				if (plan.map) {

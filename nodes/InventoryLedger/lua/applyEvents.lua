@@ -26,7 +26,8 @@
         4 key       O, U: order-line hash (KEYS index), else 0
         5 key       O forward: the owner's outbox (KEYS index), else 0
         6 key       L, B resolved through the SKU map: the map hash (KEYS index), else 0
-        7 dirty     comma-separated KEYS indexes of the dirty zsets to mark ('' none)
+        7 dirty     comma-separated KEYS indexes of the dirty zsets to mark ('' none); B: the mirror's channel's,
+                    marked only when the report is below what we published there
         8 sku
         9 where     L, O: location id; B: '<channel>:<location>' observer; M: map field
         10 field    O, U: line key within the order; L, B via the map: the map field the SKU came from
@@ -443,6 +444,16 @@ local function order_line(it)
       local d = q - old
       if d == 0 then
         code, outcome = -2, 'unchanged'
+        -- A newer version of a WooCommerce order that draws what the line drew: WooCommerce moves its own stock
+        -- by status, so a version in between may have been lost (a cancellation whose webhook never came, then
+        -- a reinstatement): the ledger is right, but the store restored and reduced again around our writes and
+        -- may show another number, its report possibly lost in the second of ours. Publish looks (it reads
+        -- WooCommerce back before skipping). Score 0 and NX: below any rev, never lowering a mark.
+        if st and not frozen and string.sub(it.src, 1, 12) == 'woocommerce:' then
+          for index in string.gmatch(ARGV[b + 7], '%d+') do
+            redis.call('ZADD', KEYS[tonumber(index)], 'NX', 0, sku)
+          end
+        end
       elseif (not st) and mode == 'ledger' and placed and meta[3] and placed <= tonumber(meta[3]) then
         -- First seen after a count (or seed) of its location that already has the sale: its units are the
         -- line's from now on (a cancel or edit applies relative to them), but the level stays.
@@ -470,12 +481,23 @@ local function order_line(it)
   return code, rev, prev, new, delta, held, removed
 end
 
--- B: a mirror's own report, recorded in the pub hash (the newer or equal version wins), never applied.
+-- B: a mirror's own report, recorded in the pub hash (the newer or equal version wins), never applied. One below
+-- what we last published there ('pq:<observer>') marks the SKU dirty for the mirror's channel (field 7): such a
+-- report is a hold for Publish to decide and record, and only a recorded hold is released (and the SKU written
+-- again) by the next poll. Unmarked, a mirror that took units the ledger does not count (a reinstated order
+-- after our write of its pre-cancellation value) stayed low until the SKU changed again. Score 0 and NX, as a
+-- poll's release: below any rev, never lowering a mark already there.
 local function observation(it)
   local kp = KEYS[tonumber(ARGV[it.b + 2])]
   local cur = redis.call('HGET', kp, 'obsv:' .. it.where)
   if (not cur) or it.vnum >= tonumber(cur) then
     redis.call('HSET', kp, 'obs:' .. it.where, it.qty, 'obsv:' .. it.where, it.ver)
+    local published = tonumber(redis.call('HGET', kp, 'pq:' .. it.where) or '')
+    if published and tonumber(it.qty) < published then
+      for index in string.gmatch(ARGV[it.b + 7], '%d+') do
+        redis.call('ZADD', KEYS[tonumber(index)], 'NX', 0, it.sku)
+      end
+    end
   end
   return -7, '', '', it.qty, '', cur or '', NONE
 end
