@@ -174,9 +174,13 @@ export class FlashWatch {
 		];
 	}
 
-	/** Units on the warehouse shelf: the store's shortfall ships from it. */
+	/**
+	 * What Shopify's warehouse location should show: the units on the warehouse shelf (the store's shortfall
+	 * ships from it), never below 0 — that level is ours (Publish writes at least 0) and Shopify sells only what
+	 * it shows; a shelf below 0 is the oversell `oversold()` counts.
+	 */
 	private shelf(i: number): number {
-		return this.warehouse[i] + Math.min(0, this.store[i]);
+		return Math.max(0, this.warehouse[i] + Math.min(0, this.store[i]));
 	}
 
 	/** A customer checkout on `channel`; the simulator refuses what it does not show. */
