@@ -110,6 +110,12 @@ export const ledgerKeys = {
 	dirty: (prefix: string, channel: string) => key(prefix, 'dirty', escapeKeyPart(channel)),
 	map: (prefix: string, platform: string, shop: string) =>
 		key(prefix, 'map', escapeKeyPart(platform), escapeKeyPart(shop)),
+	/**
+	 * `<prefix>:unmapped:<platform>:<shop>`: set of map fields ('item:<id>', …) an item named while the map had
+	 * no SKU for them (the Ledger's Invalid `unmapped`), for Shopify Resolve SKUs' "All Unmapped" mode.
+	 */
+	unmapped: (prefix: string, platform: string, shop: string) =>
+		key(prefix, 'unmapped', escapeKeyPart(platform), escapeKeyPart(shop)),
 };
 
 // ---------------------------------------------------------------------------------------------------------

@@ -247,8 +247,9 @@ describe('SKU map, Invalid, isolation', () => {
 		const lvl = levelEvent(null, L1, 8, 10, { inventoryItemId: itemId });
 		const [miss] = await applyEvents(redis, prefix, [lvl]);
 		expect(outcomes([miss])).toEqual(['invalid:unmapped']);
-		// The message says what to do today (there is no Shopify "Resolve" operation): send the mapping event, or Apply a mapping item.
-		expect(miss.message).not.toMatch(/Resolve/);
+		// The message says what to do: Resolve SKUs' All Unmapped mode (the id is kept for it), the mapping
+		// webhook, or Apply a mapping item.
+		expect(miss.message).toMatch(/Resolve SKUs with 'All Unmapped'/);
 		expect(miss.message).toMatch(
 			new RegExp(
 				`item:${itemId}.*inventory_items/update or products/update.*Apply a 'mapping' item`,

@@ -34,8 +34,13 @@ export function unmappedMessage(plan: Plan): string {
 			: map.platform === 'woocommerce'
 				? 'product.updated'
 				: 'mapping';
+	// Shopify inventory item ids are kept for Resolve SKUs' "All Unmapped" mode (resolveSkus below records them).
+	const resolve =
+		map.platform === 'shopify' && map.field.startsWith('item:')
+			? `run Shopify Inventory → Resolve SKUs with 'All Unmapped' (this id is kept for it), or `
+			: '';
 	return (
-		`no SKU is mapped for ${map.field} (${map.platform} ${map.shop}): fill the map first — let the trigger receive the ${topics} ` +
+		`no SKU is mapped for ${map.field} (${map.platform} ${map.shop}): fill the map first — ${resolve}let the trigger receive the ${topics} ` +
 		`webhook of that item (e.g. save the product once), or Apply a 'mapping' item (kind 'mapping', the SKU, refs with the ` +
 		`same id, source platform '${map.platform}' and shop '${map.shop}') — then send this item again`
 	);
@@ -70,6 +75,8 @@ export async function resolveSkus(
 				redis.pipeline(),
 			),
 		);
+		const record = redis.pipeline();
+		let recorded = 0;
 		misses.forEach((m, i) => {
 			const sku = replies[i];
 			if (typeof sku === 'string' && sku !== '') {
@@ -78,8 +85,14 @@ export async function resolveSkus(
 			} else {
 				cache.delete(mapCacheKey(prefix, m.plan.map));
 				unmapped.add(m.plan.index);
+				const { platform, shop, field } = m.plan.map;
+				record.sadd(ledgerKeys.unmapped(prefix, platform, shop), field);
+				recorded++;
 			}
 		});
+		// The ids seen without a SKU are kept, so a Resolve run can map all of them at once (Shopify Resolve
+		// SKUs, "All Unmapped"). One more round trip, only on this error path.
+		if (recorded > 0) await execAll(record);
 	}
 	return unmapped;
 }

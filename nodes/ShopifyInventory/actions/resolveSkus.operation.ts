@@ -4,7 +4,10 @@ import type {
 	INodeExecutionData,
 	INodeProperties,
 } from 'n8n-workflow';
+import type Redis from 'ioredis';
 import { applyEvents } from '../../InventoryLedger/ledger/apply';
+import { ledgerKeys } from '../../shared/keys';
+import { execAll } from '../../shared/redisBatch';
 import { mappingEvent, type ReadEvent } from '../reading/levelEvents';
 import { ITEMS_BY_ID_QUERY, MAX_IDS_PER_CALL, itemsByIdCost } from '../reading/queries';
 import { callShopify, chunks, eventShop, openShopifyChannel, valueOrThrow } from './common';
@@ -13,9 +16,37 @@ import { callShopify, chunks, eventShop, openShopifyChannel, valueOrThrow } from
  * Resolve SKUs: inventory item ids → SKUs (`nodes(ids:)`, ≤ 250 ids per call), written into the Ledger's SKU
  * map as the trigger's `mapping` events (`shopify:<shop>:mapping:<itemId>`, versioned by the item's
  * updatedAt). Items without a SKU and SKUs held by two items are reported, never guessed.
+ *
+ * Two modes: the ids given (parameter and input items), or "All Unmapped": every inventory item id the Ledger
+ * met without a SKU (a level webhook or read before its item was mapped: Invalid `unmapped`), which the
+ * Ledger keeps in `<prefix>:unmapped:shopify:<shop>` (shared/keys.ts). An id leaves that set once it is mapped
+ * (here or meanwhile by a webhook) or Shopify no longer knows it; one still without a SKU stays for next time.
  */
 
+/** Ids read from the unmapped set per run (40 calls of 250); the rest waits for the next run (`remaining`). */
+export const UNMAPPED_PER_RUN = 10_000;
+
 export const description: INodeProperties[] = [
+	{
+		displayName: 'Resolve',
+		name: 'resolveMode',
+		type: 'options',
+		default: 'ids',
+		options: [
+			{
+				name: 'These IDs',
+				value: 'ids',
+				description: 'The inventory item IDs given below and on the input items',
+			},
+			{
+				name: 'All Unmapped',
+				value: 'unmapped',
+				description:
+					'Every inventory item ID the Ledger received without a SKU (its Invalid "unmapped" items)',
+			},
+		],
+		displayOptions: { show: { operation: ['resolveSkus'] } },
+	},
 	{
 		displayName: 'Inventory Item IDs',
 		name: 'inventoryItemIds',
@@ -24,7 +55,7 @@ export const description: INodeProperties[] = [
 		placeholder: '44000000000001, gid://shopify/InventoryItem/44000000000002',
 		description:
 			"IDs to resolve, separated by commas or new lines (added to the input items' inventoryItemId or refs.inventoryItemId)",
-		displayOptions: { show: { operation: ['resolveSkus'] } },
+		displayOptions: { show: { operation: ['resolveSkus'], resolveMode: ['ids'] } },
 	},
 ];
 
@@ -66,13 +97,54 @@ interface ItemNode {
 	updatedAt: string;
 }
 
+/** The unmapped set's fields, up to `limit`: inventory item ids, and fields of another kind (left there). */
+async function unmappedIds(
+	redis: Redis,
+	setKey: string,
+	limit: number,
+): Promise<{ ids: string[]; other: number }> {
+	const ids = new Set<string>();
+	let other = 0;
+	let cursor = '0';
+	do {
+		const [next, fields] = await redis.sscan(setKey, cursor, 'COUNT', 1000);
+		cursor = next;
+		for (const field of fields) {
+			const id = field.startsWith('item:') ? inventoryItemIdOf(field.slice(5)) : null;
+			if (id && ids.size < limit) ids.add(id);
+			else if (!id) other++;
+		}
+	} while (cursor !== '0' && ids.size < limit);
+	return { ids: [...ids], other };
+}
+
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const { ids, unreadable } = requestedItemIds(
-		this.getInputData(),
-		String(this.getNodeParameter('inventoryItemIds', 0, '') ?? ''),
-	);
+	const mode = String(this.getNodeParameter('resolveMode', 0, 'ids') ?? 'ids');
 	const ch = await openShopifyChannel(this);
 	const shop = await eventShop(ch);
+	const setKey = ledgerKeys.unmapped(ch.prefix, 'shopify', shop);
+	const mapKey = ledgerKeys.map(ch.prefix, 'shopify', shop);
+	let ids: string[];
+	let unreadable: string[] = [];
+	let alreadyMapped = 0;
+	let otherKinds = 0;
+	if (mode === 'unmapped') {
+		const found = await unmappedIds(ch.redis, setKey, UNMAPPED_PER_RUN);
+		otherKinds = found.other;
+		// Ids a webhook or an earlier run mapped meanwhile cost no call: they only leave the set.
+		const skus = found.ids.length
+			? await ch.redis.hmget(mapKey, ...found.ids.map((id) => `item:${id}`))
+			: [];
+		const mapped = found.ids.filter((_, i) => typeof skus[i] === 'string' && skus[i] !== '');
+		if (mapped.length) await ch.redis.srem(setKey, ...mapped.map((id) => `item:${id}`));
+		alreadyMapped = mapped.length;
+		ids = found.ids.filter((_, i) => !(typeof skus[i] === 'string' && skus[i] !== ''));
+	} else {
+		({ ids, unreadable } = requestedItemIds(
+			this.getInputData(),
+			String(this.getNodeParameter('inventoryItemIds', 0, '') ?? ''),
+		));
+	}
 	const read = { shop, receivedAt: new Date().toISOString() };
 	const rows: IDataObject[] = [];
 	const events: ReadEvent[] = [];
@@ -140,10 +212,24 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			});
 		});
 	}
+	let remaining: number | undefined;
+	if (mode === 'unmapped') {
+		// Settled ids leave the set: mapped (or already mapped), or unknown to Shopify (a deleted item). Those
+		// without a SKU, sharing a SKU or refused stay, to be tried again once fixed in Shopify.
+		const settled = rows
+			.filter((r) => ['mapped', 'unchanged', 'stale', 'notFound'].includes(String(r.outcome)))
+			.map((r) => `item:${String(r.inventoryItemId)}`);
+		const pipeline = ch.redis.pipeline();
+		if (settled.length) pipeline.srem(setKey, ...settled);
+		pipeline.scard(setKey);
+		const replies = await execAll(pipeline);
+		remaining = Number(replies[replies.length - 1]);
+	}
 	const count = (outcome: string) => rows.filter((r) => r.outcome === outcome).length;
 	const summary: IDataObject = {
 		operation: 'resolveSkus',
 		channel: ch.channel,
+		mode,
 		requested: ids.length,
 		calls,
 		mapped: count('mapped'),
@@ -152,6 +238,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		blankSku: count('blankSku'),
 		duplicateSku: rows.filter((r) => r.outcome === 'duplicateSku').length,
 		...(unreadable.length ? { unreadableIds: unreadable.slice(0, 20) } : {}),
+		...(mode === 'unmapped' ? { alreadyMapped, otherKinds, remaining } : {}),
 	};
 	return [[{ json: { summary } }, ...rows.map((json) => ({ json }))]];
 }
