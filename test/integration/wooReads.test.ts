@@ -118,8 +118,13 @@ it('Resolve IDs: ids ↔ SKUs into the map; duplicates and blank SKUs reported, 
 	sim.putProduct({ id: 4, sku: '', stock_quantity: 1 });
 	sim.putProduct({ id: 10, sku: 'R-P', type: 'variable', manage_stock: false });
 	sim.putProduct({ id: 11, parent_id: 10, sku: 'R-V', stock_quantity: 2 });
+	// Ids the Ledger met without a SKU (its unmapped set): the whole-catalogue read settles the mapped ones.
+	const unmappedKey = ledgerKeys.unmapped(prefix, 'woocommerce', shopOf(sim));
+	await redis.sadd(unmappedKey, 'product:1', 'variant:11', 'product:4');
 	const [first] = resultsOf(await runWoo({ prefix, sim, params: { operation: 'resolveIds' } }));
+	expect(await redis.smembers(unmappedKey)).toEqual(['product:4']);
 	expect(first).toMatchObject({
+		unmappedLeft: 1,
 		records: 6,
 		mapped: 3,
 		unchanged: 0,

@@ -96,3 +96,28 @@ export async function resolveSkus(
 	}
 	return unmapped;
 }
+
+/**
+ * Drops from the unmapped set (see resolveSkus) the fields the map now holds; returns how many fields stay.
+ * For a Resolve run that read a whole catalogue (WooCommerce Resolve IDs, All Products): what it mapped
+ * leaves the set, what is still unmapped (no such record, a blank or shared SKU) stays listed.
+ */
+export async function settleUnmapped(
+	redis: Redis,
+	prefix: string,
+	platform: string,
+	shop: string,
+): Promise<number> {
+	const setKey = ledgerKeys.unmapped(prefix, platform, shop);
+	const mapKey = ledgerKeys.map(prefix, platform, shop);
+	let cursor = '0';
+	do {
+		const [next, fields] = await redis.sscan(setKey, cursor, 'COUNT', 1000);
+		cursor = next;
+		if (fields.length === 0) continue;
+		const skus = await redis.hmget(mapKey, ...fields);
+		const mapped = fields.filter((_, i) => typeof skus[i] === 'string' && skus[i] !== '');
+		if (mapped.length) await redis.srem(setKey, ...mapped);
+	} while (cursor !== '0');
+	return await redis.scard(setKey);
+}

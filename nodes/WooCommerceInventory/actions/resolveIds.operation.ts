@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import type { ApplyResult } from '../../InventoryLedger/ledger/results';
+import { settleUnmapped } from '../../InventoryLedger/ledger/skuMap';
 import { readCatalogue } from '../stock/catalogue';
 import { idOf, lookupSkus, recordMappings } from '../stock/idMap';
 import { WooReadError } from '../transport/restClient';
@@ -103,6 +104,12 @@ export async function execute(ch: WooChannel): Promise<void> {
 		else if (r.outcome === 'skipped' && r.reason === 'unchanged') unchanged++;
 		else refused.push({ sku, id, reason: r.reason ?? r.outcome, message: r.message });
 	});
+	// All Products already resolves every id the Ledger met without a SKU (there is no separate "All Unmapped"
+	// mode as Shopify's Resolve SKUs has): the ones now mapped leave the Ledger's unmapped set.
+	const unmappedLeft =
+		scope === 'skus'
+			? undefined
+			: await settleUnmapped(ch.redis, ch.prefix, 'woocommerce', ch.shop);
 	emit(ch, {
 		operation: 'resolveIds',
 		channel: ch.channel,
@@ -116,6 +123,7 @@ export async function execute(ch: WooChannel): Promise<void> {
 		refused: refused.length,
 		notFound: notFound.length,
 		calls,
+		...(unmappedLeft === undefined ? {} : { unmappedLeft }),
 		duplicates: duplicates.slice(0, LIST_LIMIT),
 		blank: blank.slice(0, LIST_LIMIT),
 		refusedMappings: refused.slice(0, LIST_LIMIT),
