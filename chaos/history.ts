@@ -5,6 +5,7 @@ import {
 	idString,
 	type ShopifySimulator,
 	type WooCommerceSimulator,
+	type WooQueuedDelivery,
 } from '../test/simulators';
 import { STORE_LOCATION, type Catalogue } from '../demo/catalogue';
 
@@ -18,9 +19,11 @@ import { STORE_LOCATION, type Catalogue } from '../demo/catalogue';
  * The model knows nothing of the nodes: no versions, no events, only what a shopkeeper would count by hand.
  *
  * The webhooks the simulators send are caught before they leave (Capture) and delivered by the run itself:
- * each 1–4 times, shuffled within a round, several at once (so copies of one event and events of one SKU race),
- * about 5 % of WooCommerce's never (WooCommerce does not retry; the catch-up poll must find those orders).
- * Shopify's are retried after a non-200 answer, as Shopify does; WooCommerce's are not.
+ * each 1–4 times, shuffled within a round, several at once (so copies of one event and events of one SKU race).
+ * Every 20th WooCommerce delivery (5 %, counted at the simulator over the deliveries that had an active webhook)
+ * is dropped there and never sent (WooCommerce does not retry; the catch-up poll must find those orders).
+ * Shopify's are retried after a non-200 answer, as Shopify does; WooCommerce's are not. Only events of a topic
+ * someone subscribed to are captured (Shopify: a subscription of the topic; WooCommerce: an active webhook).
  */
 
 type Lines = Array<{ sku: string; quantity: number }>;
@@ -50,21 +53,52 @@ export interface CapturedDelivery {
 	/** Shopify: the event id every copy carries (X-Shopify-Event-Id). */
 	eventId?: string;
 	triggeredAt?: string;
-	/** The order id for order topics (missing_events is counted over these). */
+	/** The order id for order topics. */
 	orderId?: string;
+	/** Dropped at the WooCommerce simulator (the 5 %): never sent. */
+	dropped?: boolean;
 }
+
+/** Every `every`-th WooCommerce delivery is dropped while `on` (deterministic: exactly 1 in `every`). */
+export const WOO_DROP_EVERY = 20;
 
 /** Takes over the simulators' deliver(): every webhook is captured, then sent by `send` as often as told. */
 export class Capture {
 	readonly pending: CapturedDelivery[] = [];
 	seq = 0;
+	/** Shopify events of a topic without a subscription: not captured (nobody would get them). */
+	readonly withoutSubscriber: Record<string, number> = {};
+	/** WooCommerce changes queued while no webhook of their topic was active: WooCommerce announces them to nobody. */
+	readonly wooWithoutActiveWebhook: Record<string, number> = {};
+	/** While true, every WOO_DROP_EVERY-th WooCommerce delivery is dropped at the simulator. */
+	dropping = false;
+	/** WooCommerce deliveries the simulator was about to send while dropping was on (the 5 % base). */
+	wooDeliveries = 0;
+	wooDropped = 0;
 	private readonly shopifyDeliver: ShopifySimulator['deliver'];
 	private readonly wooDeliver: WooCommerceSimulator['deliver'];
 
 	constructor(shopify: ShopifySimulator, woo: WooCommerceSimulator) {
 		this.shopifyDeliver = shopify.deliver.bind(shopify);
 		this.wooDeliver = woo.deliver.bind(woo);
+		const enqueue = woo.enqueue.bind(woo);
+		woo.enqueue = (d) => {
+			// The simulator sends to active webhooks only: a change queued while none is active is never announced.
+			const active = [...woo.webhooks.values()].some(
+				(w) => w.status === 'active' && w.topic === d.topic,
+			);
+			if (!active)
+				this.wooWithoutActiveWebhook[d.topic] = (this.wooWithoutActiveWebhook[d.topic] ?? 0) + 1;
+			enqueue(d);
+		};
 		shopify.deliver = (async (topic: string, payload: object | string | Buffer, opts = {}) => {
+			const subscribed = shopify.subscriptions.some(
+				(s) => s.restTopic === topic || s.topic === topic,
+			);
+			if (!subscribed) {
+				this.withoutSubscriber[topic] = (this.withoutSubscriber[topic] ?? 0) + 1;
+				return [];
+			}
 			this.pending.push({
 				seq: ++this.seq,
 				platform: 'shopify',
@@ -88,8 +122,30 @@ export class Capture {
 		}) as WooCommerceSimulator['deliver'];
 	}
 
-	take(): CapturedDelivery[] {
-		return this.pending.splice(0);
+	/**
+	 * The simulator's `dropDelivery` hook (asked only for deliveries that have an active webhook): drops every
+	 * WOO_DROP_EVERY-th while dropping is on, and keeps the dropped event in the pending list, marked, so the
+	 * run counts it among the events sent.
+	 */
+	dropWoo(d: WooQueuedDelivery): boolean {
+		if (!this.dropping) return false;
+		this.wooDeliveries++;
+		if (this.wooDeliveries % WOO_DROP_EVERY !== 0) return false;
+		this.wooDropped++;
+		this.pending.push({
+			seq: ++this.seq,
+			platform: 'woocommerce',
+			topic: d.topic,
+			body: Buffer.alloc(0),
+			orderId: d.resource === 'order' ? d.id : undefined,
+			dropped: true,
+		});
+		return true;
+	}
+
+	/** The oldest `max` captured events (all by default). */
+	take(max = Infinity): CapturedDelivery[] {
+		return this.pending.splice(0, Math.min(max, this.pending.length));
 	}
 
 	/** One delivery of a captured event to every subscription; the statuses answered. */

@@ -13,7 +13,12 @@ import {
 	packageDist,
 	templateCredentials,
 } from '../test/e2e/templateSupport';
-import { LeakyCostBucket, ShopifySimulator, WooCommerceSimulator } from '../test/simulators';
+import {
+	LeakyCostBucket,
+	ShopifySimulator,
+	WooCommerceSimulator,
+	type WooQueuedDelivery,
+} from '../test/simulators';
 import { OwnRedis } from '../test/support/redisServer';
 import { sleep } from '../test/support/wait';
 import { channelKeys, ledgerKeys } from '../nodes/shared/keys';
@@ -29,10 +34,17 @@ import {
 	storePlace,
 	type Catalogue,
 } from '../demo/catalogue';
-import { compare } from '../demo/verdict';
+import { compare, type Agreement } from '../demo/verdict';
 import { lagAndDeadLetters } from '../demo/progress';
 import { executionError, runByHand } from '../demo/runs';
-import { Capture, History, SerialModel, shuffle, type CapturedDelivery } from './history';
+import {
+	Capture,
+	History,
+	SerialModel,
+	WOO_DROP_EVERY,
+	shuffle,
+	type CapturedDelivery,
+} from './history';
 
 /**
  * `npm run chaos` (issue 22): the templates in n8n 2.41.1's queue mode (main + 2 workers, Postgres in a database
@@ -70,14 +82,29 @@ export interface Fault {
 export interface ChaosFigures {
 	setup: string;
 	skus: number;
+	/** Events of the stream that reached a subscriber (at least one delivery sent), the dropped 5 % included. */
 	events_sent: number;
-	/** Webhooks the simulators would send to a topic no template subscribes to (not sent). */
-	events_without_subscriber: number;
-	/** Captured events per platform and topic (those without a subscriber included). */
+	/** Events captured beyond events_sent by the stream's last steps: delivered once each while settling. */
+	events_after_stream: number;
+	/** Shopify events of a topic without a subscription, per topic (not captured, not sent). */
+	events_without_subscriber: Record<string, number>;
+	/** events_sent per platform and topic. */
 	events_by_topic: Record<string, number>;
+	/** Deliveries (one per subscription a send reached), the settle phase's included. */
 	deliveries_sent: number;
 	deliveries_accepted: number;
-	woo_webhooks_dropped: number;
+	/** WooCommerce events of the stream dropped at the simulator (never sent). */
+	woo_dropped: number;
+	woo_drop: { rule: string; deliveries: number; dropped: number; dropped_share: number };
+	/** WooCommerce webhooks to n8n disabled / re-enabled (a new one created, or re-activated) during the run. */
+	woo_webhooks: WooWebhookTimeline & {
+		/** Captured events whose webhook was disabled before any copy was sent (not in events_sent). */
+		captured_then_disabled: number;
+		/** Changes queued while no webhook of the topic was active, per topic: WooCommerce announced them to nobody. */
+		changes_without_active_webhook: Record<string, number>;
+	};
+	/** Events with a delivery answered 200, per platform and topic: each checked for its record. */
+	accepted_events_checked: Record<string, number>;
 	shopify_retries: number;
 	/** HTTP status of every delivery (0: no answer). */
 	answers: Record<number, number>;
@@ -91,6 +118,239 @@ export interface ChaosFigures {
 	dead_letters_before_replay: number;
 	examples: string[];
 	settle: string[];
+}
+
+/** A stored workflow's Subscriptions nodes pointed at this n8n (public API: GET, edit, PUT). */
+async function pointSubscriptionsAt(n8n: N8nInstance, id: string): Promise<void> {
+	const wf = await n8n.api<{
+		name: string;
+		nodes: Array<{ parameters?: Record<string, unknown> }>;
+		connections: unknown;
+	}>('GET', `/workflows/${id}`);
+	for (const node of wf.nodes) {
+		const url = node.parameters?.deliveryUrl;
+		if (typeof url === 'string')
+			node.parameters!.deliveryUrl = url.replace(/^https?:\/\/[^/]+/, n8n.baseUrl);
+	}
+	await n8n.api('PUT', `/workflows/${id}`, {
+		name: wf.name,
+		nodes: wf.nodes,
+		connections: wf.connections,
+		settings: { executionOrder: 'v1' },
+	});
+}
+
+export interface WooWebhookTimeline {
+	/** Every status a webhook took (the first seen, then each change), seconds from the stream's start. */
+	changes: Array<{ at_s: number; id: number; topic: string; status: string; to_n8n: boolean }>;
+	disabled: number;
+	/** Seconds during which some topic of n8n's had no active webhook (from the samples, every 250 ms). */
+	seconds_without_active: Record<string, number>;
+}
+
+/** Samples the WooCommerce simulator's webhooks every 250 ms: what was disabled when, and what came back. */
+function watchWooWebhooks(
+	woo: WooCommerceSimulator,
+	n8nBase: string,
+	since: () => number,
+): { stop: () => WooWebhookTimeline } {
+	const seen = new Map<number, string>();
+	const changes: WooWebhookTimeline['changes'] = [];
+	const without: Record<string, number> = {};
+	let last = Date.now();
+	const look = () => {
+		const now = Date.now();
+		const activeTopics = new Set<string>();
+		const topics = new Set<string>();
+		for (const w of woo.webhooks.values()) {
+			const toN8n = w.deliveryUrl.startsWith(n8nBase);
+			if (toN8n) topics.add(w.topic);
+			if (toN8n && w.status === 'active') activeTopics.add(w.topic);
+			if (seen.get(w.id) === w.status) continue;
+			seen.set(w.id, w.status);
+			if (changes.length < 100)
+				changes.push({ at_s: since(), id: w.id, topic: w.topic, status: w.status, to_n8n: toN8n });
+		}
+		for (const t of topics)
+			if (!activeTopics.has(t)) without[t] = (without[t] ?? 0) + (now - last) / 1000;
+		last = now;
+	};
+	look();
+	const timer = setInterval(look, 250);
+	let result: WooWebhookTimeline | undefined;
+	return {
+		stop: () => {
+			if (result) return result;
+			clearInterval(timer);
+			look();
+			result = {
+				changes,
+				disabled: changes.filter((c) => c.status === 'disabled').length,
+				seconds_without_active: Object.fromEntries(
+					Object.entries(without).map(([t, sec]) => [t, Math.round(sec)]),
+				),
+			};
+			return result;
+		},
+	};
+}
+
+/**
+ * Compares every `everyMs` once `open()` says so (after the last fault); `stop()` gives when the last run of
+ * all-equal samples began (null: the last sample disagreed, or none was equal).
+ */
+function sampleAgreement(
+	check: () => Promise<Agreement>,
+	open: () => boolean,
+	everyMs: number,
+): { stop: () => Promise<number | null> } {
+	let equalSince: number | null = null;
+	let running = true;
+	const loop = (async () => {
+		while (running) {
+			if (open()) {
+				const at = Date.now();
+				try {
+					const a = await check();
+					if (a.allEqual === a.skus) equalSince ??= at;
+					else equalSince = null;
+				} catch {
+					// a read failed (Redis busy): no sample this time
+				}
+			}
+			await sleep(everyMs);
+		}
+	})();
+	return {
+		stop: async () => {
+			running = false;
+			await loop;
+			return equalSince;
+		},
+	};
+}
+
+interface Evidence {
+	/** Audit entries: event id → versions (ms) seen. */
+	audit: Map<string, number[]>;
+	/** Audit entries per order ('<platform>:<shop>:order:<id>') → versions. */
+	orders: Map<string, number[]>;
+	/** Per SKU: observation versions per observer ('obsv:<channel>:<place>' → ms). */
+	observed: Map<string, Array<[string, number]>>;
+	dlqText: string;
+}
+
+async function readEvidence(redis: Redis, prefix: string, skus: string[]): Promise<Evidence> {
+	const out: Evidence = { audit: new Map(), orders: new Map(), observed: new Map(), dlqText: '' };
+	const pipe = redis.pipeline();
+	for (const sku of skus) {
+		pipe.xrange(ledgerKeys.audit(prefix, sku), '-', '+');
+		pipe.hgetall(ledgerKeys.pub(prefix, sku));
+	}
+	const results = (await pipe.exec()) ?? [];
+	skus.forEach((sku, i) => {
+		const entries = (results[2 * i]?.[1] ?? []) as Array<[string, string[]]>;
+		for (const [, fields] of entries) {
+			const f: Record<string, string> = {};
+			for (let k = 0; k + 1 < fields.length; k += 2) f[fields[k]] = fields[k + 1];
+			const ver = Number(f.ver);
+			if (!f.id || !Number.isFinite(ver)) continue;
+			out.audit.set(f.id, [...(out.audit.get(f.id) ?? []), ver]);
+			const order = /^(.+:order:[^:]+)(?::line:.*)?$/.exec(f.id)?.[1];
+			if (order) out.orders.set(order, [...(out.orders.get(order) ?? []), ver]);
+		}
+		const pub = (results[2 * i + 1]?.[1] ?? {}) as Record<string, string>;
+		out.observed.set(
+			sku,
+			Object.entries(pub)
+				.filter(([k]) => k.startsWith('obsv:'))
+				.map(([k, v]) => [k, Number(v)]),
+		);
+	});
+	out.dlqText = (await redis.xrange(channelKeys.dlq(prefix), '-', '+'))
+		.map(([, f]) => f.join(' '))
+		.join('\n');
+	return out;
+}
+
+/** A body's JSON with long integers kept as text (ids beyond 2^53 stay exact). */
+function parseBody(body: Buffer): Record<string, unknown> {
+	const text = body.toString('utf8').replace(/([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g, '$1"$2"');
+	return JSON.parse(text) as Record<string, unknown>;
+}
+
+/**
+ * Where an accepted event must have left its mark (design.md "Redis layout"): an order's lines an audit entry
+ * each at the order's version (the second; skipped ones are audited too); a refund, an entry of its order at a
+ * version not before it; a level, an audit entry at its version, or — a mirror's level (Shopify's warehouse) —
+ * an observation of that SKU by that channel at its version or later (observations keep only the newest);
+ * a WooCommerce product, its observation likewise. `tokens`: what a dead letter about it would name.
+ */
+function eventRecorded(
+	d: CapturedDelivery,
+	shop: string,
+	ev: Evidence,
+	itemSku: Map<string, string>,
+): { found: boolean; what: string; tokens: string[] } {
+	const sec = (ms: number) => Math.floor(ms / 1000);
+	const atSecond = (id: string, ms: number) =>
+		(ev.audit.get(id) ?? []).some((v) => sec(v) === sec(ms));
+	const observedSince = (sku: string | undefined, channel: string, ms: number) =>
+		(ev.observed.get(sku ?? '') ?? []).some(
+			([k, v]) => k.startsWith(`obsv:${channel}:`) && sec(v) >= sec(ms),
+		);
+	const idText = (v: unknown) => String(v);
+	const wooMs = (v: unknown) => Date.parse(`${String(v)}Z`);
+	const body = parseBody(d.body);
+	if (/^orders\/|^order\./.test(d.topic)) {
+		const orderId = idText(body.id);
+		const ms =
+			d.platform === 'shopify'
+				? Date.parse(String(body.updated_at))
+				: wooMs(body.date_modified_gmt);
+		const lines = ((body.line_items ?? []) as Array<Record<string, unknown>>).map((l) =>
+			idText(l.id),
+		);
+		const base = `${d.platform}:${shop}:order:${orderId}`;
+		const ids = lines.length ? lines.map((l) => `${base}:line:${l}`) : [base];
+		return {
+			found: ids.every((id) => atSecond(id, ms)),
+			what: `order ${orderId} at ${new Date(ms).toISOString()}`,
+			tokens: [orderId],
+		};
+	}
+	if (d.topic === 'refunds/create') {
+		const orderId = idText(body.order_id);
+		const ms = Date.parse(String(body.created_at));
+		return {
+			found: (ev.orders.get(`shopify:${shop}:order:${orderId}`) ?? []).some(
+				(v) => sec(v) >= sec(ms),
+			),
+			what: `refund of order ${orderId}`,
+			tokens: [orderId],
+		};
+	}
+	if (d.topic === 'inventory_levels/update') {
+		const item = idText(body.inventory_item_id);
+		const ms = Date.parse(String(body.updated_at));
+		return {
+			found:
+				atSecond(`shopify:${shop}:level:${item}:${idText(body.location_id)}`, ms) ||
+				observedSince(itemSku.get(item), 'shopify', ms),
+			what: `level of item ${item} at ${idText(body.location_id)}`,
+			tokens: [item],
+		};
+	}
+	if (d.topic === 'product.updated') {
+		const ms = wooMs(body.date_modified_gmt);
+		return {
+			found: observedSince(String(body.sku), 'woocommerce', ms),
+			what: `product ${idText(body.id)} (${String(body.sku)})`,
+			tokens: [idText(body.id), String(body.sku)],
+		};
+	}
+	// Mapping topics (products/update, inventory_items/update): the chaos history sends none.
+	return { found: false, what: `unchecked topic ${d.topic}`, tokens: [] };
 }
 
 const WAREHOUSE_START = 400;
@@ -232,7 +492,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 			costBucket: new LeakyCostBucket(),
 			salesLocationId: WAREHOUSE_LOCATION,
 		});
-		const woo = new WooCommerceSimulator({ consumerKey: wooKey, consumerSecret: wooKeySecret });
+		// The 5 % of WooCommerce's deliveries are dropped at the simulator (Capture.dropWoo), where WooCommerce
+		// loses them: before its send, so a dropped delivery neither counts as a failure nor resets the count.
+		let dropWoo: (d: WooQueuedDelivery) => boolean = () => false;
+		const woo = new WooCommerceSimulator({
+			consumerKey: wooKey,
+			consumerSecret: wooKeySecret,
+			dropDelivery: (d) => dropWoo(d),
+		});
 		await Promise.all([shopify.start(), woo.start()]);
 		cleanup.add(async () => {
 			await shopify.stop();
@@ -241,6 +508,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 		const wooShop = new URL(woo.baseUrl).host.toLowerCase();
 		const catalogue = makeCatalogue(options.skus);
 		seedSimulators(catalogue, shopify, woo);
+		const capture = new Capture(shopify, woo);
+		dropWoo = (d) => capture.dropWoo(d);
 		await saveProfile(redis, prefix, demoProfile(wooShop, false));
 		await seedLedger(redis, prefix, catalogue);
 
@@ -299,6 +568,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 		);
 
 		const settle: string[] = [];
+		// The reconciliation's Subscriptions nodes at this n8n's webhook URLs, as its sticky note asks of a user:
+		// their Ensure re-activates what WooCommerce disabled (with the example URL left in they would not).
+		await pointSubscriptionsAt(n8n, TEMPLATE_WORKFLOW_IDS.nightly).catch((error: Error) =>
+			settle.push(`reconciliation Delivery URLs not set: ${error.message.slice(0, 200)}`),
+		);
 		const byHand = async (id: string, trigger: string, what: string) => {
 			const started = Date.now();
 			try {
@@ -337,7 +611,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 		};
 
 		// --- the first publish (the stale WooCommerce figures), before the stream ---------------------------
-		const capture = new Capture(shopify, woo);
 		const flushCaptured = async () => {
 			// Echoes of our own writes while settling: delivered once each, in order.
 			for (const d of capture.take()) await deliverOnce(d);
@@ -346,25 +619,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 		let deliveriesAccepted = 0;
 		let shopifyRetries = 0;
 		const answers: Record<number, number> = {};
-		const unsubscribed = new Set<number>();
-		const accepted = new Map<string, CapturedDelivery>();
+		/** Events that reached a subscriber at least once (some delivery of theirs was sent). */
+		const reached = new Set<number>();
+		/** Events with at least one delivery answered 200 (missing_events is counted over these). */
+		const accepted = new Map<number, CapturedDelivery>();
 		const retries = new Set<Promise<void>>();
 		const deliverOnce = async (d: CapturedDelivery): Promise<boolean> => {
-			deliveriesSent++;
+			if (d.dropped) return true;
 			const statuses = await capture.send(d).catch(() => [0]);
-			if (statuses.length === 0) {
-				// A topic nobody subscribed to (the templates subscribe to what they use): nothing was sent.
-				deliveriesSent--;
-				unsubscribed.add(d.seq);
-				return true;
-			}
+			// No active webhook of the topic any more (WooCommerce disabled it since the capture): nothing was sent.
+			if (statuses.length === 0) return true;
+			deliveriesSent += statuses.length;
+			reached.add(d.seq);
 			for (const st of statuses) answers[st] = (answers[st] ?? 0) + 1;
-			const ok = statuses.length > 0 && statuses.every((s) => s === 200);
-			if (ok) {
-				deliveriesAccepted++;
-				if (d.orderId) accepted.set(`${d.platform}:${d.orderId}`, d);
-			}
-			return ok;
+			const ok200 = statuses.filter((s) => s === 200).length;
+			deliveriesAccepted += ok200;
+			if (ok200 > 0) accepted.set(d.seq, d);
+			return ok200 === statuses.length;
 		};
 		/**
 		 * Shopify retries a delivery that was not answered 200, with growing pauses (here 2 s doubling up to 60 s,
@@ -470,36 +741,51 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 					},
 					{
 						at: 0.7,
-						kind: 'n8n SIGKILL + restart',
+						kind: 'n8n main SIGKILL + restart (workers keep running)',
 						run: async () => {
-							await n8n.kill();
-							await n8n.restart();
-							return 'the harness kills and restarts main and both workers together';
+							const workers = n8n.pids().workers;
+							await n8n.killMain();
+							await sleep(2_000);
+							await n8n.restartMain();
+							const same = n8n.pids().workers.every((pid, i) => pid === workers[i]);
+							return same
+								? 'main only; both workers ran on (same pids) through the restart'
+								: 'main only; a worker pid changed meanwhile';
 						},
 					},
 				]
 			: [];
 		const round = options.round ?? 40;
 		const concurrency = options.concurrency ?? 8;
-		let wooDropped = 0;
 		let eventsSent = 0;
+		let wooDropped = 0;
+		/** Captured WooCommerce events whose webhook was disabled before any copy was sent. */
+		let wooUnsentDisabled = 0;
 		let reported = 0;
 		const eventsByTopic: Record<string, number> = {};
+		const wooWebhooks = watchWooWebhooks(woo, n8n.baseUrl, since);
+		cleanup.add(async () => wooWebhooks.stop());
+		capture.dropping = true;
+		// converge_s: from the end of the last fault, ledger and both shops against the serial truth every 2 s.
+		const plannedFaults = plan.length;
+		const converge = sampleAgreement(
+			async () => await compare(redis, prefix, catalogue, shopify, woo, wooShop, model),
+			() => faults.length === plannedFaults,
+			2_000,
+		);
+		cleanup.add(async () => await converge.stop());
+		// Exactly options.events events reach a subscriber (or are the dropped 5 %): each round takes at most what
+		// is still missing; what a step captured beyond that is delivered after the stream (events_after_stream).
 		while (eventsSent < options.events) {
-			for (let tries = 0; capture.pending.length < round && tries < round * 4; tries++)
+			const want = Math.min(round, options.events - eventsSent);
+			for (let tries = 0; capture.pending.length < want && tries < round * 4; tries++)
 				history.step();
 			await woo.flushDeliveries();
 			await shopify.webhooksIdle();
-			const events = capture.take();
-			eventsSent += events.length;
+			const events = capture.take(want);
 			const copies: CapturedDelivery[] = [];
 			for (const d of events) {
-				const tally = `${d.platform} ${d.topic}`;
-				eventsByTopic[tally] = (eventsByTopic[tally] ?? 0) + 1;
-				if (d.platform === 'woocommerce' && rnd() < 0.05) {
-					wooDropped++;
-					continue;
-				}
+				if (d.dropped) continue;
 				const n = 1 + Math.floor(rnd() * 4);
 				for (let i = 0; i < n; i++) copies.push(d);
 			}
@@ -509,12 +795,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 				Array.from({ length: concurrency }, async () => {
 					while (next < copies.length) {
 						const d = copies[next++];
-						if (unsubscribed.has(d.seq)) continue;
 						if (d.platform === 'shopify') await deliverShopify(d);
 						else await deliverOnce(d);
 					}
 				}),
 			);
+			for (const d of events) {
+				if (!d.dropped && !reached.has(d.seq)) {
+					wooUnsentDisabled++;
+					continue;
+				}
+				eventsSent++;
+				if (d.dropped) wooDropped++;
+				const tally = `${d.platform} ${d.topic}`;
+				eventsByTopic[tally] = (eventsByTopic[tally] ?? 0) + 1;
+			}
 			if (Math.floor((eventsSent / options.events) * 10) > reported) {
 				reported = Math.floor((eventsSent / options.events) * 10);
 				log(
@@ -530,7 +825,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 				streamStart + (eventsSent / options.events) * (options.minStreamSeconds ?? 0) * 1000;
 			if (due > Date.now()) await sleep(due - Date.now());
 		}
+		capture.dropping = false;
 		const streamSeconds = (Date.now() - streamStart) / 1000;
+		const leftAfterStream = capture.pending.filter((d) => !d.dropped).length;
 		log(
 			`stream done: ${eventsSent} events, ${deliveriesSent} deliveries in ${streamSeconds.toFixed(0)} s`,
 		);
@@ -554,22 +851,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 			await quiet(300_000);
 			agreement = await compare(redis, prefix, catalogue, shopify, woo, wooShop, model);
 		}
-		const convergedAt = agreement.allEqual === agreement.skus ? Date.now() : null;
+		const equalSince = await converge.stop();
+		const allEqual = agreement.allEqual === agreement.skus;
+		// The first sample of the run of all-equal samples that lasted to this final count (now, if none did).
+		const convergedAt = allEqual ? (equalSince ?? Date.now()) : null;
+		const webhookTimeline = wooWebhooks.stop();
 
-		// --- missing events and double counts ------------------------------------------------------------
-		const dlqText = (await redis.xrange(channelKeys.dlq(prefix), '-', '+'))
-			.map(([, f]) => f.join(' '))
-			.join('\n');
+		// --- missing events: every accepted delivery's event in the audit log (or the dead letters) -----------
+		const evidence = await readEvidence(redis, prefix, catalogue.skus);
+		const itemSku = new Map(catalogue.skus.map((sku) => [catalogue.itemOf(sku), sku]));
 		let missing = 0;
 		const missingExamples: string[] = [];
+		const checkedByTopic: Record<string, number> = {};
 		for (const d of accepted.values()) {
 			const shop = d.platform === 'shopify' ? SHOPIFY_SHOP : wooShop;
-			const known = await redis.exists(ledgerKeys.orderLines(prefix, d.platform, shop, d.orderId!));
-			if (!known && !dlqText.includes(d.orderId!)) {
-				missing++;
-				if (missingExamples.length < 5)
-					missingExamples.push(`${d.platform} order ${d.orderId} (${d.topic})`);
-			}
+			const verdict = eventRecorded(d, shop, evidence, itemSku);
+			const tally = `${d.platform} ${d.topic}`;
+			checkedByTopic[tally] = (checkedByTopic[tally] ?? 0) + 1;
+			if (verdict.found || verdict.tokens.some((t) => evidence.dlqText.includes(t))) continue;
+			missing++;
+			if (missingExamples.length < 5)
+				missingExamples.push(`${d.platform} ${d.topic} #${d.seq}: ${verdict.what} not recorded`);
 		}
 		const view = await ledgerView(redis, prefix, catalogue.skus);
 		let doubleApplied = 0;
@@ -584,12 +886,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 			setup:
 				'n8n 2.41.1 queue mode: main + 2 workers (concurrency 10), Postgres 127.0.0.1:5432 (own database), Bull on its own redis-server; inventory redis-server of its own, appendonly yes, appendfsync always; templates realtime-sync (inbox mode), catch-up-poll (every 30 s), dead-letter-replay and nightly-reconciliation (by hand); legacy expression engine',
 			skus: options.skus,
-			events_sent: eventsSent - unsubscribed.size,
-			events_without_subscriber: unsubscribed.size,
+			events_sent: eventsSent,
+			events_after_stream: leftAfterStream,
+			events_without_subscriber: { ...capture.withoutSubscriber },
 			events_by_topic: eventsByTopic,
 			deliveries_sent: deliveriesSent,
 			deliveries_accepted: deliveriesAccepted,
-			woo_webhooks_dropped: wooDropped,
+			woo_dropped: wooDropped,
+			woo_drop: {
+				rule: `every ${WOO_DROP_EVERY}th WooCommerce delivery with an active webhook, at the simulator, during the stream`,
+				deliveries: capture.wooDeliveries,
+				dropped: capture.wooDropped,
+				dropped_share: capture.wooDeliveries
+					? Math.round((capture.wooDropped / capture.wooDeliveries) * 10_000) / 10_000
+					: 0,
+			},
+			woo_webhooks: {
+				...webhookTimeline,
+				captured_then_disabled: wooUnsentDisabled,
+				changes_without_active_webhook: { ...capture.wooWithoutActiveWebhook },
+			},
 			shopify_retries: shopifyRetries,
 			answers,
 			history: { ...history.counts },
@@ -603,6 +919,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 					? null
 					: Math.round((convergedAt - (lastFaultEnd || streamStart)) / 1000),
 			dead_letters_before_replay: deadLetters,
+			accepted_events_checked: checkedByTopic,
 			examples: [...agreement.examples, ...missingExamples],
 			settle,
 		};

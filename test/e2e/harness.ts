@@ -294,6 +294,12 @@ export interface N8nInstance {
 	 * crashDelay: true.
 	 */
 	restart(opts?: { crashDelay?: boolean }): Promise<void>;
+	/**
+	 * SIGKILL main only (queue mode: the workers keep running) / start main again, waiting for its readiness
+	 * and the active workflows' webhooks, as restart() does.
+	 */
+	killMain(): Promise<void>;
+	restartMain(opts?: { crashDelay?: boolean }): Promise<void>;
 	/** Queue mode: SIGKILL one worker / start it again (waits for its /healthz/readiness). */
 	killWorker(index: number): Promise<void>;
 	restartWorker(index: number, opts?: { crashDelay?: boolean }): Promise<void>;
@@ -1264,6 +1270,19 @@ class Instance implements N8nInstance {
 		if (!this.stopped) await this.kill();
 		if (!opts.crashDelay) [this.main, ...this.workers].forEach((slot) => removeCrashJournal(slot));
 		await this.startProcesses(false);
+	}
+
+	async killMain(): Promise<void> {
+		await this.killSlot(this.main, 'SIGKILL', 5000);
+	}
+
+	async restartMain(opts: { crashDelay?: boolean } = {}): Promise<void> {
+		if (this.main.child && !this.main.exitInfo) await this.killSlot(this.main, 'SIGKILL', 5000);
+		if (!opts.crashDelay) removeCrashJournal(this.main);
+		const deadline = Date.now() + (this.opts.startTimeoutMs ?? 120_000);
+		this.spawnSlot(this.main);
+		await this.waitHttpReady(`${this.baseUrl}/healthz/readiness`, this.main, deadline);
+		await this.waitForActiveWebhooks(deadline);
 	}
 
 	async killWorker(index: number): Promise<void> {
