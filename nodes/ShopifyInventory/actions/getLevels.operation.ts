@@ -7,6 +7,8 @@ import {
 } from 'n8n-workflow';
 import { applyEvents } from '../../InventoryLedger/ledger/apply';
 import type { ApplyResult } from '../../InventoryLedger/ledger/results';
+import { loadProfile } from '../../InventoryLedger/ledger/profileStore';
+import { resolveLocation } from '../../InventoryLedger/profile';
 import { pageSizeFor } from '../../shared/pacing';
 import { joinInventoryJsonl, type BulkItem, type BulkLevel } from '../reading/bulkJsonl';
 import { DownloadError, downloadLines } from '../reading/download';
@@ -42,6 +44,10 @@ import {
  * Full: one bulk operation over every inventory item, its JSONL streamed line by line. Targeted: the given SKUs
  * (parameter, input items' `sku`, and the Ledger's tie items with `reread: true`, whose answer is applied even
  * at an equal version) by cost-paced cursor paging.
+ *
+ * Levels at Shopify locations the profile does not know (a store the sync does not cover) are left out and
+ * counted, unless Include Unknown Locations is on: they are not stock the sync manages, and the Ledger would
+ * refuse each as Invalid 'unknownLocation' — on a large shop thousands of items of noise per read.
  */
 
 const show = { show: { operation: ['getLevels'] } };
@@ -86,6 +92,15 @@ export const description: INodeProperties[] = [
 		displayOptions: show,
 	},
 	{
+		displayName: 'Include Unknown Locations',
+		name: 'includeUnknownLocations',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether to also emit levels of Shopify locations the sync profile does not know (neither a location ID nor an alias), flagged unknownLocation; off: they are left out and only counted in the summary (the Ledger would refuse them as Invalid 'unknownLocation')",
+		displayOptions: show,
+	},
+	{
 		displayName: 'Levels per Item',
 		name: 'levelsPerItem',
 		type: 'number',
@@ -121,6 +136,18 @@ interface Tally {
 	/** Mappings the Ledger refused because another inventory item already holds the SKU. */
 	duplicateSkus: number;
 	duplicateSkuItems: Array<{ sku: string; inventoryItemId: string }>;
+	/** Levels at locations the profile does not know (left out unless included), and those locations. */
+	unknownLocationLevels: number;
+	unknownLocations: string[];
+}
+
+/**
+ * Whether the profile knows a level's location (by id or alias, as the Ledger resolves it); `include`: emit
+ * the others too, flagged. No `knows`: no profile to judge by, nothing is left out.
+ */
+export interface LocationFilter {
+	readonly knows?: (locationId: string) => boolean;
+	readonly include: boolean;
 }
 
 /** Collects events, applies them in chunks (or keeps them), and builds the output items. */
@@ -139,12 +166,15 @@ class Sink {
 		blankSkuItems: [],
 		duplicateSkus: 0,
 		duplicateSkuItems: [],
+		unknownLocationLevels: 0,
+		unknownLocations: [],
 	};
 	private pending: ReadEvent[] = [];
 
 	constructor(
 		private readonly ch: ShopifyChannel,
 		private readonly apply: boolean,
+		private readonly locations: LocationFilter = { include: true },
 	) {}
 
 	problem(text: string): void {
@@ -153,10 +183,25 @@ class Sink {
 	}
 
 	async add(event: ReadEvent): Promise<void> {
+		let unknown = false;
+		if (event.kind === 'level' && this.locations.knows) {
+			const locationId = String(event.locationId ?? '');
+			unknown = !this.locations.knows(locationId);
+			if (unknown) {
+				this.tally.unknownLocationLevels++;
+				if (
+					this.tally.unknownLocations.length < PROBLEM_LIMIT &&
+					!this.tally.unknownLocations.includes(locationId)
+				)
+					this.tally.unknownLocations.push(locationId);
+				if (!this.locations.include) return;
+			}
+		}
 		if (event.kind === 'level') this.tally.levels++;
 		else this.tally.mappings++;
 		if (!this.apply) {
-			this.out.push({ json: event as unknown as IDataObject });
+			const json = event as unknown as IDataObject;
+			this.out.push({ json: unknown ? { ...json, unknownLocation: true } : json });
 			return;
 		}
 		this.pending.push(event);
@@ -457,7 +502,13 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 
 	const ch = await openShopifyChannel(this);
 	const read: ReadContext = { shop: await eventShop(ch), receivedAt: new Date().toISOString() };
-	const sink = new Sink(ch, apply);
+	const profile = await loadProfile(ch.redis, ch.prefix);
+	const sink = new Sink(ch, apply, {
+		knows: profile
+			? (locationId) => resolveLocation(profile.index, locationId) !== undefined
+			: undefined,
+		include: this.getNodeParameter('includeUnknownLocations', 0, false) as boolean,
+	});
 	const detail =
 		mode === 'full'
 			? await fullRead(ch, sink, read)
