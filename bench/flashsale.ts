@@ -121,11 +121,14 @@ function shopCounters(shopify: ShopifySimulator, woo: WooCommerceSimulator) {
 	// `METHOD /path` — which path of the nodes overdrew the limit.
 	const throttledShopify = new Map<string, number>();
 	const throttledWoo = new Map<string, number>();
+	const callsShopify = new Map<string, number>();
+	const callsWoo = new Map<string, number>();
 	const count = (map: Map<string, number>, name: unknown) =>
 		map.set(String(name), (map.get(String(name)) ?? 0) + 1);
 	for (const e of shopify.log as Array<Record<string, unknown>>) {
 		if (e.op === 'graphql') {
 			shopifyCalls++;
+			count(callsShopify, e.name);
 			if (e.rejected === 'THROTTLED') count(throttledShopify, e.name);
 		} else if (e.op === 'webhook') {
 			webhooks++;
@@ -136,7 +139,10 @@ function shopCounters(shopify: ShopifySimulator, woo: WooCommerceSimulator) {
 	for (const e of woo.log as Array<Record<string, unknown>>) {
 		if (e.op === 'rest') {
 			wooCalls++;
-			if (e.status === 429) count(throttledWoo, String(e.name).replace(/\/\d+(?=\/|$)/g, '/<id>'));
+			// Ids in the path are folded: one figure per kind of call.
+			const path = String(e.name).replace(/\/\d+(?=\/|$)/g, '/<id>');
+			count(callsWoo, path);
+			if (e.status === 429) count(throttledWoo, path);
 		} else if (e.op === 'webhook') {
 			webhooks++;
 			if (e.status === 0) timeouts++;
@@ -148,6 +154,8 @@ function shopCounters(shopify: ShopifySimulator, woo: WooCommerceSimulator) {
 		wooCalls,
 		throttledShopify,
 		throttledWoo,
+		callsShopify,
+		callsWoo,
 		throttled: sum(throttledShopify) + sum(throttledWoo),
 		timeouts,
 		webhooks,
@@ -406,6 +414,8 @@ async function runSubject(
 				throttled_woocommerce: total(throttledWoo),
 				throttled_shopify_by_operation: throttledShopify,
 				throttled_woocommerce_by_path: throttledWoo,
+				api_calls_shopify_by_operation: grownBy(after.callsShopify, before.callsShopify),
+				api_calls_woocommerce_by_path: grownBy(after.callsWoo, before.callsWoo),
 				webhooks_sent: after.webhooks - before.webhooks,
 				webhooks_per_s_offered: round((after.webhooks - before.webhooks) / size.seconds, 1),
 				n8n_runs_during_sale_and_settle: runFigures,
