@@ -320,16 +320,10 @@ async function disagreements(skus: readonly string[]): Promise<string[]> {
 	return out;
 }
 
-/**
- * Every SKU agrees (but for `tolerated` lines); what the ledger knows of each disagreeing SKU is printed.
- */
-async function expectAgreement(
-	skus: readonly string[],
-	tolerated: readonly string[] = [],
-): Promise<void> {
-	const all = await disagreements(skus);
-	const found = all.filter((m) => !tolerated.includes(m));
-	for (const sku of new Set(all.map((m) => m.split(' ')[0]))) {
+/** Every SKU agrees; what the ledger knows of each disagreeing SKU is printed. */
+async function expectAgreement(skus: readonly string[]): Promise<void> {
+	const found = await disagreements(skus);
+	for (const sku of new Set(found.map((m) => m.split(' ')[0]))) {
 		const pub = await redis.hgetall(ledgerKeys.pub(PREFIX, sku));
 		const ledger = await redis.hgetall(ledgerKeys.ledger(PREFIX, sku));
 		const audit = await redis.xrevrange(ledgerKeys.audit(PREFIX, sku), '+', '-', 'COUNT', 40);
@@ -663,16 +657,11 @@ it('catch-up: dropped WooCommerce order webhooks are applied by the poll within 
 	await nextRuns(IDS.catchUp, await runCount(IDS.catchUp), 2);
 	await quiet('after two more polls');
 
-	// Ledger and Shopify: every SKU agrees. WooCommerce: open finding (2026-11-28, seed SEED + 1, reproduced on two
-	// runs): after the cancellation (webhook lost, applied by the poll) and the reinstatement one second later —
-	// WooCommerce moving its own stock both times — one SKU showed one unit less than the ledger computes (our
-	// write of the pre-cancellation value landed, then WooCommerce's own reinstatement took one more). Counted and
-	// bounded here, with the ledger's records printed, until the channel writer handles it.
-	const found = await disagreements(CATCH_SKUS);
-	const wooOnly = found.filter((m) => / WooCommerce: /.test(m));
-	if (wooOnly.length > 0)
-		console.log(`templates e2e catch-up: WooCommerce disagreements: ${wooOnly.join('; ')}`);
-	await expectAgreement(CATCH_SKUS, wooOnly.length <= 1 ? wooOnly : []);
+	// Every SKU agrees, WooCommerce too (issue 17: after the cancellation, whose units WooCommerce restored and
+	// our write of the ledger's value took back, the reinstatement took one unit more; the report below our write
+	// and the reinstated order version mark the SKU, and Publish holds it until a poll, then writes the ledger's
+	// value — test/integration/wooCancelReinstate.test.ts).
+	await expectAgreement(CATCH_SKUS);
 	expect(await redis.xlen(channelKeys.dlq(PREFIX))).toBe(0);
 });
 
