@@ -166,7 +166,8 @@ beforeAll(async () => {
 			receivedAt: '',
 		})),
 	);
-	shopify = new ShopifySimulator({ webhookSecret: SECRET });
+	// The trigger asks the simulator its myshopify domain (the shop of the event ids) with the credential's token.
+	shopify = new ShopifySimulator({ webhookSecret: SECRET, accessToken: 'shpat_r' });
 	await shopify.start();
 	n8n = await startN8n({
 		engine: 'legacy',

@@ -43,7 +43,8 @@ beforeAll(async () => {
 	snapshot = snapshotDist();
 	redis = new Redis({ host: TEST_REDIS.host, port: TEST_REDIS.port, lazyConnect: true });
 	await redis.connect();
-	shopify = new ShopifySimulator({ webhookSecret: SECRET });
+	// The trigger asks the simulator its myshopify domain (the shop of the event ids) with the credential's token.
+	shopify = new ShopifySimulator({ webhookSecret: SECRET, accessToken: 'x' });
 	await shopify.start();
 	const conn = {};
 	wire(conn, INBOX_TRIGGER, 'Check', 'Invalid');

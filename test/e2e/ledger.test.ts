@@ -149,7 +149,8 @@ beforeAll(async () => {
 			receivedAt: '',
 		},
 	]);
-	shopify = new ShopifySimulator({ webhookSecret: SHOPIFY_SECRET });
+	// The trigger asks the simulator its myshopify domain (the shop of the event ids) with the credential's token.
+	shopify = new ShopifySimulator({ webhookSecret: SHOPIFY_SECRET, accessToken: 'shpat_l' });
 	woo = new WooCommerceSimulator({
 		consumerKey: 'ck_l',
 		consumerSecret: 'cs_l',

@@ -26,7 +26,11 @@ beforeAll(async () => {
 	snapshot = snapshotDist();
 	redis = new Redis({ host: TEST_REDIS.host, port: TEST_REDIS.port, lazyConnect: true });
 	await redis.connect();
-	shopify = new ShopifySimulator({ webhookSecret: CASE_SECRETS.shopify.current });
+	// The trigger asks the simulator its myshopify domain (the shop of the event ids) with the credential's token.
+	shopify = new ShopifySimulator({
+		webhookSecret: CASE_SECRETS.shopify.current,
+		accessToken: 'shpat_cases',
+	});
 	woo = new WooCommerceSimulator({ consumerKey: 'ck_cases', consumerSecret: 'cs_cases' });
 	await shopify.start();
 	await woo.start();

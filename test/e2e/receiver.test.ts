@@ -382,7 +382,8 @@ beforeAll(async () => {
 	await redis.connect();
 	await seed(PREFIX_A);
 	await seed(PREFIX_B);
-	shopify = new ShopifySimulator({ webhookSecret: SHOPIFY_SECRET });
+	// The trigger asks the simulator its myshopify domain (the shop of the event ids) with the credential's token.
+	shopify = new ShopifySimulator({ webhookSecret: SHOPIFY_SECRET, accessToken: 'shpat_r' });
 	woo = new WooCommerceSimulator({ consumerKey: 'ck_r', consumerSecret: 'cs_r' });
 	await Promise.all([shopify.start(), woo.start()]);
 	receiver = await startReceiver(
