@@ -493,12 +493,14 @@ export interface ProfileIndex {
 	ownerOf: Map<string, string>;
 	/** Every location id and alias → the location id (design.md "Location names"). */
 	locationOf: Map<string, string>;
-	/**
-	 * Channels whose figures move when a location's stock moves (for dirty marks): those that display it,
-	 * excluding its owner, and every channel (its owner too) that displays a location of its shortfall cover
-	 * chain (coverChain: a deficit there is counted at the cover).
-	 */
+	/** Channels that display each location (for dirty marks), excluding the location's owner. */
 	mirrorsOf: Map<string, string[]>;
+	/**
+	 * Channels (a location's owner too) that display a location of its shortfall cover chain (coverChain) and
+	 * not the location itself: their figures move only when the location's deficit (min(0, level − pending))
+	 * moves. Marked by the scripts under that condition (dirtyRefs).
+	 */
+	coverMirrorsOf: Map<string, string[]>;
 	/** Channel by `<platform>\0<shop>`, and by `<platform>\0` for a channel without a shop. */
 	channelBySource: Map<string, Channel>;
 	frozen: Set<string>;
@@ -512,14 +514,18 @@ export function indexProfile(profile: Profile): ProfileIndex {
 		for (const a of l.aliases ?? []) locationOf.set(a, l.id);
 	}
 	const mirrorsOf = new Map<string, string[]>();
-	for (const l of profile.locations) mirrorsOf.set(l.id, []);
+	const coverMirrorsOf = new Map<string, string[]>();
+	for (const l of profile.locations) {
+		mirrorsOf.set(l.id, []);
+		coverMirrorsOf.set(l.id, []);
+	}
 	for (const c of profile.channels) {
 		const shown = new Set(c.places.flatMap((p) => p.shows));
 		for (const l of profile.locations) {
-			const mirrors =
-				(ownerOf.get(l.id) !== c.name && shown.has(l.id)) ||
-				coverChain(profile, l.id).some((cover) => shown.has(cover));
-			if (mirrors) mirrorsOf.get(l.id)!.push(c.name);
+			if (shown.has(l.id)) {
+				if (ownerOf.get(l.id) !== c.name) mirrorsOf.get(l.id)!.push(c.name);
+			} else if (coverChain(profile, l.id).some((cover) => shown.has(cover)))
+				coverMirrorsOf.get(l.id)!.push(c.name);
 		}
 	}
 	const channelBySource = new Map<string, Channel>();
@@ -529,9 +535,26 @@ export function indexProfile(profile: Profile): ProfileIndex {
 		ownerOf,
 		locationOf,
 		mirrorsOf,
+		coverMirrorsOf,
 		channelBySource,
 		frozen: new Set(profile.frozen),
 	};
+}
+
+/**
+ * The dirty zsets a change at `location` marks, as the ledger scripts take them: comma-separated KEYS indexes
+ * of its mirrors, then, after '|', those of the channels showing its shortfall cover, which a script marks only
+ * when the location's deficit (min(0, level − pending)) moved. '' when none. A script reading only the digits
+ * marks both (more than needed, never less).
+ */
+export function dirtyRefs(
+	index: ProfileIndex,
+	location: string,
+	refOf: (channel: string) => number,
+): string {
+	const always = (index.mirrorsOf.get(location) ?? []).map(refOf).join(',');
+	const cover = (index.coverMirrorsOf.get(location) ?? []).map(refOf).join(',');
+	return cover ? `${always}|${cover}` : always;
 }
 
 /** The location an id names: itself, or the location it is an alias of; undefined when not in the profile. */

@@ -1,6 +1,12 @@
 import Redis from 'ioredis';
+import type { ChannelRun } from '../../nodes/shared/channel/callPolicy';
 import { decidePlaces } from '../../nodes/shared/channel/publishPlan';
 import { ledgerKeys } from '../../nodes/shared/keys';
+import { ShopifyBucket } from '../../nodes/shared/pacing';
+import { drainAdjust } from '../../nodes/ShopifyInventory/stock/adjust';
+import { ShopifyGraphqlClient } from '../../nodes/ShopifyInventory/transport/graphqlClient';
+import { ShopifySimulator } from '../simulators/shopify';
+import { testApiContext } from '../support/apiContext';
 import {
 	applyEvents,
 	getSkus,
@@ -153,5 +159,138 @@ it('without the cover the same sale leaves Shopify unmarked and showing the whol
 		expect(await redis.zscore(ledgerKeys.dirty(plain, 'shopify'), sku)).toBeNull();
 	} finally {
 		await deleteByPrefix(redis, plain);
+	}
+});
+
+it('the cover’s channel is marked only when the store’s deficit moves: levels, order lines, a removed line, Adjust’s confirmations', async () => {
+	const sku = 'SF-3';
+	const item = '44000000003';
+	// The simulator's clock: each adjustment group gets its own second (its createdAt is the level's version).
+	let clock = Date.now() - 30_000;
+	const sim = new ShopifySimulator({
+		shop: SHOP,
+		webhookSecret: 'shpss_x',
+		inventoryWebhooks: false,
+		now: () => clock,
+	});
+	await sim.start();
+	try {
+		sim.putLocation('1002', 'Store');
+		sim.putInventoryItem(item, sku);
+		sim.setLevel(item, '1002', 4);
+		const t = Date.now() - 60_000;
+		const mapping = {
+			kind: 'mapping' as const,
+			id: `shopify:${SHOP}:mapping:${item}`,
+			version: 1,
+			source: {
+				platform: 'shopify' as const,
+				shop: SHOP,
+				topic: 'inventory_items/update',
+				via: 'reconciliation' as const,
+			},
+			sku,
+			refs: { inventoryItemId: item },
+			locationId: null,
+			quantity: null,
+			occurredAt: new Date(t).toISOString(),
+			receivedAt: new Date(t).toISOString(),
+		};
+		await setCounts(redis, prefix, [
+			{
+				index: 0,
+				sku,
+				location: WH,
+				quantity: 10,
+				asOf: Date.now(),
+				id: `count:${WH}:3`,
+				source: 'manual:erp:count:manual',
+			},
+		]);
+		expect(
+			outcomes(await applyEvents(redis, prefix, [mapping, levelEvent(sku, STORE, 2, t)])),
+		).toEqual(['applied', 'applied']);
+		const marks = async () => [await dirty('shopify', sku), await dirty('woocommerce', sku)];
+		const step = async (
+			events: Parameters<typeof applyEvents>[2],
+			expected = events.map(() => 'applied'),
+		) => {
+			await clearDirty();
+			expect(outcomes(await applyEvents(redis, prefix, events))).toEqual(expected);
+			return await marks();
+		};
+		const order = (
+			orderId: string,
+			version: number,
+			lineKey: string,
+			quantity: number,
+			s: string | null = sku,
+		) =>
+			lineEvent({
+				platform: 'woocommerce',
+				shop: WOO,
+				orderId,
+				lineKey,
+				sku: s,
+				quantity,
+				version,
+			});
+
+		// The store 2 → 4: no deficit before or after, Shopify's figure does not move.
+		expect(await step([levelEvent(sku, STORE, 4, t + 1)])).toEqual([false, true]);
+		// A WooCommerce sale of 3 (forwarded, pending): the store 4 → 1, still no deficit.
+		expect(await step([order('601', t + 2, '1', 3)])).toEqual([false, true]);
+		// A sale of 6: the store 1 → −5, Shopify's warehouse place shows 10 − 5.
+		expect(await step([order('602', t + 3, '1', 6)])).toEqual([true, true]);
+		expect(await plan(sku)).toEqual({ [SHOPIFY_WH]: 5, [WOO_PLACE]: 3 });
+
+		// Shopify Adjust applies both forwards (its store 4 → −5) and confirms them: the deficit moved on the way.
+		const run: ChannelRun = {
+			redis,
+			prefix,
+			channel: 'shopify',
+			platform: 'shopify',
+			deadline: Date.now() + 20_000,
+		};
+		const client = () =>
+			new ShopifyGraphqlClient(
+				testApiContext({
+					shopify: {
+						shopDomain: sim.baseUrl,
+						authentication: 'accessToken',
+						accessToken: 'shpat_test',
+					},
+				}),
+				new ShopifyBucket(),
+			);
+		await clearDirty();
+		expect(await drainAdjust(redis, prefix, { run, client: client(), shop: SHOP })).toMatchObject({
+			confirmed: 2,
+		});
+		expect(sim.level(item, '1002')?.available).toBe(-5);
+		expect(await marks()).toEqual([true, true]);
+		expect(await plan(sku)).toEqual({ [SHOPIFY_WH]: 5, [WOO_PLACE]: 3 });
+
+		// Order 602 loses its line (a newer version with only an untracked line): 6 units come back, the store
+		// −5 → 1 (pending −6): nothing owed, Shopify marked.
+		expect(
+			await step([{ ...order('602', t + 4, '2', 1, null), lineIds: ['2'] }], ['skipped:untracked']),
+		).toEqual([true, true]);
+		expect(await plan(sku)).toEqual({ [SHOPIFY_WH]: 10, [WOO_PLACE]: 9 });
+		// Adjust forwards the return (store −5 → 1) and confirms it: no deficit on the way, Shopify not marked.
+		clock += 2000;
+		await clearDirty();
+		expect(
+			await drainAdjust(redis, prefix, {
+				run: { ...run, deadline: Date.now() + 20_000 },
+				client: client(),
+				shop: SHOP,
+			}),
+		).toMatchObject({ confirmed: 1 });
+		expect(sim.level(item, '1002')?.available).toBe(1);
+		expect(await marks()).toEqual([false, true]);
+		expect(await plan(sku)).toEqual({ [SHOPIFY_WH]: 10, [WOO_PLACE]: 9 });
+	} finally {
+		await sim.stop();
 	}
 });

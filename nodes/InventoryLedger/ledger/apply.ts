@@ -3,6 +3,7 @@ import { ledgerKeys } from '../../shared/keys';
 import { UnexpectedReplyError, callPerChunk, chunk } from '../../shared/redisBatch';
 import { LedgerCode, SKIP_REASON, toCode, type InvalidReason } from '../codes';
 import { planEvent, type Plan } from '../orderLines';
+import { dirtyRefs } from '../profile';
 import { NoProfileError, loadProfile, type LoadedProfile } from './profileStore';
 import type { ApplyResult, RemovedLine } from './results';
 import {
@@ -44,8 +45,10 @@ function applyCall(
 	reread: (i: number) => boolean,
 	receivedAt: (i: number) => number | undefined,
 ) {
-	const { profile, mirrorsOf, frozen } = loaded.index;
+	const { profile, frozen } = loaded.index;
 	const table = keyTable([ledgerKeys.profile(prefix), ledgerKeys.skus(prefix)]);
+	const dirtyOf = (location: string) =>
+		dirtyRefs(loaded.index, location, (c) => ref(table, ledgerKeys.dirty(prefix, c)));
 	const args: Array<string | number> = [
 		loaded.version,
 		profile.auditMaxEntries,
@@ -83,9 +86,7 @@ function applyCall(
 			case 'level':
 				k2 = ref(table, ledgerKeys.ledger(prefix, sku));
 				k3 = ref(table, ledgerKeys.audit(prefix, sku));
-				dirty = (mirrorsOf.get(plan.location) ?? [])
-					.map((c) => ref(table, ledgerKeys.dirty(prefix, c)))
-					.join(',');
+				dirty = dirtyOf(plan.location);
 				where = plan.location;
 				qty = String(plan.quantity);
 				if (plan.map) {
@@ -114,10 +115,7 @@ function applyCall(
 					ledgerKeys.orderLines(prefix, plan.order.platform, plan.order.shop, plan.order.orderId),
 				);
 				if (plan.mode === 'forward') k5 = ref(table, ledgerKeys.outbox(prefix, plan.owner));
-				if (plan.mode !== 'owner')
-					dirty = (mirrorsOf.get(plan.location) ?? [])
-						.map((c) => ref(table, ledgerKeys.dirty(prefix, c)))
-						.join(',');
+				if (plan.mode !== 'owner') dirty = dirtyOf(plan.location);
 				where = plan.location;
 				field = plan.lineKey;
 				qty = plan.quantity === null ? '' : String(plan.quantity);
@@ -173,11 +171,7 @@ function applyCall(
 	if (lists.size > 0) {
 		const locations = profile.locations.map((l) => l.id);
 		args.push(locations.length);
-		for (const loc of locations)
-			args.push(
-				loc,
-				(mirrorsOf.get(loc) ?? []).map((c) => ref(table, ledgerKeys.dirty(prefix, c))).join(','),
-			);
+		for (const loc of locations) args.push(loc, dirtyOf(loc));
 		args.push(frozen.size, ...frozen);
 	} else args.push(0, 0);
 	// Last: the earliest receipt time of the chunk's events (ms; '' unknown). A SKU marked dirty keeps the

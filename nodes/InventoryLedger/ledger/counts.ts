@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 import { ledgerKeys } from '../../shared/keys';
 import { UnexpectedReplyError, chunk, execAll } from '../../shared/redisBatch';
 import { LedgerCode, toCode } from '../codes';
-import { LEDGER_OWNER, resolveLocation } from '../profile';
+import { LEDGER_OWNER, dirtyRefs, resolveLocation } from '../profile';
 import { NoProfileError, loadProfile } from './profileStore';
 import type { ApplyResult } from './results';
 import {
@@ -36,7 +36,7 @@ export async function setCounts(
 	let loaded = await loadProfile(redis, prefix);
 	for (let attempt = 0; ; attempt++) {
 		if (!loaded) throw new NoProfileError();
-		const { ownerOf, mirrorsOf, frozen, profile } = loaded.index;
+		const { ownerOf, frozen, profile } = loaded.index;
 		const valid: CountInput[] = [];
 		results.length = 0;
 		for (const counted of counts) {
@@ -70,9 +70,7 @@ export async function setCounts(
 				args.push(
 					ref(table, ledgerKeys.ledger(prefix, c.sku)),
 					ref(table, ledgerKeys.audit(prefix, c.sku)),
-					(mirrorsOf.get(c.location) ?? [])
-						.map((ch) => ref(table, ledgerKeys.dirty(prefix, ch)))
-						.join(','),
+					dirtyRefs(loaded!.index, c.location, (ch) => ref(table, ledgerKeys.dirty(prefix, ch))),
 					c.sku,
 					c.location,
 					String(c.quantity),

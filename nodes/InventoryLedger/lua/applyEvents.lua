@@ -26,7 +26,9 @@
         4 key       O, U: order-line hash (KEYS index), else 0
         5 key       O forward: the owner's outbox (KEYS index), else 0
         6 key       L, B resolved through the SKU map: the map hash (KEYS index), else 0
-        7 dirty     comma-separated KEYS indexes of the dirty zsets to mark ('' none); B: the mirror's channel's,
+        7 dirty     comma-separated KEYS indexes of the dirty zsets to mark ('' none); L, O: after a '|', those
+                    marked only when the location's deficit min(0, level − pending) moved (the channels showing
+                    its shortfall cover, whose figures move with the deficit only); B: the mirror's channel's,
                     marked only when the report is below what we published there
         8 sku
         9 where     L, O: location id; B: '<channel>:<location>' observer; M: map field
@@ -47,7 +49,8 @@
       then, after the items:
         the key prefix (a removed line's ledger hash, audit stream and outbox are named from it)
         m, and m lists: a count c, then c line keys (every line key of an order at one version)
-        r, and r pairs: location id, comma-separated KEYS indexes of its dirty zsets (the current profile)
+        r, and r pairs: location id, comma-separated KEYS indexes of its dirty zsets (the current profile;
+        '|' as in field 7)
         f, and f SKUs the profile freezes
         the earliest receipt time of the items (ms, '' unknown): a SKU newly marked dirty for a channel keeps
         it in '<dirty zset key>:at' (hash sku -> ms, HSETNX) until Publish confirms it (the lag's start)
@@ -143,6 +146,14 @@ local function mark(indexes, sku, rev)
       redis.call('HSETNX', KEYS[tonumber(index)] .. ':at', sku, received_at)
     end
   end
+end
+
+-- Field 7's marks for a change that moved the location's stock (level − pending) from `before` to `after`: the
+-- indexes after '|' only when the deficit moved.
+local function mark_moved(indexes, sku, rev, before, after)
+  local bar = string.find(indexes, '|', 1, true)
+  if bar and math.min(0, before) == math.min(0, after) then indexes = string.sub(indexes, 1, bar - 1) end
+  mark(indexes, sku, rev)
 end
 
 local function bump(key, sku)
@@ -301,8 +312,9 @@ local function remove_missing(ko, o, set, vnum, ver, reread, id_base, src)
           local kl = prefix .. ':sku:' .. part .. ':ledger'
           local ka = prefix .. ':sku:' .. part .. ':audit'
           local kx = prefix .. ':outbox:' .. ((r[6] or '') ~= '' and r[6] or owner)
-          local meta = redis.call('HMGET', kl, 'rev', 'frozen')
+          local meta = redis.call('HMGET', kl, 'rev', 'frozen', 'q:' .. loc, 'p:' .. loc)
           local frozen = meta[2] == '1' or profile_frozen[sku] == true
+          local stock = (tonumber(meta[3]) or 0) - (tonumber(meta[4]) or 0)
           local rev = tonumber(meta[1]) or 0
           if mode == 'ledger' then
             redis.call('HINCRBY', kl, 'q:' .. loc, d)
@@ -315,7 +327,7 @@ local function remove_missing(ko, o, set, vnum, ver, reread, id_base, src)
               redis.call('XADD', kx, '*', 'sku', sku, 'loc', loc, 'delta', d, 'id', id_base .. line, 'ver', ver,
                 'rev', rev, 'src', src, 'owner', owner)
             end
-            if not frozen and dirty_at[loc] then mark(dirty_at[loc], sku, rev) end
+            if not frozen and dirty_at[loc] then mark_moved(dirty_at[loc], sku, rev, stock, stock + d) end
           end
           audit(ka, id_base .. line, src, 'orderLine', loc, d, 0, d, ver, rev, 'applied', mode, frozen)
           local entry = { line, sku, loc, d, d, rev, mode, owner, frozen and -4 or 1 }
@@ -344,7 +356,7 @@ local function level(it)
   local b, qty, ver, vnum, where = it.b, it.qty, it.ver, it.vnum, it.where
   local kl = KEYS[tonumber(ARGV[b + 2])]
   local fq, fv = 'q:' .. where, 'v:' .. where
-  local cur = redis.call('HMGET', kl, fq, fv, 'rev', 'frozen')
+  local cur = redis.call('HMGET', kl, fq, fv, 'rev', 'frozen', 'p:' .. where)
   local frozen = cur[4] == '1' or ARGV[b + 17] == '1'
   local stored = tonumber(cur[2])
   local code, outcome, delta = 0, 'applied', ''
@@ -360,7 +372,13 @@ local function level(it)
     redis.call('HSET', kl, fq, qty, fv, ver)
     rev = bump(kl, it.sku)
     delta = tonumber(qty) - (tonumber(cur[1]) or 0)
-    if frozen then code = -4 else code = 1; mark(ARGV[b + 7], it.sku, rev) end
+    local pending = tonumber(cur[5]) or 0
+    if frozen then
+      code = -4
+    else
+      code = 1
+      mark_moved(ARGV[b + 7], it.sku, rev, (tonumber(cur[1]) or 0) - pending, tonumber(qty) - pending)
+    end
   end
   audit(KEYS[tonumber(ARGV[b + 3])], it.id, it.src, 'level', where, prev, qty, delta, ver, rev, outcome, 'level', frozen)
   return code, rev, prev, qty, delta, held, NONE
@@ -418,7 +436,7 @@ local function order_line(it)
     stored = tonumber(s)
     prev, held = old, s
   end
-  local meta = redis.call('HMGET', kl, 'rev', 'frozen', 'v:' .. where)
+  local meta = redis.call('HMGET', kl, 'rev', 'frozen', 'v:' .. where, 'q:' .. where, 'p:' .. where)
   local frozen = meta[2] == '1' or ARGV[b + 17] == '1'
   local placed = tonumber(ARGV[b + 20])
   local outcome = 'applied'
@@ -450,7 +468,7 @@ local function order_line(it)
         -- may show another number, its report possibly lost in the second of ours. Publish looks (it reads
         -- WooCommerce back before skipping). Score 0 and NX: below any rev, never lowering a mark.
         if st and not frozen and string.sub(it.src, 1, 12) == 'woocommerce:' then
-          for index in string.gmatch(ARGV[b + 7], '%d+') do
+          for index in string.gmatch(string.match(ARGV[b + 7], '^[^|]*'), '%d+') do
             redis.call('ZADD', KEYS[tonumber(index)], 'NX', 0, sku)
           end
         end
@@ -471,7 +489,9 @@ local function order_line(it)
             redis.call('XADD', KEYS[k5], '*', 'sku', sku, 'loc', where, 'delta', -d,
               'id', it.id, 'ver', ver, 'rev', rev, 'src', it.src, 'owner', ARGV[b + 16])
           end
-          if not frozen then mark(ARGV[b + 7], sku, rev) end
+          -- Both modes move the stock (level − pending) by −d.
+          local stock = (tonumber(meta[4]) or 0) - (tonumber(meta[5]) or 0)
+          if not frozen then mark_moved(ARGV[b + 7], sku, rev, stock, stock - d) end
         end
         if frozen then code = -4 else code = 1 end
       end

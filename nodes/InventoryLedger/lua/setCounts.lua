@@ -14,6 +14,8 @@
         1 ledger hash (KEYS index)   2 audit stream (KEYS index)   3 dirty zsets, comma-separated indexes
         4 sku   5 location   6 counted units   7 as-of, milliseconds   8 id   9 source
         10 frozen by the profile ('1' / '0')
+      Dirty zsets after a '|' are marked only when the location's deficit min(0, level − pending) moved (the
+      channels showing its shortfall cover: their figures move with the deficit only).
 
     Output: {-6, version} when the profile changed (nothing done); else 6 entries per item: code, rev,
     previous units, new units, units re-applied from later sales (≤ 0), version held before. Codes:
@@ -28,6 +30,16 @@ local cap = ARGV[2]
 local n = tonumber(ARGV[3])
 local F = 10
 local out = {}
+
+-- Marks the dirty zsets of a change at a location whose stock (level − pending) went from `before` to `after`.
+local function mark(dirty, sku, rev, before, after)
+  local bar = string.find(dirty, '|', 1, true)
+  local marked = dirty
+  if bar and math.min(0, before) == math.min(0, after) then marked = string.sub(dirty, 1, bar - 1) end
+  for index in string.gmatch(marked, '%d+') do
+    redis.call('ZADD', KEYS[tonumber(index)], rev, sku)
+  end
+end
 
 local function trimmed_after(key, asof)
   if redis.call('EXISTS', key) == 0 then return false end
@@ -47,7 +59,7 @@ for i = 1, n do
   local ka = KEYS[tonumber(ARGV[b + 2])]
   local sku, loc, qty, asof = ARGV[b + 4], ARGV[b + 5], tonumber(ARGV[b + 6]), ARGV[b + 7]
   local asnum = tonumber(asof)
-  local cur = redis.call('HMGET', kl, 'q:' .. loc, 'v:' .. loc, 'rev', 'frozen')
+  local cur = redis.call('HMGET', kl, 'q:' .. loc, 'v:' .. loc, 'rev', 'frozen', 'p:' .. loc)
   local frozen = cur[4] == '1' or ARGV[b + 10] == '1'
   local code, rev, prev, new, later, held = 0, cur[3] or 0, cur[1] or '', '', 0, cur[2] or ''
   local outcome = 'applied'
@@ -80,9 +92,8 @@ for i = 1, n do
       code = -4
     else
       code = 1
-      for index in string.gmatch(ARGV[b + 3], '%d+') do
-        redis.call('ZADD', KEYS[tonumber(index)], rev, sku)
-      end
+      local pending = tonumber(cur[5]) or 0
+      mark(ARGV[b + 3], sku, rev, (tonumber(cur[1]) or 0) - pending, new - pending)
     end
   end
   if code ~= -9 then

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 import { applyEvents } from '../../InventoryLedger/ledger/apply';
 import { loadProfile } from '../../InventoryLedger/ledger/profileStore';
+import { dirtyRefs } from '../../InventoryLedger/profile';
 import type { ApplyResult } from '../../InventoryLedger/ledger/results';
 import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
 import { withChannelScripts } from '../../shared/channel/publish';
@@ -176,9 +177,7 @@ export async function drainAdjust(
 		const args: Array<string | number> = [now(), LAG_CAP, CONFIRMED_KEEP_MS, entries.length];
 		for (const e of entries) {
 			const location = index.locationOf.get(e.loc) ?? e.loc;
-			const dirty = (index.mirrorsOf.get(location) ?? [])
-				.map((c) => refOf(ledgerKeys.dirty(prefix, c)))
-				.join(',');
+			const dirty = dirtyRefs(index, location, (c) => refOf(ledgerKeys.dirty(prefix, c)));
 			args.push(
 				e.streamId,
 				forwardIdOf(e),

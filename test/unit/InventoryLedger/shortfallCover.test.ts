@@ -3,6 +3,7 @@ import {
 	ProfileError,
 	affectedChannels,
 	coverChain,
+	dirtyRefs,
 	indexProfile,
 	parseProfile,
 	profileFromForm,
@@ -109,15 +110,29 @@ describe('profile: coverShortfallFrom', () => {
 		]);
 	});
 
-	it('dirty marks: a change at the store also marks the channels showing its cover (its owner too)', () => {
+	it('dirty marks: a change at the store marks its mirrors, and the channels showing its cover when its deficit moved', () => {
 		const without = indexProfile(parseProfile(example({})));
 		expect(without.mirrorsOf.get(STORE)).toEqual(['woo']);
+		expect(without.coverMirrorsOf.get(STORE)).toEqual([]);
 		const covered = indexProfile(parseProfile(example()));
-		expect(covered.mirrorsOf.get(STORE)).toEqual(['shopify', 'woo']);
+		// Shopify owns the store (not its mirror) but shows the warehouse that covers it.
+		expect(covered.mirrorsOf.get(STORE)).toEqual(['woo']);
+		expect(covered.coverMirrorsOf.get(STORE)).toEqual(['shopify']);
 		expect(covered.mirrorsOf.get(WH)).toEqual(['shopify', 'woo']);
+		expect(covered.coverMirrorsOf.get(WH)).toEqual([]);
 		const chained = indexProfile(parseProfile(example({ [STORE]: WH, [WH]: BACK })));
-		expect(chained.mirrorsOf.get(STORE)).toEqual(['shopify', 'woo', 'back']);
+		expect(chained.coverMirrorsOf.get(STORE)).toEqual(['shopify', 'back']);
+		expect(chained.coverMirrorsOf.get(WH)).toEqual(['back']);
 		expect(chained.mirrorsOf.get(BACK)).toEqual(['back']);
+		// The scripts' form: mirrors, then after '|' the cover's channels (KEYS indexes).
+		const refs = new Map([
+			['shopify', 3],
+			['woo', 4],
+			['back', 5],
+		]);
+		expect(dirtyRefs(chained, STORE, (c) => refs.get(c)!)).toBe('4|3,5');
+		expect(dirtyRefs(chained, BACK, (c) => refs.get(c)!)).toBe('5');
+		expect(dirtyRefs(without, STORE, (c) => refs.get(c)!)).toBe('4');
 	});
 
 	it('a changed cover re-marks the channels whose figures it moves, and only those', () => {

@@ -9,7 +9,8 @@
   KEYS[4] lag stream      KEYS[5..] per entry: the SKU's ledger hash, then its dirty zsets (see ARGV)
   ARGV[1] now ms   ARGV[2] lag cap   ARGV[3] how long confirmed ids are kept, ms   ARGV[4] n entries
   then per entry: id (the outbox stream id), forward id ('' none), sku, loc, delta, ledger key index,
-    dirty key indexes (comma-separated, '' none), received ms ('' unknown)
+    dirty key indexes (comma-separated, '' none; after '|', those marked only when the location's deficit
+    min(0, level − pending) moved: the channels showing its shortfall cover), received ms ('' unknown)
   Returns the number of entries whose marks were lifted.
 ]]
 local now, cap, keep, n = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -21,8 +22,13 @@ for _ = 1, n do
   pos = pos + 8
   local seen = fid ~= '' and redis.call('ZSCORE', KEYS[2], fid)
   if not seen then
+    local before = redis.call('HMGET', kl, 'q:' .. loc, 'p:' .. loc)
+    local stock = (tonumber(before[1]) or 0) - (tonumber(before[2]) or 0)
     redis.call('HINCRBY', kl, 'p:' .. loc, delta)
     local rev = redis.call('HINCRBY', kl, 'rev', 1)
+    -- Stock = level − pending moves by −delta; the cover's channels are marked only when the deficit moved.
+    local bar = string.find(dirty, '|', 1, true)
+    if bar and math.min(0, stock) == math.min(0, stock - delta) then dirty = string.sub(dirty, 1, bar - 1) end
     for index in string.gmatch(dirty, '%d+') do
       redis.call('ZADD', KEYS[tonumber(index)], rev, sku)
     end
