@@ -293,7 +293,10 @@ function seeded(seed: number) {
 	};
 }
 
-/** Schedules of the seeded test (seeds 1..N; each WooCommerce change in a later second than the one before). */
+/**
+ * Schedules of the seeded test (seeds 1..N; each WooCommerce change in a later second than the one before).
+ * Without the Ledger's two marks, 4 of the first 60 end with WooCommerce one unit low (seeds 23, 26, 27, 54).
+ */
 const SCHEDULES = Number(process.env.INVSYNC_REINSTATE_SCHEDULES ?? 60);
 
 it(`sale, lost cancellation and reinstatement interleaved with deliveries, Publish and polls (${SCHEDULES} seeded schedules, a change also between Publish's decision and its write): WooCommerce ends at the ledger value after the next polls`, async () => {
