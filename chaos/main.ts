@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '../test/e2e/harness';
 import { runChaos } from './run';
 import { runSentinelScenario } from './sentinelRun';
+import { runSentinelN8nScenario } from './sentinelN8n';
 
 /** `npm run chaos`: the Sentinel failover, then the queue-mode chaos run; both into bench/results/chaos.json. */
 export async function main(argv: string[]): Promise<number> {
@@ -31,6 +32,21 @@ export async function main(argv: string[]): Promise<number> {
 		say('Sentinel failover: primary + replica + 3 Sentinels, SIGKILL of the primary mid-stream …');
 		result.sentinel = await runSentinelScenario({ log: say });
 		say(JSON.stringify(result.sentinel));
+		write();
+	}
+	if (!argv.includes('--no-sentinel-n8n')) {
+		say(
+			'Sentinel failover through n8n: real-time template + receiver on the Sentinels, SIGKILL of the primary …',
+		);
+		const n8nFigures = await runSentinelN8nScenario({ log: say });
+		result.sentinel_n8n = n8nFigures;
+		say(
+			JSON.stringify({
+				failover_s: n8nFigures.failover_s,
+				lost_after_failover: n8nFigures.lost_after_failover,
+				mismatched_skus: n8nFigures.mismatched_skus,
+			}),
+		);
 		write();
 	}
 	if (!argv.includes('--no-queue')) {
