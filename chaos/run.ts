@@ -112,6 +112,8 @@ export interface ChaosFigures {
 	faults: Fault[];
 	stream_s: number;
 	mismatched_skus: number;
+	/** At the final count: SKUs whose ledger equals the truth, whose Shopify / WooCommerce figures equal the ledger's. */
+	equal_skus: { ledger: number; shopify: number; woocommerce: number };
 	missing_events: number;
 	double_applied: number;
 	converge_s: number | null;
@@ -912,6 +914,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 			faults,
 			stream_s: Math.round(streamSeconds),
 			mismatched_skus: agreement.skus - agreement.allEqual,
+			equal_skus: {
+				ledger: agreement.ledgerEqual,
+				shopify: agreement.shopifyEqual,
+				woocommerce: agreement.wooEqual,
+			},
 			missing_events: missing,
 			double_applied: doubleApplied,
 			converge_s:
