@@ -130,6 +130,8 @@ export class FlashWatch {
 	/** [second since start, latency ms] of every reflected order, for the plot. */
 	readonly timeline: Array<[number, number]> = [];
 	overstatedUnitMs = 0;
+	/** The first checkouts that sold beyond the stock, with what the places showed (where an oversell came from). */
+	readonly oversells: string[] = [];
 	private pending: Pending[] = [];
 	private lastSample = 0;
 	private startedAt = 0;
@@ -163,12 +165,13 @@ export class FlashWatch {
 
 	/**
 	 * What each place should show now: Shopify's warehouse location what is on the warehouse shelf (less what the
-	 * store owes it); Shopify's store level may go below zero (a WooCommerce sale forwarded to an empty store);
-	 * WooCommerce shows warehouse + store less the buffer, never below zero.
+	 * store owes it) less the buffer; Shopify's store level may go below zero (a WooCommerce sale forwarded to an
+	 * empty store; Shopify owns it, nothing is published there); WooCommerce shows warehouse + store less the
+	 * buffer. The buffer is per channel (issue 20: "a 2-unit buffer per channel"), on both published places.
 	 */
 	should(i: number): [number, number, number] {
 		return [
-			this.shelf(i),
+			Math.max(0, this.shelf(i) - this.buffer),
 			this.store[i],
 			Math.max(0, this.warehouse[i] + this.store[i] - this.buffer),
 		];
@@ -206,6 +209,12 @@ export class FlashWatch {
 			throw error;
 		}
 		this.accepted++;
+		const i = order.skuIndex;
+		if (this.warehouse[i] + this.store[i] < 0 && this.oversells.length < 20)
+			this.oversells.push(
+				`${sku} ${order.channel} ×${order.quantity} at ${Math.round(performance.now() - this.startedAt)} ms: ` +
+					`shown ${this.shown(i).join('/')} after it, warehouse ${this.warehouse[i]}, store ${this.store[i]}`,
+			);
 		this.pending.push({
 			placedAt: performance.now(),
 			sku: order.skuIndex,
@@ -272,6 +281,17 @@ export class FlashWatch {
 		for (let i = 0; i < this.catalogue.skus.length; i++)
 			units += Math.max(0, -(this.warehouse[i] + this.store[i]));
 		return units;
+	}
+
+	/** The oversold SKUs with their final warehouse / store truth (where an oversell came from). */
+	oversoldExamples(): string[] {
+		const out: string[] = [];
+		for (let i = 0; i < this.catalogue.skus.length; i++)
+			if (this.warehouse[i] + this.store[i] < 0)
+				out.push(
+					`${this.catalogue.skus[i]}: warehouse ${this.warehouse[i]}, store ${this.store[i]}`,
+				);
+		return out;
 	}
 
 	soldOut(): number {

@@ -12,7 +12,7 @@
  *
  * Subjects (each a fresh n8n on its own Redis prefix; the shops set up by the first-sync template, live):
  * - ours_receiver: workflows/realtime-sync.json, deliveries received by the Inventory Receiver (started in this
- *   process, same Redis) instead of the Webhook Triggers; WooCommerce buffer 2;
+ *   process, same Redis) instead of the Webhook Triggers; a buffer of 2 on each channel;
  * - ours_n8n_legacy / ours_n8n_vm: the same template receiving through its Webhook Triggers (inbox mode), n8n
  *   under N8N_EXPRESSION_ENGINE=legacy / vm; buffer 2;
  * - ours_nobuffer: the better of those two, buffer 0;
@@ -237,6 +237,11 @@ async function runSubject(
 					...replace,
 					['"dryRun": true', '"dryRun": false'],
 					['"value": 2', `"value": ${run.buffer}`],
+					// The example profile buffers WooCommerce only; the benchmark's subjects buffer every channel.
+					[
+						'"salesLocation": "ledger:warehouse",',
+						`"salesLocation": "ledger:warehouse",\n      "buffer": { "type": "fixed", "value": ${run.buffer} },`,
+					],
 				],
 			});
 			firstSync = addWebhookStart(first, 'Run First Sync', `flash-first-${process.pid}`);
@@ -396,7 +401,7 @@ async function runSubject(
 			n8n_rss_mb_peak: rss,
 			detail: {
 				engine: run.engine,
-				woo_buffer: run.buffer,
+				buffer_per_channel: run.buffer,
 				receipt: naive
 					? 'n8n Webhook node'
 					: run.receipt === 'receiver'
@@ -422,6 +427,8 @@ async function runSubject(
 				orders_never_reflected: watch.unreflected,
 				settled_after_s: round(settledAfter, 1),
 				mismatched_examples: mismatched.slice(0, 3),
+				oversold_examples: watch.oversoldExamples().slice(0, 5),
+				oversell_checkouts: watch.oversells.slice(0, 10),
 				load_average_before: load0,
 				load_average_end_of_sale: load1,
 			},
