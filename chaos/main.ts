@@ -74,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
 			JSON.stringify({
 				mismatched_skus: figures.mismatched_skus,
 				missing_events: figures.missing_events,
+				superseded_events: figures.superseded_events,
 				double_applied: figures.double_applied,
 				converge_s: figures.converge_s,
 			}),

@@ -21,7 +21,7 @@ import {
 } from '../test/simulators';
 import { OwnRedis } from '../test/support/redisServer';
 import { sleep } from '../test/support/wait';
-import { channelKeys, ledgerKeys } from '../nodes/shared/keys';
+import { channelKeys, inboxKey, ledgerKeys } from '../nodes/shared/keys';
 import { applyEvents, saveProfile } from '../nodes/InventoryLedger/ledger';
 import {
 	LEDGER_WAREHOUSE,
@@ -115,6 +115,16 @@ export interface ChaosFigures {
 	/** At the final count: SKUs whose ledger equals the truth, whose Shopify / WooCommerce figures equal the ledger's. */
 	equal_skus: { ledger: number; shopify: number; woocommerce: number };
 	missing_events: number;
+	/**
+	 * Accepted events without an entry at their own version whose every mark has an entry at a newer version. The
+	 * ledger audits a stale arrival at its own version too, so such an event was not processed itself; but a newer
+	 * state of the same order (or level) was applied, and order lines and levels are absolute, so its units are
+	 * counted. Not in missing_events (no effect lost); superseded_examples say which and where each went.
+	 */
+	superseded_events: number;
+	superseded_examples: string[];
+	/** Per truly missing event: what Redis still held for it at the check (inbox entries, Guard keys, audit). */
+	missing_diagnosis: string[];
 	double_applied: number;
 	converge_s: number | null;
 	dead_letters_before_replay: number;
@@ -293,10 +303,11 @@ function eventRecorded(
 	shop: string,
 	ev: Evidence,
 	itemSku: Map<string, string>,
-): { found: boolean; what: string; tokens: string[] } {
+): { found: boolean; superseded: boolean; what: string; tokens: string[] } {
 	const sec = (ms: number) => Math.floor(ms / 1000);
 	const atSecond = (id: string, ms: number) =>
 		(ev.audit.get(id) ?? []).some((v) => sec(v) === sec(ms));
+	const newer = (id: string, ms: number) => (ev.audit.get(id) ?? []).some((v) => sec(v) > sec(ms));
 	const observedSince = (sku: string | undefined, channel: string, ms: number) =>
 		(ev.observed.get(sku ?? '') ?? []).some(
 			([k, v]) => k.startsWith(`obsv:${channel}:`) && sec(v) >= sec(ms),
@@ -317,6 +328,7 @@ function eventRecorded(
 		const ids = lines.length ? lines.map((l) => `${base}:line:${l}`) : [base];
 		return {
 			found: ids.every((id) => atSecond(id, ms)),
+			superseded: ids.every((id) => atSecond(id, ms) || newer(id, ms)),
 			what: `order ${orderId} at ${new Date(ms).toISOString()}`,
 			tokens: [orderId],
 		};
@@ -328,6 +340,7 @@ function eventRecorded(
 			found: (ev.orders.get(`shopify:${shop}:order:${orderId}`) ?? []).some(
 				(v) => sec(v) >= sec(ms),
 			),
+			superseded: false,
 			what: `refund of order ${orderId}`,
 			tokens: [orderId],
 		};
@@ -339,6 +352,7 @@ function eventRecorded(
 			found:
 				atSecond(`shopify:${shop}:level:${item}:${idText(body.location_id)}`, ms) ||
 				observedSince(itemSku.get(item), 'shopify', ms),
+			superseded: newer(`shopify:${shop}:level:${item}:${idText(body.location_id)}`, ms),
 			what: `level of item ${item} at ${idText(body.location_id)}`,
 			tokens: [item],
 		};
@@ -347,12 +361,68 @@ function eventRecorded(
 		const ms = wooMs(body.date_modified_gmt);
 		return {
 			found: observedSince(String(body.sku), 'woocommerce', ms),
+			superseded: false,
 			what: `product ${idText(body.id)} (${String(body.sku)})`,
 			tokens: [idText(body.id), String(body.sku)],
 		};
 	}
 	// Mapping topics (products/update, inventory_items/update): the chaos history sends none.
-	return { found: false, what: `unchecked topic ${d.topic}`, tokens: [] };
+	return { found: false, superseded: false, what: `unchecked topic ${d.topic}`, tokens: [] };
+}
+
+/**
+ * Where a missing event may still be, read after the run: inbox entries naming it (and whether the consumer group
+ * still holds them pending, by which consumer, delivered how often), Guard keys naming it and their state
+ * ('c:' claimed in flight, 'd:' committed, with the owner), and the audit versions of its order. Says which
+ * step lost it: never stored, stored but never acknowledged, claimed by another owner, or applied elsewhere.
+ */
+async function whereIsIt(
+	redis: Redis,
+	prefix: string,
+	tokens: string[],
+	ev: Evidence,
+): Promise<string> {
+	if (!tokens.length) return 'nothing to look for';
+	const parts: string[] = [];
+	const stream = inboxKey(prefix);
+	const entries = (await redis.xrangeBuffer(stream, '-', '+')) as Array<[Buffer, Buffer[]]>;
+	const naming = entries.filter(([, f]) => tokens.some((t) => Buffer.concat(f).includes(t)));
+	const groups = ((await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][]).map((g) =>
+		String(g[1]),
+	);
+	for (const [idBuf, fields] of naming.slice(0, 6)) {
+		const id = idBuf.toString();
+		const received = fields.findIndex((f) => f.toString() === 'receivedAt');
+		let state = 'not pending (acknowledged)';
+		for (const group of groups) {
+			const p = (await redis.xpending(stream, group, id, id, 1)) as Array<
+				[string, string, number, number]
+			>;
+			if (p.length)
+				state = `pending in group ${group}, consumer ${p[0][1]}, idle ${p[0][2]} ms, delivered ${p[0][3]} times`;
+		}
+		parts.push(
+			`inbox ${id} (received ${received >= 0 ? fields[received + 1]?.toString() : '?'}): ${state}`,
+		);
+	}
+	if (!naming.length)
+		parts.push('no inbox entry names it (acknowledged and trimmed, or never stored)');
+	let cursor = '0';
+	const guard: string[] = [];
+	do {
+		const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:guard:*`, 'COUNT', 1000);
+		cursor = next;
+		for (const key of keys.filter((k) => tokens.some((t) => k.includes(t))))
+			guard.push(`${key.slice(prefix.length + 7)} = ${String(await redis.get(key))}`);
+	} while (cursor !== '0');
+	parts.push(guard.length ? `guard ${guard.slice(0, 6).join(', ')}` : 'no Guard key names it');
+	const audited = [...ev.orders.entries()]
+		.filter(([order]) => tokens.some((t) => order.endsWith(`:order:${t}`)))
+		.map(([order, vers]) => `${order}: ${vers.map((v) => new Date(v).toISOString()).join(' ')}`);
+	parts.push(
+		audited.length ? `audit versions ${audited.join('; ')}` : 'no audit entry of its order',
+	);
+	return parts.join('; ');
 }
 
 const WAREHOUSE_START = 400;
@@ -863,7 +933,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 		const evidence = await readEvidence(redis, prefix, catalogue.skus);
 		const itemSku = new Map(catalogue.skus.map((sku) => [catalogue.itemOf(sku), sku]));
 		let missing = 0;
+		let superseded = 0;
 		const missingExamples: string[] = [];
+		const missingDiagnosis: string[] = [];
+		const supersededExamples: string[] = [];
 		const checkedByTopic: Record<string, number> = {};
 		for (const d of accepted.values()) {
 			const shop = d.platform === 'shopify' ? SHOPIFY_SHOP : wooShop;
@@ -871,9 +944,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 			const tally = `${d.platform} ${d.topic}`;
 			checkedByTopic[tally] = (checkedByTopic[tally] ?? 0) + 1;
 			if (verdict.found || verdict.tokens.some((t) => evidence.dlqText.includes(t))) continue;
+			if (verdict.superseded) {
+				superseded++;
+				if (supersededExamples.length < 5)
+					supersededExamples.push(
+						`${d.platform} ${d.topic} #${d.seq}: ${verdict.what} has no entry at its own version; a newer version of it was applied; ${await whereIsIt(redis, prefix, verdict.tokens, evidence)}`,
+					);
+				continue;
+			}
 			missing++;
 			if (missingExamples.length < 5)
 				missingExamples.push(`${d.platform} ${d.topic} #${d.seq}: ${verdict.what} not recorded`);
+			if (missingDiagnosis.length < 5)
+				missingDiagnosis.push(
+					`${d.platform} ${d.topic} #${d.seq} (${verdict.what}): ${await whereIsIt(redis, prefix, verdict.tokens, evidence)}`,
+				);
 		}
 		const view = await ledgerView(redis, prefix, catalogue.skus);
 		let doubleApplied = 0;
@@ -920,6 +1005,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
 				woocommerce: agreement.wooEqual,
 			},
 			missing_events: missing,
+			superseded_events: superseded,
+			superseded_examples: supersededExamples,
+			missing_diagnosis: missingDiagnosis,
 			double_applied: doubleApplied,
 			converge_s:
 				convergedAt === null
