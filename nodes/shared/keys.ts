@@ -163,6 +163,14 @@ export const channelKeys = {
 	breaker: (prefix: string, channel: string) => key(prefix, 'breaker', escapeKeyPart(channel)),
 	/** `<prefix>:cursor:<channel>`: the catch-up poll's cursor. */
 	cursor: (prefix: string, channel: string) => key(prefix, 'cursor', escapeKeyPart(channel)),
+	/**
+	 * `<prefix>:pollresume:<channel>`: where a poll that could not read everything stopped (the newest time it
+	 * applied). The next poll continues from there instead of the cursor minus the overlap: with an overlap
+	 * holding more orders than one poll reads, every poll would read the same window again and never finish.
+	 * Deleted when a poll completes.
+	 */
+	pollResume: (prefix: string, channel: string) =>
+		key(prefix, 'pollresume', escapeKeyPart(channel)),
 	/** `<prefix>:lag:<channel>`: event → published latency samples. */
 	lag: (prefix: string, channel: string) => key(prefix, 'lag', escapeKeyPart(channel)),
 	/**

@@ -480,7 +480,7 @@ export interface RetryOptions {
 	 * the budget like the backoff. A throw (QueryCostError: the request must be split) is not a channel
 	 * failure and propagates.
 	 */
-	readonly paceMs?: () => number | Promise<number>;
+	readonly paceMs?: (maxWaitMs: number) => number | Promise<number>;
 	/** Stops the retries (the drainer's lease was lost, the execution was cancelled). */
 	readonly signal?: AbortSignal;
 	/** Called before each backoff wait: e.g. extend the lease for its length, or log. */
@@ -557,7 +557,8 @@ export async function withRetry<T>(
 
 	for (;;) {
 		if (signal?.aborted) return giveUp('aborted');
-		const paced = paceMs ? await paceMs() : 0;
+		// The pace is told what is left of the budget: a shared limit reserves nothing for a wait that cannot fit.
+		const paced = paceMs ? await paceMs(Math.max(0, budgetMs - (now() - startedAt))) : 0;
 		if (paced > 0) {
 			if (!fits(paced)) return giveUp('budget');
 			if (!(await wait(paced))) return giveUp('aborted');

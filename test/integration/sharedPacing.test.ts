@@ -145,3 +145,25 @@ it("WooCommerce: a store's Retry-After holds back every caller, not only the one
 	expect(wait).toBeLessThanOrEqual(2_000);
 	expect(await elsewhere.reserve()).toBe(0);
 });
+
+it('a caller that cannot afford the wait reserves nothing: giving up never holds back the callers after it', async () => {
+	const prefix = newPrefix('pace-giveup');
+	const bucket = new SharedShopifyBucket(redis, prefix, 'giveup-shop.myshopify.com');
+	// No estimate yet: the bucket is taken as empty, so 1,000 points at 100/s are 10 s away.
+	const first = await bucket.reserve(1_000, 2_000);
+	expect(first).toBeGreaterThan(2_000);
+	// Twenty callers giving up the same way (a run per second whose budget is short) reserve nothing either:
+	// the wait stays about 10 s instead of growing by 10 s with each of them.
+	for (let i = 0; i < 20; i++) await bucket.reserve(1_000, 2_000);
+	const after = await bucket.reserve(1_000, 60_000);
+	expect(after).toBeLessThanOrEqual(first + 50);
+	// That last one reserved (its wait fitted): a call that then got no answer gives its points back.
+	await bucket.release(1_000);
+	expect(await bucket.reserve(1_000, 0)).toBeLessThanOrEqual(first + 50);
+
+	const woo = new WooRequestPacer(redis, prefix, 'giveup-store.example.com', 1);
+	expect(await woo.reserve()).toBe(0);
+	expect(await woo.reserve(100)).toBeGreaterThan(900); // the next slot is a second away: not taken
+	for (let i = 0; i < 20; i++) await woo.reserve(100);
+	expect(await woo.reserve()).toBeLessThanOrEqual(1_100); // still the second slot (1.1 s: a tenth of headroom), not the 22nd
+});

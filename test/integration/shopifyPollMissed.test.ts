@@ -259,3 +259,34 @@ it('Poll Orders: orders cancelled and placed while it pages are all applied, eac
 	expect(await quantityOf(s, 30)).toBe(98);
 	expect(await quantityOf(s, 40)).toBe(97);
 });
+
+it('Poll Orders that runs out of time goes on from where it stopped, not from the cursor minus the overlap (chaos: the catch-up stalled)', async () => {
+	const s = await openShop('pollmissed-resume');
+	// A first poll fixes the cursor; then 42 orders (6 pages of 7) in 42 seconds, all inside the overlap.
+	expect((await poll(s, { overlapSeconds: 600 })).summary.complete).toBe(true);
+	const placed = new Set<string>();
+	for (let k = 0; k < 42; k++) {
+		s.clock.ms += 1_000;
+		placed.add(idString(s.sim.placeOrder({ lines: [{ sku: sku(k + 1), quantity: 1 }] }).id));
+	}
+	// Each page asks for about 1,000 points (the bucket's size), so the next waits for the bucket to refill what
+	// the last one spent; with 150 ms per request and 1.5 s per run a run reads a few pages, never all six.
+	s.sim.latencyMs = 150;
+	const applied = new Set<string>();
+	const runs: IDataObject[] = [];
+	for (let run = 0; run < 12 && !runs.at(-1)?.complete; run++) {
+		const r = await poll(s, { overlapSeconds: 600, options: { timeBudget: 1.5 } });
+		runs.push(r.summary);
+		for (const id of r.applied) applied.add(id);
+	}
+	expect(runs[0].complete).toBe(false);
+	expect(runs.slice(1).some((r) => r.startedFrom === 'resume')).toBe(true);
+	// Without resuming, every run reads the same first pages of the overlap again and none completes.
+	expect(runs.at(-1)!.complete).toBe(true);
+	expect([...placed].filter((id) => !applied.has(id))).toEqual([]);
+	for (let n = 1; n <= 42; n++) expect(await quantityOf(s, n)).toBe(99);
+	// A completed poll forgets where the last one stopped: the next starts from the cursor minus the overlap.
+	expect(await redis.exists(channelKeys.pollResume(s.prefix, 'shop'))).toBe(0);
+	s.sim.latencyMs = 0;
+	expect((await poll(s, { overlapSeconds: 600 })).summary.startedFrom).toBe('cursor');
+});

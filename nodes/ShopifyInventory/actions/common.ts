@@ -84,11 +84,11 @@ export async function callShopify<T>(
 	// 1-point one whose answer tells how full the bucket is: other apps' workers may have drained it.
 	if (cost > PROBE_ABOVE_COST && !ch.client.bucket.lastStatus) {
 		await callChannel(ch.run, async () => await ch.client.request(SHOP_NAME_QUERY), {
-			paceMs: () => ch.client.paceMs(1),
+			paceMs: (maxWaitMs) => ch.client.paceMs(1, maxWaitMs),
 		});
 	}
 	return await callChannel(ch.run, async () => await ch.client.request<T>(query, variables), {
-		paceMs: () => ch.client.paceMs(cost),
+		paceMs: (maxWaitMs) => ch.client.paceMs(cost, maxWaitMs),
 	});
 }
 

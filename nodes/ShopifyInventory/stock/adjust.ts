@@ -353,7 +353,10 @@ export async function drainAdjust(
 							);
 						return { errors, group: payload.inventoryAdjustmentGroup };
 					},
-					{ paceMs: () => options.client.paceMs(adjustQuantitiesCost(changes.length)) },
+					{
+						paceMs: (maxWaitMs) =>
+							options.client.paceMs(adjustQuantitiesCost(changes.length), maxWaitMs),
+					},
 				);
 				report.calls += result.requests;
 				if (!result.ok) {

@@ -92,8 +92,8 @@ export class ShopifyStockWriter implements StockWriter {
 		return { ready, unmapped };
 	}
 
-	async paceMs(): Promise<number> {
-		return await this.client.paceMs(setQuantitiesCost());
+	async paceMs(_batch: PublishWrite[], maxWaitMs?: number): Promise<number> {
+		return await this.client.paceMs(setQuantitiesCost(), maxWaitMs);
 	}
 
 	private target(w: PublishWrite): Target {

@@ -115,12 +115,21 @@ export class ShopifyGraphqlClient {
 		};
 		const reserved = this.reserved;
 		this.reserved = 0;
-		const body = (await this.ctx.helpers.httpRequestWithAuthentication.call(
-			this.ctx,
-			SHOPIFY_CREDENTIAL,
-			options,
-		)) as GraphqlBody<T>;
+		let body: GraphqlBody<T> | undefined;
+		try {
+			body = (await this.ctx.helpers.httpRequestWithAuthentication.call(
+				this.ctx,
+				SHOPIFY_CREDENTIAL,
+				options,
+			)) as GraphqlBody<T>;
+		} finally {
+			// No GraphQL answer (a 5xx, a refused connection, a timeout): nothing tells what was charged, and a
+			// refused request costs nothing. The points go back, or every failed attempt of an outage would stay
+			// reserved and hold back every caller long after it (the next answer's status corrects the estimate).
+			if (body === undefined) await this.shared?.release(reserved).catch(() => undefined);
+		}
 		if (typeof body !== 'object' || body === null) {
+			await this.shared?.release(reserved).catch(() => undefined);
 			throw { errors: [{ message: 'Shopify answered without a JSON body' }] };
 		}
 		const rawCost = body.extensions?.cost;
@@ -143,10 +152,11 @@ export class ShopifyGraphqlClient {
 	 * How long to wait before a query of `cost` points can be paid (0: now). Throws QueryCostError. With the
 	 * shared bucket the points are reserved for the next request of this client (its answer settles them).
 	 */
-	async paceMs(cost: number): Promise<number> {
+	async paceMs(cost: number, maxWaitMs = Infinity): Promise<number> {
 		if (!this.shared) return this.bucket.waitMs(cost);
-		const wait = await this.shared.reserve(cost);
-		this.reserved += cost;
+		const wait = await this.shared.reserve(cost, maxWaitMs);
+		// A wait beyond what the caller can afford reserved nothing (the caller gives up without sending).
+		if (wait <= maxWaitMs) this.reserved += cost;
 		return wait;
 	}
 }

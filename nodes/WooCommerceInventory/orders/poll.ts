@@ -5,7 +5,7 @@ import { recordPollFinished } from '../../shared/channel/pollMarker';
 import { ShapeError } from '../../shared/events/common';
 import type { InventoryEvent } from '../../shared/events/types';
 import { wooOrderLines } from '../../shared/events/woocommerce';
-import { channelKeys, escapeKeyPart, key } from '../../shared/keys';
+import { channelKeys } from '../../shared/keys';
 import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
 import { WooReadError, type WooRestClient } from '../transport/restClient';
 import { formatGmt, nextPage, parseGmt, windowStart } from './cursor';
@@ -18,14 +18,9 @@ import { formatGmt, nextPage, parseGmt, windowStart } from './cursor';
  * and only then the cursor advanced to the newest `date_modified_gmt` read.
  */
 
-/**
- * `<prefix>:wooresume:<channel>`: where a poll stopped at Max Pages (the newest time it read). The next poll
- * continues from there (minus one second) instead of the cursor minus the overlap: with an overlap holding
- * more orders than Max Pages allows, a catch-up would otherwise read the same pages again and never finish.
- * Deleted when a poll completes.
- */
+/** Where a poll stopped at Max Pages (channelKeys.pollResume); the next one continues there, less a second. */
 export function resumeKey(prefix: string, channel: string): string {
-	return key(prefix, 'wooresume', escapeKeyPart(channel));
+	return channelKeys.pollResume(prefix, channel);
 }
 
 export const DEFAULT_OVERLAP_S = 60;

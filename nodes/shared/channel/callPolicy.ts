@@ -46,8 +46,8 @@ export interface ChannelRun {
  * server-given wait (Retry-After of a 429 or 503) passed on so that no other caller sends before it ends.
  */
 export interface ChannelPacer {
-	/** Reserves this attempt's place; the wait before sending it, ms. */
-	reserve(): Promise<number>;
+	/** Reserves this attempt's place; the wait before sending it, ms (longer than `maxWaitMs`: nothing taken). */
+	reserve(maxWaitMs?: number): Promise<number>;
 	/** The shop asked for `waitMs` before the next request. */
 	defer(waitMs: number): Promise<void>;
 }
@@ -79,15 +79,20 @@ function classifyWithBreaker(error: unknown, context: ClassifyContext): ChannelE
 
 export interface CallOptions {
 	/** The wait before each attempt (Shopify: the bucket's refill for this request's cost). */
-	readonly paceMs?: () => number | Promise<number>;
+	readonly paceMs?: (maxWaitMs: number) => number | Promise<number>;
 	/** Caps this call's own budget below what is left of the run's. */
 	readonly budgetMs?: number;
 }
 
 /** The call's own pace and the channel's shared slot: the longer wait. */
-async function pacedBoth(pacer: ChannelPacer, paceMs: CallOptions['paceMs']): Promise<number> {
-	const own = paceMs ? await paceMs() : 0;
-	return Math.max(own, await pacer.reserve());
+async function pacedBoth(
+	pacer: ChannelPacer,
+	paceMs: CallOptions['paceMs'],
+	maxWaitMs: number,
+): Promise<number> {
+	const own = paceMs ? await paceMs(maxWaitMs) : 0;
+	if (own > maxWaitMs) return own;
+	return Math.max(own, await pacer.reserve(maxWaitMs));
 }
 
 /** Milliseconds left of the run's budget. */
@@ -152,7 +157,9 @@ export async function callChannel<T>(
 			budgetMs: options.budgetMs === undefined ? left : Math.min(left, options.budgetMs),
 			platform: run.platform,
 			classify: classifyWithBreaker,
-			paceMs: run.pacer ? async () => await pacedBoth(run.pacer!, options.paceMs) : options.paceMs,
+			paceMs: run.pacer
+				? async (maxWaitMs: number) => await pacedBoth(run.pacer!, options.paceMs, maxWaitMs)
+				: options.paceMs,
 			signal: run.signal,
 			now: run.now,
 			sleep: run.sleep,

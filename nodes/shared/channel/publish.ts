@@ -67,7 +67,7 @@ export interface StockWriter {
 	/** One platform call; one answer per write, in order. Throws when the whole call failed. */
 	send(batch: PublishWrite[], context: SendContext): Promise<WriteAnswer[]>;
 	/** The wait before sending `batch` (Shopify's bucket). */
-	paceMs?(batch: PublishWrite[]): number | Promise<number>;
+	paceMs?(batch: PublishWrite[], maxWaitMs?: number): number | Promise<number>;
 	/** What a replay would send, without credentials (kept in the dead letter). */
 	payloadOf(batch: PublishWrite[]): JsonValue;
 	/**
@@ -527,7 +527,11 @@ async function publishPass(
 					sendRecords();
 					return await answer;
 				},
-				{ paceMs: writer.paceMs ? () => writer.paceMs!(batch) : undefined },
+				{
+					paceMs: writer.paceMs
+						? (maxWaitMs: number) => writer.paceMs!(batch, maxWaitMs)
+						: undefined,
+				},
 			);
 			report.calls += result.requests;
 			if (!result.ok) {

@@ -27,6 +27,7 @@ declare module 'ioredis' {
 			defaultMax: number,
 			defaultRate: number,
 			ttlMs: number,
+			maxWaitMs: number,
 		): Result<[number, number], Context>;
 		paceSettleBucket(
 			key: string,
@@ -38,7 +39,12 @@ declare module 'ioredis' {
 			throttled: '0' | '1',
 			ttlMs: number,
 		): Result<number, Context>;
-		paceReserveSlot(key: string, intervalMs: number, ttlMs: number): Result<number, Context>;
+		paceReserveSlot(
+			key: string,
+			intervalMs: number,
+			ttlMs: number,
+			maxWaitMs: number,
+		): Result<number, Context>;
 		paceDeferSlots(key: string, waitMs: number, ttlMs: number): Result<number, Context>;
 	}
 }
@@ -50,6 +56,14 @@ const PACE_TTL_MS = 60 * 60_000;
 
 /** pacing.ts's one-millisecond margin on a computed refill wait (a float sum can land a hair short). */
 const FLOAT_MARGIN_MS = 1;
+
+/** A caller's longest affordable wait as the scripts take it (whole ms; "no limit" as a day). */
+function affordable(maxWaitMs: number): number {
+	// Less the float margin added to a wait: a reservation is made only when the wait returned fits.
+	return Number.isFinite(maxWaitMs)
+		? Math.max(0, Math.floor(maxWaitMs) - FLOAT_MARGIN_MS)
+		: 86_400_000;
+}
 
 function withPaceScripts(redis: Redis): Redis {
 	return loadScripts(redis, LUA_DIR, 'pace');
@@ -70,9 +84,11 @@ export class SharedShopifyBucket {
 
 	/**
 	 * Reserves `cost` points and says how long to wait before sending (0: now). Throws QueryCostError for a
-	 * cost the bucket can never pay; Infinity when the bucket does not refill and is short.
+	 * cost the bucket can never pay; Infinity when the bucket does not refill and is short. A wait longer than
+	 * `maxWaitMs` (what is left of the caller's budget) reserves nothing and is returned as it is: the caller
+	 * gives up, and points it reserved would hold back every later caller for nothing.
 	 */
-	async reserve(cost: number): Promise<number> {
+	async reserve(cost: number, maxWaitMs = Infinity): Promise<number> {
 		if (!Number.isFinite(cost) || cost < 0)
 			throw new QueryCostError(cost, 1_000, `invalid query cost: ${cost}`);
 		const [code, value] = await this.redis.paceReserveBucket(
@@ -81,6 +97,7 @@ export class SharedShopifyBucket {
 			1_000,
 			100,
 			PACE_TTL_MS,
+			affordable(maxWaitMs),
 		);
 		if (code === -1)
 			throw new QueryCostError(
@@ -89,7 +106,14 @@ export class SharedShopifyBucket {
 				`a query costing ${cost} points can never be paid by a bucket of ${value}: split it`,
 			);
 		if (code === -2) return Infinity;
+		if (code === -3) return value + FLOAT_MARGIN_MS;
 		return value > 0 ? value + FLOAT_MARGIN_MS : 0;
+	}
+
+	/** Gives back `reserved` points of a call that got no answer (nothing says it was charged). */
+	async release(reserved: number): Promise<void> {
+		if (!(reserved > 0)) return;
+		await this.redis.paceSettleBucket(this.key, reserved, '0', 0, 0, 0, '0', PACE_TTL_MS);
 	}
 
 	/**
@@ -130,9 +154,20 @@ export class WooRequestPacer {
 		this.intervalMs = slotIntervalMs(Number.isFinite(maxPerSecond) ? maxPerSecond : 0);
 	}
 
-	/** Takes the next slot: the wait before sending, ms. */
-	async reserve(): Promise<number> {
-		return Math.max(0, await this.redis.paceReserveSlot(this.key, this.intervalMs, PACE_TTL_MS));
+	/**
+	 * Takes the next slot: the wait before sending, ms. A wait longer than `maxWaitMs` takes no slot (the
+	 * caller gives up; a slot it took would push every later caller further out).
+	 */
+	async reserve(maxWaitMs = Infinity): Promise<number> {
+		return Math.max(
+			0,
+			await this.redis.paceReserveSlot(
+				this.key,
+				this.intervalMs,
+				PACE_TTL_MS,
+				affordable(maxWaitMs),
+			),
+		);
 	}
 
 	/** The store asked for `waitMs` (Retry-After): no caller sends before then. */

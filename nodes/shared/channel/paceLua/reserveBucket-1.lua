@@ -13,6 +13,9 @@
       ARGV[2]  size assumed without an estimate (the Standard plan's 1000)
       ARGV[3]  restore rate assumed without an estimate (100: the slowest)
       ARGV[4]  lifetime of the hash, ms (refreshed on every reservation)
+      ARGV[5]  the longest wait the caller can afford, ms (what is left of its budget); a longer wait reserves
+               nothing: a caller that gives up must not leave its points reserved, or every later caller waits
+               for points nobody spends and a run that gives up makes the next wait longer still
 
     Without an estimate the bucket is taken as empty (cautious); the first answer sets the real figures.
 
@@ -20,6 +23,7 @@
       { 0, waitMs }   reserved; send after waitMs (0: now)
       { -1, size }    the cost is above the bucket's size: never payable, nothing reserved
       { -2, 0 }       the bucket does not refill and is short, nothing reserved
+      { -3, waitMs }  the wait is longer than ARGV[5], nothing reserved
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -37,8 +41,11 @@ end
 if cost > m then return { -1, m } end
 local after = a - cost
 if after < 0 and not (r > 0) then return { -2, 0 } end
+local wait = 0
+if after < 0 then wait = math.ceil(-after / r * 1000) end
+local maxWait = tonumber(ARGV[5])
+if maxWait and wait > maxWait then return { -3, wait } end
 redis.call('HSET', KEYS[1], 'a', string.format('%.6f', after), 't', now, 'm', m, 'r', r)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-if after >= 0 then return { 0, 0 } end
 -- The caller adds pacing.ts's one-millisecond float margin.
-return { 0, math.ceil(-after / r * 1000) }
+return { 0, wait }
