@@ -1,31 +1,9 @@
 import type Redis from 'ioredis';
-import { GuardCode } from '../../nodes/InventoryGuard/codes';
-import { claimKeys, commitKeys } from '../../nodes/InventoryGuard/redisGuard';
-import { applyEvents } from '../../nodes/InventoryLedger/ledger';
-import { placeAvailability } from '../../nodes/InventoryLedger/aggregate';
-import { loadProfile } from '../../nodes/InventoryLedger/ledger/profileStore';
-import type { ChannelRun } from '../../nodes/shared/channel/callPolicy';
-import { drainPublish, type PublishReport } from '../../nodes/shared/channel/publish';
-import { normalizeDelivery, pickHeaders } from '../../nodes/shared/events';
-import { escapeKeyPart, key, ledgerKeys } from '../../nodes/shared/keys';
 import { closeAllRedis } from '../../nodes/shared/redis';
-import { pollOrders } from '../../nodes/WooCommerceInventory/orders/poll';
-import { WooStockWriter } from '../../nodes/WooCommerceInventory/stock/writer';
-import { WooRestClient } from '../../nodes/WooCommerceInventory/transport/restClient';
 import type { WooCommerceSimulator } from '../simulators/woocommerce';
-import { testApiContext } from '../support/apiContext';
-import { deleteByPrefix, testClient, uniquePrefix } from '../support';
-import {
-	CHANNEL,
-	CONSUMER_KEY,
-	CONSUMER_SECRET,
-	WEBHOOK_SECRET,
-	saveWooProfile,
-	setLevels,
-	shopOf,
-	startCollector,
-	startWoo,
-} from './wooHarness';
+import { deleteByPrefix, testClient } from '../support';
+import { setLevels } from './wooHarness';
+import { ONE_CLOCK_SKU as SKU, openOneClockWoo } from './wooOneClock';
 
 /*
  * A WooCommerce order cancelled (its order.updated lost) and then reinstated (issue 17; the templates e2e's
@@ -37,9 +15,6 @@ import {
  * `id@version` claim, the Ledger), Poll Orders and Publish on one clock of the test's own.
  */
 jest.setTimeout(120_000);
-
-const SKU = 'R-1';
-const PRODUCT_ID = 10_000;
 
 let redis: Redis;
 const prefixes: string[] = [];
@@ -58,140 +33,16 @@ afterAll(async () => {
 });
 
 async function setup(name: string, stock: number) {
-	const prefix = uniquePrefix(name);
-	prefixes.push(prefix);
-	const T = Math.floor(Date.now() / 1000) * 1000 - 600_000;
-	const clock = { now: T };
-	const sim = await startWoo({ now: () => clock.now });
-	sims.push(sim);
-	const collector = await startCollector();
-	closers.push(collector.close);
-	for (const topic of ['product.updated', 'order.created', 'order.updated'])
-		await sim.createWebhook({ topic, delivery_url: collector.url, secret: WEBHOOK_SECRET });
-	await saveWooProfile(redis, prefix, shopOf(sim));
-	sim.putProduct({ id: PRODUCT_ID, sku: SKU, stock_quantity: stock, manage_stock: true });
-
-	const ctx = testApiContext({
-		woocommerce: {
-			siteUrl: sim.baseUrl,
-			consumerKey: CONSUMER_KEY,
-			consumerSecret: CONSUMER_SECRET,
-		},
-	});
-	/** Run just before our next batch write reaches WooCommerce (after Publish decided it): a change in between. */
-	const beforeWrite: Array<() => void> = [];
-	const client = new WooRestClient(async (options) => {
-		if (options.method === 'POST' && /batch/.test(String(options.url)))
-			for (const f of beforeWrite.splice(0)) f();
-		return (await ctx.helpers.httpRequestWithAuthentication.call(
-			ctx,
-			'wooCommerceInventoryApi',
-			options,
-		)) as never;
-	}, sim.baseUrl);
-	const run = (): ChannelRun => ({
-		redis,
-		prefix,
-		channel: CHANNEL,
-		platform: 'woocommerce',
-		deadline: clock.now + 30_000,
-		now: () => clock.now,
-	});
-	const publish = async (): Promise<PublishReport> =>
-		await drainPublish(redis, prefix, {
-			run: run(),
-			writer: new WooStockWriter({
-				redis,
-				prefix,
-				shop: shopOf(sim),
-				client,
-				now: () => clock.now,
-			}),
-			detailLimit: 10,
-		});
-	const poll = async () =>
-		await pollOrders(redis, prefix, run(), client, { shop: shopOf(sim), now: () => clock.now });
-
-	/** The simulator's deliveries so far, through the receipt path; `take` picks which arrive now (the rest wait). */
-	let waiting: Array<{ topic: string; body: string; headers: Record<string, string> }> = [];
-	let seen = 0;
-	const deliver = async (take: (topic: string) => boolean = () => true) => {
-		await sim.flushDeliveries();
-		for (const r of collector.received.slice(seen))
-			waiting.push({
-				topic: String(r.headers['x-wc-webhook-topic']),
-				body: r.body,
-				headers: r.headers as Record<string, string>,
-			});
-		seen = collector.received.length;
-		const now = waiting.filter((d) => take(d.topic));
-		waiting = waiting.filter((d) => !take(d.topic));
-		const events = now.flatMap(
-			(d) =>
-				normalizeDelivery({
-					platform: 'woocommerce',
-					headers: pickHeaders('woocommerce', d.headers),
-					rawBody: d.body,
-					receivedAt: new Date(clock.now).toISOString(),
-				}).events,
-		);
-		if (events.length === 0) return { applied: 0, duplicates: 0 };
-		const keys = events.map((e) => key(prefix, 'claim', escapeKeyPart(`${e.id}@${e.version}`)));
-		const claims = await claimKeys(redis, keys, 600_000, 'receipt');
-		const isNew = (i: number) =>
-			claims[i].code === GuardCode.Ok || claims[i].code === GuardCode.Reclaimed;
-		const fresh = events.filter((_, i) => isNew(i));
-		await applyEvents(redis, prefix, fresh);
-		await commitKeys(
-			redis,
-			keys.filter((_, i) => isNew(i)),
-			600_000,
-			'receipt',
-		);
-		return { applied: fresh.length, duplicates: events.length - fresh.length };
-	};
-
-	/** What the ledger says WooCommerce should show for the SKU. */
-	const ledgerAvailable = async () => {
-		const loaded = await loadProfile(redis, prefix, true);
-		const hash = await redis.hgetall(ledgerKeys.ledger(prefix, SKU));
-		const quantities: Record<string, number> = {};
-		for (const [field, value] of Object.entries(hash))
-			if (field.startsWith('q:')) quantities[field.slice(2)] = Number(value);
-		const [place] = placeAvailability(
-			loaded!.index.profile,
-			{ sku: SKU, quantities, pending: {}, frozen: false },
-			CHANNEL,
-		);
-		return place.available;
-	};
-	const shown = () => Number(sim.getProduct(PRODUCT_ID)?.stock_quantity);
-	const pubHash = async () => await redis.hgetall(ledgerKeys.pub(prefix, SKU));
-
-	const dirty = async () => await redis.zscore(ledgerKeys.dirty(prefix, CHANNEL), SKU);
-
+	const t = await openOneClockWoo(redis, { prefixes, sims, closers }, name, stock, 600_000);
+	const { T, clock } = t;
 	/** First sync in second 1: 10 published, its echo recorded. */
 	const firstSync = async () => {
-		await setLevels(redis, prefix, [[SKU, stock]], T);
+		await setLevels(redis, t.prefix, [[SKU, stock]], T);
 		clock.now = T + 1000 + 100;
-		await publish();
-		await deliver();
+		await t.publish();
+		await t.deliver();
 	};
-	return {
-		prefix,
-		sim,
-		clock,
-		T,
-		publish,
-		poll,
-		deliver,
-		ledgerAvailable,
-		shown,
-		firstSync,
-		beforeWrite,
-		pubHash,
-		dirty,
-	};
+	return { ...t, firstSync };
 }
 
 /**

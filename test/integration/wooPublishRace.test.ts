@@ -1,31 +1,10 @@
 import type Redis from 'ioredis';
-import { GuardCode } from '../../nodes/InventoryGuard/codes';
-import { claimKeys, commitKeys } from '../../nodes/InventoryGuard/redisGuard';
-import { applyEvents } from '../../nodes/InventoryLedger/ledger';
-import { placeAvailability } from '../../nodes/InventoryLedger/aggregate';
-import { loadProfile } from '../../nodes/InventoryLedger/ledger/profileStore';
-import type { ChannelRun } from '../../nodes/shared/channel/callPolicy';
 import { recordPollFinished } from '../../nodes/shared/channel/pollMarker';
-import { drainPublish, type PublishReport } from '../../nodes/shared/channel/publish';
-import { normalizeDelivery, pickHeaders } from '../../nodes/shared/events';
-import { escapeKeyPart, key, ledgerKeys } from '../../nodes/shared/keys';
 import { closeAllRedis } from '../../nodes/shared/redis';
-import { WooStockWriter } from '../../nodes/WooCommerceInventory/stock/writer';
-import { WooRestClient } from '../../nodes/WooCommerceInventory/transport/restClient';
 import type { WooCommerceSimulator } from '../simulators/woocommerce';
-import { testApiContext } from '../support/apiContext';
-import { deleteByPrefix, testClient, uniquePrefix } from '../support';
-import {
-	CHANNEL,
-	CONSUMER_KEY,
-	CONSUMER_SECRET,
-	WEBHOOK_SECRET,
-	saveWooProfile,
-	setLevels,
-	shopOf,
-	startCollector,
-	startWoo,
-} from './wooHarness';
+import { deleteByPrefix, testClient } from '../support';
+import { CHANNEL, setLevels } from './wooHarness';
+import { ONE_CLOCK_SKU as SKU, openOneClockWoo } from './wooOneClock';
 
 /*
  * The WooCommerce same-second race (issue 17): WooCommerce has no compare-and-set, its times have whole seconds,
@@ -37,9 +16,6 @@ import {
  * receipt path as the template runs it (the normaliser, the Guard's claim on `id@version`, the Ledger).
  */
 jest.setTimeout(60_000);
-
-const SKU = 'R-1';
-const PRODUCT_ID = 10_000;
 
 let redis: Redis;
 const prefixes: string[] = [];
@@ -58,126 +34,18 @@ afterAll(async () => {
 });
 
 async function setup(name: string, stock: number) {
-	const prefix = uniquePrefix(name);
-	prefixes.push(prefix);
-	// Whole seconds from here: T + 1000·n + ms places each step in a chosen second.
-	const T = Math.floor(Date.now() / 1000) * 1000 - 120_000;
-	const clock = { now: T };
-	const sim = await startWoo({ now: () => clock.now });
-	sims.push(sim);
-	const collector = await startCollector();
-	closers.push(collector.close);
-	for (const topic of ['product.updated', 'order.created', 'order.updated'])
-		await sim.createWebhook({ topic, delivery_url: collector.url, secret: WEBHOOK_SECRET });
-	await saveWooProfile(redis, prefix, shopOf(sim));
-	sim.putProduct({ id: PRODUCT_ID, sku: SKU, stock_quantity: stock, manage_stock: true });
-
-	const ctx = testApiContext({
-		woocommerce: {
-			siteUrl: sim.baseUrl,
-			consumerKey: CONSUMER_KEY,
-			consumerSecret: CONSUMER_SECRET,
-		},
-	});
-	const client = new WooRestClient(
-		async (options) =>
-			(await ctx.helpers.httpRequestWithAuthentication.call(
-				ctx,
-				'wooCommerceInventoryApi',
-				options,
-			)) as never,
-		sim.baseUrl,
-	);
-	const run = (): ChannelRun => ({
-		redis,
-		prefix,
-		channel: CHANNEL,
-		platform: 'woocommerce',
-		deadline: clock.now + 30_000,
-		now: () => clock.now,
-	});
-	const publish = async (): Promise<PublishReport> =>
-		await drainPublish(redis, prefix, {
-			run: run(),
-			writer: new WooStockWriter({
-				redis,
-				prefix,
-				shop: shopOf(sim),
-				client,
-				now: () => clock.now,
-			}),
-			detailLimit: 10,
-		});
-
-	/**
-	 * The simulator's deliveries so far, through the receipt path: normalised, claimed by the Guard on
-	 * `id@version` (a Duplicate is dropped), applied by the Ledger, committed. `take` picks which of the waiting deliveries
-	 * arrive now (default all); the rest wait, in order (an inbox that has not reached them yet).
-	 */
-	let waiting: Array<{ topic: string; body: string; headers: Record<string, string> }> = [];
-	let seen = 0;
-	const deliver = async (take: (topic: string) => boolean = () => true) => {
-		await sim.flushDeliveries();
-		for (const r of collector.received.slice(seen))
-			waiting.push({
-				topic: String(r.headers['x-wc-webhook-topic']),
-				body: r.body,
-				headers: r.headers as Record<string, string>,
-			});
-		seen = collector.received.length;
-		const now = waiting.filter((d) => take(d.topic));
-		waiting = waiting.filter((d) => !take(d.topic));
-		const events = now.flatMap(
-			(d) =>
-				normalizeDelivery({
-					platform: 'woocommerce',
-					headers: pickHeaders('woocommerce', d.headers),
-					rawBody: d.body,
-					receivedAt: new Date(clock.now).toISOString(),
-				}).events,
-		);
-		if (events.length === 0) return { applied: 0, duplicates: 0 };
-		const keys = events.map((e) => key(prefix, 'claim', escapeKeyPart(`${e.id}@${e.version}`)));
-		const claims = await claimKeys(redis, keys, 600_000, 'receipt');
-		const isNew = (i: number) =>
-			claims[i].code === GuardCode.Ok || claims[i].code === GuardCode.Reclaimed;
-		const fresh = events.filter((_, i) => isNew(i));
-		await applyEvents(redis, prefix, fresh);
-		await commitKeys(
-			redis,
-			keys.filter((_, i) => isNew(i)),
-			600_000,
-			'receipt',
-		);
-		return { applied: fresh.length, duplicates: events.length - fresh.length };
-	};
-
-	/** What the ledger says WooCommerce should show for the SKU. */
-	const ledgerAvailable = async () => {
-		const loaded = await loadProfile(redis, prefix, true);
-		const hash = await redis.hgetall(ledgerKeys.ledger(prefix, SKU));
-		const quantities: Record<string, number> = {};
-		for (const [field, value] of Object.entries(hash))
-			if (field.startsWith('q:')) quantities[field.slice(2)] = Number(value);
-		const [place] = placeAvailability(
-			loaded!.index.profile,
-			{ sku: SKU, quantities, pending: {}, frozen: false },
-			CHANNEL,
-		);
-		return place.available;
-	};
-	const shown = () => Number(sim.getProduct(PRODUCT_ID)?.stock_quantity);
-
+	const t = await openOneClockWoo(redis, { prefixes, sims, closers }, name, stock, 120_000);
+	const { T, clock } = t;
 	/** First sync in second 1: the SKU mapped and published; its echo recorded. */
 	const firstSync = async () => {
-		await setLevels(redis, prefix, [[SKU, stock]], T);
+		await setLevels(redis, t.prefix, [[SKU, stock]], T);
 		clock.now = T + 1000 + 100;
-		const report = await publish();
+		const report = await t.publish();
 		expect(report).toMatchObject({ written: 1, deadLettered: 0, remaining: 0 });
-		await deliver();
-		expect(shown()).toBe(stock);
+		await t.deliver();
+		expect(t.shown()).toBe(stock);
 	};
-	return { prefix, sim, clock, T, publish, deliver, ledgerAvailable, shown, firstSync };
+	return { ...t, firstSync };
 }
 
 it('a WooCommerce sale just after our batch write in the same second, its report lost behind our echo: Publish reads WooCommerce back instead of skipping, and WooCommerce ends at the ledger value', async () => {
