@@ -3,6 +3,7 @@ import * as getStock from './actions/getStock.operation';
 import * as pollOrders from './actions/pollOrders.operation';
 import * as publish from './actions/publish.operation';
 import * as resolveIds from './actions/resolveIds.operation';
+import * as rereadOrders from './actions/rereadOrders.operation';
 import * as subscriptions from './actions/subscriptions.operation';
 
 /**
@@ -16,6 +17,7 @@ export const WOO_OPERATIONS = [
 	'getStock',
 	'resolveIds',
 	'pollOrders',
+	'rereadOrders',
 	'subscriptions',
 ] as const;
 export type WooOperation = (typeof WOO_OPERATIONS)[number];
@@ -41,6 +43,13 @@ export const WOO_OPERATION_OPTIONS: INodePropertyOptions[] = [
 		description:
 			'Set on WooCommerce the stock each SKU may sell now, for every SKU that changed since the last Publish',
 		action: 'Publish stock',
+	},
+	{
+		name: 'Re-Read Orders',
+		value: 'rereadOrders',
+		description:
+			"Read again the orders of the Inventory Ledger's tie items (two changes in one second) and count their current state",
+		action: 'Re-read tied orders',
 	},
 	{
 		name: 'Resolve IDs',
@@ -81,6 +90,7 @@ export const wooCommerceInventoryProperties: INodeProperties[] = [
 	...getStock.description,
 	...resolveIds.description,
 	...pollOrders.description,
+	...rereadOrders.description,
 	...subscriptions.description,
 	{
 		displayName: 'Options',

@@ -1435,6 +1435,11 @@ export class WooCommerceSimulator {
 					return dir === 1 ? c > v : c < v;
 				});
 			}
+			// `include`: only these order ids (Re-Read Orders).
+			if (typeof params.include === 'string' && params.include) {
+				const inc = new Set(params.include.split(','));
+				list = list.filter((o) => inc.has(String(o.id)));
+			}
 			if (typeof params.status === 'string' && params.status && params.status !== 'any') {
 				const st = new Set(params.status.split(','));
 				list = list.filter((o) => st.has(String(o.status)));

@@ -20,6 +20,7 @@ import { openWooChannel, type WooChannel, type WooContext } from './common';
 import * as getStock from './getStock.operation';
 import * as pollOrders from './pollOrders.operation';
 import * as publish from './publish.operation';
+import * as rereadOrders from './rereadOrders.operation';
 import * as resolveIds from './resolveIds.operation';
 import * as subscriptions from './subscriptions.operation';
 
@@ -36,6 +37,7 @@ const OPERATIONS: Record<WooOperation, { execute: (ch: WooChannel) => Promise<vo
 	getStock,
 	resolveIds,
 	pollOrders,
+	rereadOrders,
 	subscriptions,
 };
 
