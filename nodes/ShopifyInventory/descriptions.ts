@@ -3,6 +3,7 @@ import * as adjust from './actions/adjust.operation';
 import * as getLevels from './actions/getLevels.operation';
 import * as pollOrders from './actions/pollOrders.operation';
 import * as publish from './actions/publish.operation';
+import * as rereadOrders from './actions/rereadOrders.operation';
 import * as resolveSkus from './actions/resolveSkus.operation';
 import * as subscriptions from './actions/subscriptions.operation';
 
@@ -17,6 +18,7 @@ export const SHOPIFY_OPERATIONS = [
 	'getLevels',
 	'resolveSkus',
 	'pollOrders',
+	'rereadOrders',
 	'subscriptions',
 ] as const;
 export type ShopifyOperation = (typeof SHOPIFY_OPERATIONS)[number];
@@ -49,6 +51,13 @@ export const SHOPIFY_OPERATION_OPTIONS: INodePropertyOptions[] = [
 		description:
 			'Set on Shopify the stock each SKU may sell now, for every SKU that changed since the last Publish',
 		action: 'Publish stock',
+	},
+	{
+		name: 'Re-Read Orders',
+		value: 'rereadOrders',
+		description:
+			"Read again the orders of the Inventory Ledger's tie items (two changes in one second) and count their current state",
+		action: 'Re-read tied orders',
 	},
 	{
 		name: 'Resolve SKUs',
@@ -89,6 +98,7 @@ export const shopifyInventoryProperties: INodeProperties[] = [
 	...getLevels.description,
 	...resolveSkus.description,
 	...pollOrders.description,
+	...rereadOrders.description,
 	...subscriptions.description,
 	{
 		displayName: 'Options',

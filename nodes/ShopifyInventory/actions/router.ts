@@ -9,6 +9,7 @@ import * as adjust from './adjust.operation';
 import * as getLevels from './getLevels.operation';
 import * as pollOrders from './pollOrders.operation';
 import * as publish from './publish.operation';
+import * as rereadOrders from './rereadOrders.operation';
 import * as resolveSkus from './resolveSkus.operation';
 import * as subscriptions from './subscriptions.operation';
 
@@ -28,6 +29,7 @@ const OPERATIONS: Record<ShopifyOperation, OperationModule> = {
 	getLevels,
 	resolveSkus,
 	pollOrders,
+	rereadOrders,
 	subscriptions,
 };
 
