@@ -71,10 +71,13 @@ export const guardProperties: INodeProperties[] = [
 		name: 'key',
 		type: 'string',
 		required: true,
-		default: '={{ $json.id }}@{{ $json.version }}',
+		// The quantity is part of the default: platform times have whole seconds, so two changes of one order (or
+		// level) in one second share id and version. Without it the second would be dropped as a Duplicate and
+		// never reach the Ledger, which takes an equal version with another quantity as a tie and has it re-read.
+		default: '={{ $json.id }}@{{ $json.version }}:{{ $json.quantity }}',
 		displayOptions: { show: { operation: DEDUPE } },
 		description:
-			'What makes an event the same event. The default is an order line at an order version: the same line at a newer version is new. Any text: it is escaped before it becomes a Redis key.',
+			'What makes an event the same event. The default is an order line at an order version with its units: the same line at a newer version, or changed again within the same second, is new. Any text: it is escaped before it becomes a Redis key.',
 	},
 	{
 		displayName: 'Lock Key',

@@ -25,7 +25,7 @@ export class GuardInputError extends Error {}
 /**
  * The key text an item resolved to. Refuses what would silently merge unrelated items into one key: an empty
  * text, `undefined` or `null`, or an `@`-joined text with an empty, `undefined` or `null` part (the default
- * `{{$json.id}}@{{$json.version}}` on an item that lacks one of those fields).
+ * `{{$json.id}}@{{$json.version}}:{{$json.quantity}}` on an item that lacks an id or a version).
  */
 export function keyText(value: unknown, what = 'Key'): string {
 	if (value === null || value === undefined) throw new GuardInputError(`${what} is empty`);
@@ -36,7 +36,10 @@ export function keyText(value: unknown, what = 'Key'): string {
 	}
 	const text = String(value);
 	if (text.trim() === '') throw new GuardInputError(`${what} is empty`);
-	const blank = (part: string) => ['', 'undefined', 'null'].includes(part.trim());
+	const empty = (text: string) => ['', 'undefined', 'null'].includes(text.trim());
+	// A part counts as blank also when what comes before its first ':' is (the default's `version:quantity`
+	// on an item without a version); a null quantity after it is a real value (a status that moves no stock).
+	const blank = (part: string) => empty(part) || empty(part.split(':')[0]);
 	const parts = text.split('@');
 	if (parts.every(blank) || (parts.length > 1 && parts.some(blank))) {
 		throw new GuardInputError(

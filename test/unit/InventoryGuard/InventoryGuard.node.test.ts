@@ -86,7 +86,7 @@ describe('Inventory Guard description', () => {
 	it('defaults match the issue', () => {
 		const get = (name: string) => d.properties.find((p) => p.name === name);
 		expect(get('operation')?.default).toBe('deduplicate');
-		expect(get('key')?.default).toBe('={{ $json.id }}@{{ $json.version }}');
+		expect(get('key')?.default).toBe('={{ $json.id }}@{{ $json.version }}:{{ $json.quantity }}');
 		expect(get('lockKey')?.default).toBe('={{ $json.sku }}');
 		expect(get('claimTtl')?.default).toBe(300);
 		expect(get('commitTtl')?.default).toBe(72 * 3600);

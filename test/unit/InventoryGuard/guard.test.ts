@@ -72,6 +72,11 @@ describe('item input', () => {
 		expect(keyText('ops@example.com')).toBe('ops@example.com');
 		expect(keyText('---')).toBe('---');
 		expect(keyText('order-null@5')).toBe('order-null@5');
+		// The default key's `version:quantity`: a null quantity (a status that moves no stock) is a value.
+		expect(keyText('shopify:s:line:1@1700000000000:2')).toBe('shopify:s:line:1@1700000000000:2');
+		expect(keyText('shopify:s:line:1@1700000000000:null')).toBe(
+			'shopify:s:line:1@1700000000000:null',
+		);
 		for (const bad of [
 			'',
 			'  ',
@@ -81,6 +86,9 @@ describe('item input', () => {
 			'null',
 			'@',
 			'undefined@undefined',
+			'undefined@undefined:undefined',
+			'shopify:s:line:1@undefined:2',
+			'shopify:s:line:1@:2',
 			'null@',
 			' @ ',
 			'@1',
