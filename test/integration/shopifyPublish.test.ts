@@ -204,6 +204,31 @@ test('CHANGE_FROM_QUANTITY_STALE: the observed value is recorded and the write r
 	expect(pub[`obs:shop:${PLACE}`]).toBe('12');
 });
 
+test('CHANGE_FROM_QUANTITY_STALE with Shopify times of whole seconds: a level changed in the second of our last write is still taken as newer', async () => {
+	// Every Shopify time at the start of its second (as Shopify's updatedAt has whole seconds): the restock
+	// below lands in the second of the first publish's confirmation, which we keep in milliseconds.
+	await sim.stop();
+	sim = new ShopifySimulator({
+		shop: SHOP,
+		webhookSecret: SECRET,
+		inventoryWebhooks: false,
+		now: () => Math.floor(Date.now() / 1000) * 1000,
+	});
+	await sim.start();
+	sim.putLocation(LOC, 'Warehouse');
+	await seed(2, () => 10);
+	await publish();
+	sim.setLevel(item(1), LOC, 12);
+	await applyEvents(redis, prefix, [
+		level(sku(0), 7, Date.now() + 1000),
+		level(sku(1), 7, Date.now() + 1000),
+	]);
+	const report = await publish();
+	expect(report.stale).toBe(1);
+	expect(report).toMatchObject({ written: 2, deadLettered: 0 });
+	expect(sim.level(item(1), LOC)?.available).toBe(7);
+});
+
 test('mirror safety: a mirror that sold 2 units we have not heard of is not raised back until a poll that started after it finished', async () => {
 	await seed(1, () => 10);
 	await publish();
