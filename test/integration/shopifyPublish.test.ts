@@ -229,6 +229,95 @@ test('CHANGE_FROM_QUANTITY_STALE with Shopify times of whole seconds: a level ch
 	expect(sim.level(item(1), LOC)?.available).toBe(7);
 });
 
+test("CHANGE_FROM_QUANTITY_STALE with Shopify's clock behind ours: the re-read is newer than our write, and the write goes out with what it read", async () => {
+	// Shopify's times 2 s behind our clock: the restock's updatedAt is earlier than our last confirmed write by
+	// our clock, yet it happened after it (the refusal says so). Ordered by the clocks alone, the write went out
+	// again with the refused expectation under the refused key, and the whole call was dead-lettered.
+	await sim.stop();
+	sim = new ShopifySimulator({
+		shop: SHOP,
+		webhookSecret: SECRET,
+		inventoryWebhooks: false,
+		now: () => Date.now() - 2000,
+	});
+	await sim.start();
+	sim.putLocation(LOC, 'Warehouse');
+	await seed(2, () => 10);
+	await publish();
+	sim.setLevel(item(1), LOC, 12);
+	await applyEvents(redis, prefix, [
+		level(sku(0), 7, Date.now() + 1000),
+		level(sku(1), 7, Date.now() + 1000),
+	]);
+	const report = await publish();
+	expect(report).toMatchObject({ stale: 1, written: 2, deadLettered: 0 });
+	expect(sim.level(item(0), LOC)?.available).toBe(7);
+	expect(sim.level(item(1), LOC)?.available).toBe(7);
+	const sets = sim.mutationCalls('inventorySetQuantities');
+	expect(sets.at(-1)).toMatchObject({ userErrors: [] });
+	expect(JSON.stringify(sets)).not.toContain('IDEMPOTENCY');
+});
+
+test('a batch sent again after Shopify refused its key goes out under a new key (a refused key is spent)', async () => {
+	await seed(1, () => 10);
+	await publish();
+	sim.setLevel(item(0), LOC, 12);
+	const writer = new ShopifyStockWriter(client(), redis, prefix, SHOP);
+	const write = {
+		sku: sku(0),
+		place: PLACE,
+		desired: 7,
+		quantity: 7,
+		expected: 10,
+		held: false,
+		unchanged: false,
+		rev: 1,
+	};
+	const { ready } = await writer.prepare([write]);
+	const context = { idempotencyKey: 'invsync-refused-key-test', attempt: 1 };
+	// Refused: 12 is shown, not 10. The level goes back to 10 before the same write is decided again.
+	expect((await writer.send(ready, context))[0]).toMatchObject({ status: 'stale', observed: 12 });
+	sim.setLevel(item(0), LOC, 10);
+	expect(await writer.send(ready, context)).toEqual([{ status: 'written' }]);
+	expect(sim.level(item(0), LOC)?.available).toBe(7);
+	const keys = sim.mutationCalls('inventorySetQuantities').slice(-2);
+	expect(keys[0].idempotencyKey).toBe('invsync-refused-key-test');
+	expect(keys[1].idempotencyKey).not.toBe('invsync-refused-key-test');
+	expect(keys[1].userErrors).toEqual([]);
+});
+
+test("IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED (a refusal's answer was lost): nothing is applied and the call goes out again under a new key", async () => {
+	await seed(1, () => 10);
+	await publish();
+	sim.setLevel(item(0), LOC, 12);
+	const write = {
+		sku: sku(0),
+		place: PLACE,
+		desired: 7,
+		quantity: 7,
+		expected: 10,
+		held: false,
+		unchanged: false,
+		rev: 1,
+	};
+	const context = { idempotencyKey: 'invsync-lost-refusal-test', attempt: 1 };
+	// A first attempt under the key was refused (12 is shown, not 10); its answer never reached this writer.
+	const first = new ShopifyStockWriter(client(), redis, prefix, SHOP);
+	expect((await first.send((await first.prepare([write])).ready, context))[0]).toMatchObject({
+		status: 'stale',
+	});
+	const writer = new ShopifyStockWriter(client(), redis, prefix, SHOP);
+	const { ready } = await writer.prepare([write]);
+	expect(await writer.send(ready, context)).toEqual([{ status: 'notApplied' }]);
+	expect(sim.level(item(0), LOC)?.available).toBe(12);
+	// The engine sends a notApplied write again in its next call: a fresh key gets Shopify's real answer.
+	expect((await writer.send(ready, context))[0]).toMatchObject({ status: 'stale', observed: 12 });
+	const calls = sim.mutationCalls('inventorySetQuantities').slice(-2);
+	expect(calls[0].userErrors).toEqual(['IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED']);
+	expect(calls[1]).toMatchObject({ userErrors: ['CHANGE_FROM_QUANTITY_STALE'] });
+	expect(calls[1].idempotencyKey).not.toBe('invsync-lost-refusal-test');
+});
+
 test('mirror safety: a mirror that sold 2 units we have not heard of is not raised back until a poll that started after it finished', async () => {
 	await seed(1, () => 10);
 	await publish();

@@ -18,6 +18,12 @@ import { SET_QUANTITIES, levelsQuery, setQuantitiesCost, type UserError } from '
  * userError: a CHANGE_FROM_QUANTITY_STALE quantity is re-read (its level's own updatedAt is the version) and
  * answered `stale` so the engine decides again with mirror safety; the other quantities of the call are
  * `notApplied` and go out again in the next call.
+ *
+ * A key Shopify answered with userErrors is spent: the same key again gets IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED
+ * for the whole call. So a batch sent again after a refusal (the same writes decided again: the level moved
+ * back between the refusal and the re-read) goes out under a derived key; a retry after no answer keeps the
+ * key, and a PREVIOUS_ATTEMPT_FAILED answer (the refusal's answer was lost on the way) sends the call again
+ * under a new key, since nothing of a refused call was applied.
  */
 
 export const SHOPIFY_MAX_QUANTITIES = 250;
@@ -51,6 +57,8 @@ export class ShopifyStockWriter implements StockWriter {
 	readonly maxPerCall = SHOPIFY_MAX_QUANTITIES;
 	/** Per '<sku>\0<place>': a write decided again (STALE) is a new object for the same target. */
 	private readonly targets = new Map<string, Target>();
+	/** Per key the engine fixed: how many times Shopify refused it (or a key derived from it) with userErrors. */
+	private readonly spentKeys = new Map<string, number>();
 
 	constructor(
 		private readonly client: ShopifyGraphqlClient,
@@ -115,12 +123,22 @@ export class ShopifyStockWriter implements StockWriter {
 		};
 	}
 
+	/** The key to send for the engine's key: itself until Shopify refused it, then one derived per refusal. */
+	private keyFor(key: string): string {
+		const spent = this.spentKeys.get(key);
+		return spent === undefined ? key : `${key}-${spent}`;
+	}
+
 	async send(batch: PublishWrite[], context: SendContext): Promise<WriteAnswer[]> {
+		const key = context.idempotencyKey;
 		const { data } = await this.client.request<{
 			inventorySetQuantities: { userErrors: UserError[] } | null;
-		}>(SET_QUANTITIES, { input: this.payloadOf(batch), key: context.idempotencyKey });
+		}>(SET_QUANTITIES, { input: this.payloadOf(batch), key: this.keyFor(key) });
 		const errors = data.inventorySetQuantities?.userErrors ?? [];
 		if (errors.length === 0) return batch.map(() => ({ status: 'written' }));
+		this.spentKeys.set(key, (this.spentKeys.get(key) ?? 0) + 1);
+		if (errors.some((e) => e.code === 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED'))
+			return batch.map(() => ({ status: 'notApplied' }));
 
 		const answers: WriteAnswer[] = batch.map(() => ({ status: 'notApplied' }));
 		const stale: number[] = [];
@@ -140,11 +158,21 @@ export class ShopifyStockWriter implements StockWriter {
 				};
 		}
 		if (stale.length > 0) {
+			// The re-read is sent after Shopify refused our expectation, so what it finds is newer than our last
+			// confirmed write whatever the two clocks say: its version is at least the moment it was sent (our
+			// clock, as the write's confirmation). With Shopify's own time alone, a clock behind ours (or a change
+			// in the same millisecond) ordered it before our write, the write went out again with the refused
+			// expectation and failed the same way.
+			const sentAt = Date.now();
 			const observed = await this.reread(stale.map((i) => batch[i]));
 			stale.forEach((i, n) => {
 				const o = observed[n];
 				answers[i] = o
-					? { status: 'stale', observed: o.quantity, observedVersion: o.version }
+					? {
+							status: 'stale',
+							observed: o.quantity,
+							observedVersion: Math.max(o.version, sentAt),
+						}
 					: {
 							status: 'rejected',
 							message: 'the level is gone from Shopify (item or location removed)',
