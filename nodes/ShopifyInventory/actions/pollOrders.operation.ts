@@ -13,6 +13,7 @@ import {
 	type ShopifyContext,
 } from '../../shared/events/shopify';
 import { channelKeys } from '../../shared/keys';
+import { ledgerResultItems } from '../../shared/ledgerResultItems';
 import { orderExceedsOnePage } from '../../shared/shopifyOrder';
 import { ORDER_FOR_STOCK } from '../../shared/shopifyQueries';
 import {
@@ -172,14 +173,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		}
 		if (events.length) {
 			const results = await applyEvents(ch.redis, ch.prefix, events);
-			results.forEach((result, i) => {
-				tally[result.outcome]++;
-				const { index: _index, ...rest } = result;
-				void _index;
-				out.push({
-					json: { ...(events[i] as unknown as IDataObject), ledger: rest as IDataObject },
-				});
-			});
+			for (const result of results) tally[result.outcome]++;
+			for (const json of ledgerResultItems(events, results, 'eventWithLedger')) out.push({ json });
 			tally.events += events.length;
 		}
 		// Pages come oldest first: everything up to this page's newest order is applied.

@@ -11,6 +11,7 @@ import {
 	shopifyOrderLines,
 	type ShopifyContext,
 } from '../../shared/events/shopify';
+import { ledgerResultItems } from '../../shared/ledgerResultItems';
 import { tiedOrderIds } from '../../shared/orderTies';
 import { orderExceedsOnePage } from '../../shared/shopifyOrder';
 import { ORDER_FOR_STOCK } from '../../shared/shopifyQueries';
@@ -70,12 +71,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	}
 	const results = events.length ? await applyEvents(ch.redis, ch.prefix, events) : [];
 	const tally = { applied: 0, skipped: 0, invalid: 0 };
-	const out: INodeExecutionData[] = results.map((result, i) => {
-		tally[result.outcome]++;
-		const { index: _index, ...rest } = result;
-		void _index;
-		return { json: { ...(events[i] as unknown as IDataObject), ledger: rest as IDataObject } };
-	});
+	for (const result of results) tally[result.outcome]++;
+	const out = ledgerResultItems(events, results, 'eventWithLedger').map((json) => ({ json }));
 	return [
 		[
 			{

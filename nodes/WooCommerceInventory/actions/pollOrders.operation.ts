@@ -6,6 +6,7 @@ import {
 	pollOrders,
 } from '../orders/poll';
 import { channelKeys } from '../../shared/keys';
+import { ledgerResultItems } from '../../shared/ledgerResultItems';
 import { emit, numberOption, type WooChannel } from './common';
 
 /**
@@ -70,10 +71,5 @@ export async function execute(ch: WooChannel): Promise<void> {
 		summary.cursorAfter = summary.modifiedAfter;
 	}
 	emit(ch, { operation: 'pollOrders', summary: summary as unknown as IDataObject });
-	results.forEach((r, i) => {
-		// The index is the event's position in this run: the event id says which it is.
-		const result: IDataObject = { ...r };
-		delete result.index;
-		emit(ch, { id: events[i].id, result });
-	});
+	for (const item of ledgerResultItems(events, results, 'idWithResult')) emit(ch, item);
 }

@@ -1,4 +1,5 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { ledgerResultItems } from '../../shared/ledgerResultItems';
 import { tiedOrderIds } from '../../shared/orderTies';
 import { rereadWooOrders } from '../orders/reread';
 import { emit, type WooChannel } from './common';
@@ -26,9 +27,5 @@ export async function execute(ch: WooChannel): Promise<void> {
 		operation: 'rereadOrders',
 		summary: { channel: ch.channel, ...summary } as unknown as IDataObject,
 	});
-	results.forEach((r, i) => {
-		const result: IDataObject = { ...r };
-		delete result.index;
-		emit(ch, { id: events[i].id, result });
-	});
+	for (const item of ledgerResultItems(events, results, 'idWithResult')) emit(ch, item);
 }
