@@ -1,5 +1,6 @@
 import { applyBuffer, effectiveRule, type EffectiveRule } from './buffers';
 import type { Profile } from './profile';
+import { rateAt, type SalesRate } from './salesRate';
 
 /**
  * Multi-location aggregation (design.md "Channels"), pure: per channel place, Σ of the effective stock of the
@@ -17,6 +18,8 @@ export interface LedgerState {
 	/** Units forwarded to a location's owner and not yet confirmed, per location (absent: 0). */
 	pending: Record<string, number>;
 	frozen: boolean;
+	/** The SKU's stored sales rate (ledger hash `sr` / `st`), for the buffer's sales-rate reserve; absent: none. */
+	salesRate?: SalesRate;
 }
 
 export interface PlaceAvailability {
@@ -37,6 +40,14 @@ export interface PlaceAvailability {
 	stock: number;
 	available: number;
 	withheld: number;
+	/** The SKU's sales rate at the time asked for, units per second over all channels (salesRate.ts). */
+	salesRate: number;
+	/** Units the sales-rate reserve asked for (rule.buffer.salesRateSeconds; 0 when off). */
+	reserve: number;
+	/** How much lower `available` is because of the reserve (cap and threshold applied). */
+	reserved: number;
+	/** Milliseconds until the reserve is 0 if the SKU sells nothing more (0: no reserve). */
+	reserveEndsInMs: number;
 	rule: EffectiveRule;
 	/** A frozen SKU is never published: `available` is what would be, for the user's eyes. */
 	frozen: boolean;
@@ -87,12 +98,18 @@ export function effectiveStock(profile: Profile, state: LedgerState): Map<string
 	return stock;
 }
 
+/**
+ * Every place of the profile (or of `channelName`) for a SKU. `now` (ms, the clock of the rate's `at`: Redis's)
+ * decays the SKU's sales rate for the reserve; absent, the rate counts as of its own time (not decayed).
+ */
 export function placeAvailability(
 	profile: Profile,
 	state: LedgerState,
 	channelName?: string,
+	now?: number,
 ): PlaceAvailability[] {
 	const out: PlaceAvailability[] = [];
+	const salesRate = state.salesRate ? rateAt(state.salesRate, now ?? state.salesRate.at) : 0;
 	const frozen = state.frozen || profile.frozen.includes(state.sku);
 	const effective = coverOrder(profile).length ? effectiveStock(profile, state) : undefined;
 	for (const channel of profile.channels) {
@@ -109,7 +126,7 @@ export function placeAvailability(
 				pending += owed;
 				stock += effective?.get(loc) ?? level - owed;
 			}
-			const result = applyBuffer(stock, rule);
+			const result = applyBuffer(stock, rule, salesRate);
 			out.push({
 				channel: channel.name,
 				place: place.id,
@@ -120,6 +137,10 @@ export function placeAvailability(
 				stock,
 				available: result.available,
 				withheld: result.withheld,
+				salesRate,
+				reserve: result.reserveUnits,
+				reserved: result.reserved,
+				reserveEndsInMs: result.reserveEndsInMs,
 				rule,
 				frozen,
 			});

@@ -1,13 +1,16 @@
 import type { BufferRule, Channel, SkuOverride } from './profile';
+import { reserveEndsInMs, reserveUnits } from './salesRate';
 
 /**
  * Safety buffers (design.md "Buffers"), pure. Order of steps, for a channel place:
  *   stock = Σ shown locations − pending forwards
  *   buffer = fixed units, or percent of stock rounded up
- *   available = stock − buffer, floored at 0, then capped, then 0 when ≤ the out-of-stock threshold.
+ *   reserve = Math.round(the SKU's sales rate now (units/s, all channels) × buffer.salesRateSeconds) (salesRate.ts)
+ *   available = stock − buffer − reserve, floored at 0, then capped, then 0 when ≤ the out-of-stock threshold.
  * A per-SKU override replaces the channel's rule for the fields it sets. Which override applies: an exact SKU
  * (no wildcard) beats any glob; among globs the one with the most literal characters wins; a tie goes to the
- * earlier rule in the profile.
+ * earlier rule in the profile. An override's buffer without `salesRateSeconds` keeps the channel's (the reserve
+ * covers the channel's sync lag, whatever the SKU's fixed or percent part); `salesRateSeconds: 0` turns it off.
  */
 
 export interface EffectiveRule {
@@ -23,8 +26,14 @@ export interface BufferResult {
 	available: number;
 	/** Units held back: stock − available (stock floored at 0). */
 	withheld: number;
-	/** Buffer units the rule asked for (before floor, cap and threshold). */
+	/** Buffer units the rule asked for (before floor, cap and threshold), the sales-rate reserve not included. */
 	bufferUnits: number;
+	/** Units the sales-rate reserve asked for (Math.round(rate × salesRateSeconds)). */
+	reserveUnits: number;
+	/** How much lower `available` is because of the reserve (after floor, cap and threshold): 0 … reserveUnits. */
+	reserved: number;
+	/** Milliseconds until the reserve is 0 if the SKU sells nothing more (0: no reserve). */
+	reserveEndsInMs: number;
 }
 
 const WILDCARD = /[*?]/;
@@ -87,8 +96,15 @@ export function effectiveRule(
 	sku: string,
 ): EffectiveRule {
 	const o = pickOverride(channel.overrides, sku);
+	let buffer = o?.buffer ?? channel.buffer;
+	if (
+		o?.buffer &&
+		o.buffer.salesRateSeconds === undefined &&
+		channel.buffer.salesRateSeconds !== undefined
+	)
+		buffer = { ...o.buffer, salesRateSeconds: channel.buffer.salesRateSeconds };
 	const rule: EffectiveRule = {
-		buffer: o?.buffer ?? channel.buffer,
+		buffer,
 		cap: o && o.cap !== undefined ? o.cap : channel.cap,
 		outOfStockThreshold: o?.outOfStockThreshold ?? channel.outOfStockThreshold,
 	};
@@ -106,11 +122,27 @@ export function bufferUnits(stock: number, buffer: BufferRule): number {
 	return Math.abs(scaled - rounded) < 1e-9 ? Math.ceil(rounded / 100) : Math.ceil(scaled / 100);
 }
 
-/** Applies a rule to a stock figure (Σ shown − pending; may be negative after an oversell). */
-export function applyBuffer(stock: number, rule: EffectiveRule): BufferResult {
+/**
+ * Applies a rule to a stock figure (Σ shown − pending; may be negative after an oversell). `salesRate`: the SKU's
+ * sales rate now, units per second (salesRate.ts rateAt); it matters only with `buffer.salesRateSeconds` > 0.
+ */
+export function applyBuffer(stock: number, rule: EffectiveRule, salesRate = 0): BufferResult {
 	const units = bufferUnits(stock, rule.buffer);
-	let available = Math.max(0, stock - units);
-	if (rule.cap !== null) available = Math.min(available, rule.cap);
-	if (available <= rule.outOfStockThreshold) available = 0;
-	return { available, withheld: Math.max(0, stock) - available, bufferUnits: units };
+	const seconds = rule.buffer.salesRateSeconds ?? 0;
+	const reserve = reserveUnits(salesRate, seconds);
+	const shown = (held: number) => {
+		let available = Math.max(0, stock - held);
+		if (rule.cap !== null) available = Math.min(available, rule.cap);
+		return available <= rule.outOfStockThreshold ? 0 : available;
+	};
+	const available = shown(units + reserve);
+	const reserved = reserve > 0 ? shown(units) - available : 0;
+	return {
+		available,
+		withheld: Math.max(0, stock) - available,
+		bufferUnits: units,
+		reserveUnits: reserve,
+		reserved,
+		reserveEndsInMs: reserve > 0 ? reserveEndsInMs(salesRate, seconds) : 0,
+	};
 }

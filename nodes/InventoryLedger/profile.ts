@@ -11,7 +11,17 @@ export interface BufferRule {
 	type: 'fixed' | 'percent';
 	/** Units (fixed) or percent of the shown stock, rounded up (percent, 0–100). */
 	value: number;
+	/**
+	 * Sales-rate reserve (salesRate.ts): also hold back what the SKU sells in this many seconds at its recent
+	 * rate over all channels, Math.round(rate × seconds). 0–3600; absent or 0: off. Set it to the channel's sync
+	 * lag p99 (the Health operation). Absent from a channel's stored buffer when 0 (older profiles keep their
+	 * text); in an override's buffer, absent means the channel's value and 0 turns the reserve off for those SKUs.
+	 */
+	salesRateSeconds?: number;
 }
+
+/** The longest sales-rate reserve window, seconds (an hour: far beyond any sync lag worth covering). */
+export const MAX_SALES_RATE_SECONDS = 3600;
 
 export interface SkuOverride {
 	/** An exact SKU, or a glob: `*` any run of characters, `?` one character. */
@@ -108,7 +118,16 @@ function nonNegInt(v: unknown): boolean {
 	return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1e9;
 }
 
-function readBuffer(v: unknown, path: string, problems: string[]): BufferRule | undefined {
+/**
+ * A buffer rule. `keepZero`: a `salesRateSeconds` of 0 is kept (an override's, which turns off the channel's);
+ * a channel's 0 is left out, as absent.
+ */
+function readBuffer(
+	v: unknown,
+	path: string,
+	problems: string[],
+	keepZero = false,
+): BufferRule | undefined {
 	if (v === undefined || v === null) return undefined;
 	if (typeof v === 'number') v = { type: 'fixed', value: v };
 	if (!isObj(v)) {
@@ -133,7 +152,20 @@ function readBuffer(v: unknown, path: string, problems: string[]): BufferRule | 
 		problems.push(`${path}.value: a percent buffer is at most 100`);
 		return undefined;
 	}
-	return { type, value };
+	const seconds = v.salesRateSeconds;
+	if (seconds === undefined || seconds === null) return { type, value };
+	if (
+		typeof seconds !== 'number' ||
+		!Number.isFinite(seconds) ||
+		seconds < 0 ||
+		seconds > MAX_SALES_RATE_SECONDS
+	) {
+		problems.push(
+			`${path}.salesRateSeconds: a number of seconds from 0 to ${MAX_SALES_RATE_SECONDS} (got ${JSON.stringify(seconds)})`,
+		);
+		return undefined;
+	}
+	return seconds > 0 || keepZero ? { type, value, salesRateSeconds: seconds } : { type, value };
 }
 
 function readCap(v: unknown, path: string, problems: string[]): number | null | undefined {
@@ -353,7 +385,7 @@ export function parseProfile(input: unknown): Profile {
 				return;
 			}
 			const override: SkuOverride = { sku: o.sku };
-			const b = readBuffer(o.buffer, `${opath}.buffer`, problems);
+			const b = readBuffer(o.buffer, `${opath}.buffer`, problems, true);
 			if (b) override.buffer = b;
 			const oc = readCap(o.cap, `${opath}.cap`, problems);
 			if (oc !== undefined) override.cap = oc;
@@ -610,6 +642,8 @@ export interface FormChannel {
 	shows?: string;
 	bufferType?: string;
 	bufferValue?: number;
+	/** Sales-rate reserve window, seconds (0 or empty: off). */
+	salesRateSeconds?: number;
 	cap?: number;
 	outOfStockThreshold?: number;
 }
@@ -653,7 +687,11 @@ export function profileFromForm(form: {
 					shows: splitList(c.shows),
 				},
 			],
-			buffer: { type: c.bufferType ?? 'fixed', value: c.bufferValue ?? 0 },
+			buffer: {
+				type: c.bufferType ?? 'fixed',
+				value: c.bufferValue ?? 0,
+				...(c.salesRateSeconds ? { salesRateSeconds: c.salesRateSeconds } : {}),
+			},
 			cap:
 				c.cap === undefined || c.cap === null || (c.cap as unknown) === '' || c.cap < 0
 					? null

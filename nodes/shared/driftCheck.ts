@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { loadProfile } from '../InventoryLedger/ledger/profileStore';
+import { SALES_RATE_FIELD, parseSalesRate, redisTimeMs } from '../InventoryLedger/salesRate';
 import { ledgerKeys } from './keys';
 import { execAll } from './redisBatch';
 import { pollFinishedFrom } from './channel/pollMarker';
@@ -82,12 +83,15 @@ export async function markDrifting(
 			keys.push(ledgerKeys.ledger(prefix, sku), ledgerKeys.pub(prefix, sku));
 		const pipeline = redis.pipeline();
 		pipeline.channelReadSkuStates(keys.length, ...keys);
-		const [hashes] = (await execAll(pipeline)) as string[][][];
+		// Redis's clock, which stamped the sales rates (the buffer's reserve decays by it), in the same round trip.
+		pipeline.time();
+		const [hashes, time] = (await execAll(pipeline)) as [string[][], [string, string]];
+		const clock = redisTimeMs(time);
 		const marks: Array<string | number> = [];
 		checked.forEach((sku, i) => {
 			const { view, rev } = viewOf(sku, hashes[2 * i], hashes[2 * i + 1]);
 			let needsWrite = false;
-			for (const d of decidePlaces(profile, channel, view, polled)) {
+			for (const d of decidePlaces(profile, channel, view, polled, false, clock)) {
 				if (d.held) out.held++;
 				if (d.unchanged) continue;
 				needsWrite = true;
@@ -114,6 +118,8 @@ function viewOf(
 	const pending: Record<string, number> = {};
 	let rev = 0;
 	let frozen = false;
+	let rate: string | undefined;
+	let rateAt: string | undefined;
 	for (let f = 0; f < ledger.length; f += 2) {
 		const field = ledger[f];
 		const value = ledger[f + 1];
@@ -121,8 +127,13 @@ function viewOf(
 		else if (field.startsWith('p:')) pending[field.slice(2)] = Number(value);
 		else if (field === 'rev') rev = Number(value);
 		else if (field === 'frozen') frozen = value === '1';
+		else if (field === SALES_RATE_FIELD.rate) rate = value;
+		else if (field === SALES_RATE_FIELD.at) rateAt = value;
 	}
 	const pub: Record<string, string> = {};
 	for (let f = 0; f < pubFlat.length; f += 2) pub[pubFlat[f]] = pubFlat[f + 1];
-	return { view: { sku, quantities, pending, frozen, pub }, rev };
+	const view: SkuLedgerView = { sku, quantities, pending, frozen, pub };
+	const salesRate = parseSalesRate(rate, rateAt);
+	if (salesRate) view.salesRate = salesRate;
+	return { view, rev };
 }

@@ -101,6 +101,11 @@ export const ledgerKeys = {
 	profile: (prefix: string) => key(prefix, 'profile'),
 	/** Every SKU the ledger has seen (for re-marking dirty after a profile change). */
 	skus: (prefix: string) => key(prefix, 'skus'),
+	/**
+	 * `<prefix>:sku:<sku>:ledger`: `q:<loc>` units, `v:<loc>` level version, `p:<loc>` pending forwards, `rev`,
+	 * `frozen`, and the SKU's sales rate for the buffer's reserve (InventoryLedger/salesRate.ts): `sr` units per
+	 * second over all channels as of `st` (ms, Redis TIME), written by applyEvents.lua at each sale.
+	 */
 	ledger: (prefix: string, sku: string) => key(prefix, 'sku', escapeKeyPart(sku), 'ledger'),
 	pub: (prefix: string, sku: string) => key(prefix, 'sku', escapeKeyPart(sku), 'pub'),
 	audit: (prefix: string, sku: string) => key(prefix, 'sku', escapeKeyPart(sku), 'audit'),
@@ -180,7 +185,12 @@ export const channelKeys = {
 	dirtyAt: (prefix: string, channel: string) => `${ledgerKeys.dirty(prefix, channel)}:at`,
 	/** `<prefix>:polled:<channel>`: start time (ms) of the channel's last finished catch-up poll. */
 	polled: (prefix: string, channel: string) => key(prefix, 'polled', escapeKeyPart(channel)),
-	/** `<prefix>:held:<channel>`: SKUs whose mirror is held (score = the hold's version), until a poll. */
+	/**
+	 * `<prefix>:held:<channel>`: SKUs Publish showed lower than the ledger says for a while, until a poll that
+	 * started at or after the score marks them dirty again (finishPoll-3.lua): a mirror hold (score = the hold's
+	 * version) or the buffer's sales-rate reserve (score = when the reserve reaches 0, our clock). Per SKU the
+	 * earliest such time (ZADD LT): a SKU looked at early is decided again and records what still holds it.
+	 */
 	held: (prefix: string, channel: string) => key(prefix, 'held', escapeKeyPart(channel)),
 	/** `<prefix>:adjusting:<owner>`: the Adjust batch in flight (its idempotency key and entries). */
 	adjusting: (prefix: string, owner: string) => key(prefix, 'adjusting', escapeKeyPart(owner)),

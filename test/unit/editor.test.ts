@@ -260,6 +260,7 @@ describe('the profile form', () => {
 			'shows',
 			'bufferType',
 			'bufferValue',
+			'salesRateSeconds',
 			'cap',
 			'outOfStockThreshold',
 		]);

@@ -3,7 +3,10 @@ import { placeAvailability } from '../aggregate';
 import { NoProfileError, getSkus } from '../ledger';
 import { skuParam, type LedgerRun } from './common';
 
-/** Availability: what each channel place would show for a SKU (Σ shown − pending − buffer). */
+/**
+ * Availability: what each channel place would show for a SKU (Σ shown − pending − buffer − sales-rate reserve), as
+ * Publish decides it: the reserve's rate decayed to Redis's clock of the same read.
+ */
 
 export const description: INodeProperties[] = [
 	{
@@ -23,7 +26,7 @@ export async function execute(run: LedgerRun): Promise<void> {
 		channel: String(ctx.getNodeParameter('channel', index, '') ?? '').trim() || undefined,
 	}));
 	if (wanted.length === 0) return;
-	const { states, profile } = await getSkus(
+	const { states, profile, clock } = await getSkus(
 		run.redis,
 		run.prefix,
 		wanted.map((w) => w.value.sku),
@@ -31,7 +34,7 @@ export async function execute(run: LedgerRun): Promise<void> {
 	if (!profile) throw new NoProfileError();
 	states.forEach((state, n) => {
 		const { index, value } = wanted[n];
-		const places = placeAvailability(profile.index.profile, state, value.channel);
+		const places = placeAvailability(profile.index.profile, state, value.channel, clock);
 		out.put(0, run.items[index], index, run.field, {
 			sku: state.sku,
 			rev: state.rev,

@@ -256,6 +256,15 @@ export const description: INodeProperties[] = [
 							'How many units (Fixed Units), or what percent of the stock shown (Percent)',
 					},
 					{
+						displayName: 'Sales-Rate Reserve (Seconds)',
+						name: 'salesRateSeconds',
+						type: 'number',
+						typeOptions: { minValue: 0, maxValue: 3600 },
+						default: 0,
+						description:
+							'Also hold back what a SKU sells in this many seconds at its recent rate over all shops, so fast sales in flight on two shops cannot oversell. Set it to your sync lag p99 (the Health operation shows it). 0: off.',
+					},
+					{
 						displayName: 'Show at Most',
 						name: 'cap',
 						type: 'number',

@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import { ledgerKeys } from '../../shared/keys';
 import { execAll } from '../../shared/redisBatch';
 import type { ProfileIndex } from '../profile';
+import { SALES_RATE_FIELD, parseSalesRate, redisTimeMs, type SalesRate } from '../salesRate';
 import { loadProfile, type LoadedProfile } from './profileStore';
 
 /** Get / Audit: plain reads, no script. */
@@ -24,6 +25,11 @@ export interface SkuState {
 	channels: Record<string, Record<string, string>>;
 	quantities: Record<string, number>;
 	pending: Record<string, number>;
+	/**
+	 * The SKU's sales rate as the ledger stored it at its last sale (units per second over all channels as of `at`,
+	 * ms, Redis's clock; it decays from there, salesRate.ts); absent when it never sold.
+	 */
+	salesRate?: SalesRate;
 }
 
 export function parseLedgerHash(
@@ -74,22 +80,34 @@ export function parseLedgerHash(
 		channels,
 		quantities,
 		pending,
+		...salesRateOf(hash),
 	};
 }
 
-/** Ledger and publish state of SKUs: one pipeline (one round trip) for all. */
+function salesRateOf(hash: Record<string, string>): { salesRate?: SalesRate } {
+	const salesRate = parseSalesRate(hash[SALES_RATE_FIELD.rate], hash[SALES_RATE_FIELD.at]);
+	return salesRate ? { salesRate } : {};
+}
+
+/**
+ * Ledger and publish state of SKUs: one pipeline (one round trip) for all, with Redis's clock (`clock`, ms: the
+ * clock the sales rates were stamped with, for availability's reserve).
+ */
 export async function getSkus(
 	redis: Redis,
 	prefix: string,
 	skus: readonly string[],
-): Promise<{ states: SkuState[]; profile?: LoadedProfile }> {
+): Promise<{ states: SkuState[]; profile?: LoadedProfile; clock: number }> {
 	const profile = await loadProfile(redis, prefix, true);
 	const pipeline = redis.pipeline();
 	for (const sku of skus)
 		pipeline.hgetall(ledgerKeys.ledger(prefix, sku)).hgetall(ledgerKeys.pub(prefix, sku));
-	const replies = skus.length ? await execAll(pipeline) : [];
+	pipeline.time();
+	const replies = await execAll(pipeline);
+	const clock = redisTimeMs(replies.pop() as [string, string]);
 	return {
 		profile,
+		clock,
 		states: skus.map((sku, i) =>
 			parseLedgerHash(
 				sku,

@@ -8,7 +8,8 @@
       KEYS[2]     '<prefix>:skus' (set): every SKU the ledger has seen
       KEYS[3..]   the batch's keys, each once, named by index from the item fields below:
                   '<prefix>:sku:<sku>:ledger' (hash: q:<loc> units, v:<loc> version, p:<loc> pending forwards,
-                  rev, frozen), '<prefix>:sku:<sku>:audit' (stream), '<prefix>:sku:<sku>:pub' (hash),
+                  rev, frozen, sr / st the sales rate, see "Sales rate" below), '<prefix>:sku:<sku>:audit'
+                  (stream), '<prefix>:sku:<sku>:pub' (hash),
                   '<prefix>:ol:<platform>:<shop>:<orderId>' (hash, see "Order-line hash" below),
                   '<prefix>:outbox:<owner>' (stream), '<prefix>:dirty:<channel>' (zset, score = rev),
                   '<prefix>:map:<platform>:<shop>' (hash: <item|variant|product>:<id> → sku, sku:<sku> → field,
@@ -78,6 +79,13 @@
     (two order states at one version: re-read). The removed lines' keys (ledger hash, audit stream, outbox)
     are named from their stored routes, not passed in KEYS (they are known only once the order hash is
     read): one Redis, not Cluster (design.md "Redis layout").
+
+    Sales rate (nodes/InventoryLedger/salesRate.ts, the buffer's sales-rate reserve): an order line that newly
+    draws u > 0 more units (applied or frozen: a sale counted, in any mode; not a cancel, restock, refund or
+    removed line, which draw less; not a delivery of a version already held, which changes nothing; not a line
+    'counted' in a level) updates the SKU's ledger hash fields sr (units per second, over all channels) and st
+    (ms, Redis TIME): sr ← sr·exp(−(now − st)/TAU) + u/TAU (TAU in seconds), st ← now; TAU = 5 s. No rev change:
+    the rate is read with the levels, it does not make the SKU dirty.
 
     Output: {-6, <stored profile version>} when ARGV[1] is not the stored version (nothing was done);
     otherwise 7 entries per item, in order: code, rev, previous, new, delta (stock change at the location;
@@ -154,6 +162,24 @@ local function mark_moved(indexes, sku, rev, before, after)
   local bar = string.find(indexes, '|', 1, true)
   if bar and math.min(0, before) == math.min(0, after) then indexes = string.sub(indexes, 1, bar - 1) end
   mark(indexes, sku, rev)
+end
+
+-- The sales rate's time constant, ms (salesRate.ts SALES_RATE_TAU_MS: change both together), and the call's
+-- time (Redis TIME, read at the first sale; one instant for the whole call).
+local SALES_RATE_TAU_MS = 5000
+local now_ms = nil
+
+-- A sale of `units` (> 0) more units of the SKU whose ledger hash is `kl`; rate / at: its stored sr / st texts.
+local function count_sale(kl, units, rate, at)
+  if not now_ms then
+    local t = redis.call('TIME')
+    now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  local r = tonumber(rate) or 0
+  local since = now_ms - (tonumber(at) or now_ms)
+  if since < 0 then since = 0 end
+  r = r * math.exp(-since / SALES_RATE_TAU_MS) + units * 1000 / SALES_RATE_TAU_MS
+  redis.call('HSET', kl, 'sr', string.format('%.9g', r), 'st', string.format('%.0f', now_ms))
 end
 
 local function bump(key, sku)
@@ -436,7 +462,7 @@ local function order_line(it)
     stored = tonumber(s)
     prev, held = old, s
   end
-  local meta = redis.call('HMGET', kl, 'rev', 'frozen', 'v:' .. where, 'q:' .. where, 'p:' .. where)
+  local meta = redis.call('HMGET', kl, 'rev', 'frozen', 'v:' .. where, 'q:' .. where, 'p:' .. where, 'sr', 'st')
   local frozen = meta[2] == '1' or ARGV[b + 17] == '1'
   local placed = tonumber(ARGV[b + 20])
   local outcome = 'applied'
@@ -493,6 +519,7 @@ local function order_line(it)
           local stock = (tonumber(meta[4]) or 0) - (tonumber(meta[5]) or 0)
           if not frozen then mark_moved(ARGV[b + 7], sku, rev, stock, stock - d) end
         end
+        if d > 0 then count_sale(kl, d, meta[6], meta[7]) end
         if frozen then code = -4 else code = 1 end
       end
     end

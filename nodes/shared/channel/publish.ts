@@ -7,6 +7,7 @@ import { writeChannelDeadLetter } from '../dlq';
 import { channelKeys, ledgerKeys } from '../keys';
 import { withLease, type Lease, type LeaseSettings } from '../locks/lease';
 import { execAll } from '../redisBatch';
+import { SALES_RATE_FIELD, parseSalesRate, redisTimeMs } from '../../InventoryLedger/salesRate';
 import type { ChannelFailure } from '../retry';
 import { withChannelScripts } from './scripts';
 import { callChannel, type ChannelRun } from './callPolicy';
@@ -111,6 +112,8 @@ export interface PlaceDetail {
 	quantity: number;
 	expected: number | null;
 	held: boolean;
+	/** Units the buffer's sales-rate reserve lowered `desired` by (absent: none). */
+	reserved?: number;
 	outcome: 'written' | 'unchanged' | 'wouldWrite' | 'deadLettered' | 'unmapped' | 'stale';
 	reason?: string;
 }
@@ -127,6 +130,11 @@ export interface PublishReport {
 	written: number;
 	unchanged: number;
 	held: number;
+	/**
+	 * Places decided lower because of the buffer's sales-rate reserve (the SKU sells fast): written so, or already
+	 * shown so. Each such SKU is decided again once the reserve has decayed (the held zset, released by a poll).
+	 */
+	reserved: number;
 	/** Places whose shown value was read back from the channel before deciding (readShown). */
 	readBack: number;
 	stale: number;
@@ -200,6 +208,7 @@ export async function drainPublish(
 		written: 0,
 		unchanged: 0,
 		held: 0,
+		reserved: 0,
 		readBack: 0,
 		stale: 0,
 		unmapped: 0,
@@ -212,7 +221,8 @@ export async function drainPublish(
 	};
 	const detailLimit = options.detailLimit ?? 0;
 	const detail = (d: PlaceDecision, outcome: PlaceDetail['outcome'], reason?: string) => {
-		if (report.details.length < detailLimit)
+		if (report.details.length < detailLimit) {
+			const why = reason ?? reserveReason(d);
 			report.details.push({
 				sku: d.sku,
 				place: d.place,
@@ -220,9 +230,11 @@ export async function drainPublish(
 				quantity: d.quantity,
 				expected: d.expected,
 				held: d.held,
+				...(d.reserved ? { reserved: d.reserved } : {}),
 				outcome,
-				...(reason ? { reason } : {}),
+				...(why ? { reason: why } : {}),
 			});
+		}
 	};
 	const dirtyKey = ledgerKeys.dirty(prefix, channel);
 
@@ -277,6 +289,13 @@ export async function drainPublish(
 	return report;
 }
 
+/** A detail's reason when the sales-rate reserve lowered the place. */
+function reserveReason(d: PlaceDecision): string | undefined {
+	if (!d.reserved) return undefined;
+	const units = d.reserved === 1 ? 'unit' : 'units';
+	return `sales-rate reserve: ${d.reserved} ${units} held back (selling ${(d.salesRate ?? 0).toFixed(2)} units/s; if no more sell, it ends in ${((d.reserveEndsInMs ?? 0) / 1000).toFixed(1)} s and is lifted at the first catch-up poll after that)`;
+}
+
 interface PassContext {
 	options: PublishOptions;
 	report: PublishReport;
@@ -292,12 +311,17 @@ function channelPubFields(profile: Profile, channel: string): string[] {
 	return places.flatMap((p) => Object.values(pubFieldNames(channel, p.id)));
 }
 
+/**
+ * The SKUs' ledger state and this channel's pub fields, and Redis's clock (`clock`, ms) read in the same round
+ * trip: the sales rates were stamped by Redis's clock, so they are decayed by it (two hosts' clocks apart would
+ * misstate the reserve).
+ */
 async function readViews(
 	redis: Redis,
 	prefix: string,
 	skus: string[],
 	pubFields: readonly string[],
-): Promise<Array<{ view: SkuLedgerView; rev: number }>> {
+): Promise<{ views: Array<{ view: SkuLedgerView; rev: number }>; clock: number }> {
 	const pipeline = redis.pipeline();
 	for (let from = 0; from < skus.length; from += READ_PER_CALL) {
 		const part = skus.slice(from, from + READ_PER_CALL);
@@ -306,15 +330,18 @@ async function readViews(
 		args.push(...pubFields);
 		pipeline.channelReadPassStates(2 * part.length, ...args);
 	}
-	const replies = skus.length
-		? ((await execAll(pipeline)) as Array<Array<Array<string | null>>>).flat()
-		: [];
-	return skus.map((sku, i) => {
+	pipeline.time();
+	const all = await execAll(pipeline);
+	const clock = redisTimeMs(all.pop() as [string, string]);
+	const replies = (all as Array<Array<Array<string | null>>>).flat();
+	const views = skus.map((sku, i) => {
 		const hash = replies[2 * i] as string[];
 		const quantities: Record<string, number> = {};
 		const pending: Record<string, number> = {};
 		let rev = 0;
 		let frozen = false;
+		let rate: string | undefined;
+		let rateAt: string | undefined;
 		for (let f = 0; f < hash.length; f += 2) {
 			const field = hash[f];
 			const head = field.charCodeAt(0);
@@ -324,6 +351,8 @@ async function readViews(
 				pending[field.slice(2)] = Number(hash[f + 1]);
 			else if (field === 'rev') rev = Number(hash[f + 1]);
 			else if (field === 'frozen') frozen = hash[f + 1] === '1';
+			else if (field === SALES_RATE_FIELD.rate) rate = hash[f + 1];
+			else if (field === SALES_RATE_FIELD.at) rateAt = hash[f + 1];
 		}
 		const values = replies[2 * i + 1];
 		const pub: Record<string, string> = {};
@@ -331,8 +360,12 @@ async function readViews(
 			const value = values[f];
 			if (value !== null) pub[pubFields[f]] = value;
 		}
-		return { view: { sku, quantities, pending, frozen, pub }, rev };
+		const salesRate = parseSalesRate(rate, rateAt);
+		const view: SkuLedgerView = { sku, quantities, pending, frozen, pub };
+		if (salesRate) view.salesRate = salesRate;
+		return { view, rev };
 	});
+	return { views, clock };
 }
 
 async function dryRunPass(
@@ -350,17 +383,19 @@ async function dryRunPass(
 		const skus = await redis.zrange(ledgerKeys.dirty(prefix, channel), offset, offset + page - 1);
 		if (skus.length === 0) break;
 		report.passes++;
-		for (const { view } of await readViews(
+		const { views, clock } = await readViews(
 			redis,
 			prefix,
 			skus,
 			channelPubFields(profile, channel),
-		)) {
+		);
+		for (const { view } of views) {
 			report.skus++;
-			const decisions = decidePlaces(profile, channel, view, polled, options.force);
+			const decisions = decidePlaces(profile, channel, view, polled, options.force, clock);
 			if (decisions.length === 0) report.frozen++;
 			for (const d of decisions) {
 				if (d.held) report.held++;
+				if (d.reserved) report.reserved++;
 				if (d.unchanged) report.unchanged++;
 				detail(d, d.unchanged ? 'unchanged' : 'wouldWrite');
 			}
@@ -385,7 +420,7 @@ async function publishPass(
 	const now = run.now ?? Date.now;
 	const skus: string[] = [];
 	for (let i = 0; i < entries.length; i += 2) skus.push(entries[i]);
-	const [views, polled] = await Promise.all([
+	const [{ views, clock }, polled] = await Promise.all([
 		readViews(redis, prefix, skus, channelPubFields(profile, channel)),
 		pollFinishedFrom(redis, prefix, channel),
 	]);
@@ -396,6 +431,16 @@ async function publishPass(
 	const held = new Map<string, number>();
 	const heldUntil = (d: PlaceDecision) =>
 		held.set(d.sku, Math.max(held.get(d.sku) ?? 0, d.holdVersion ?? 0));
+	// SKUs shown less because of the sales-rate reserve: the same zset brings them back once the reserve has
+	// decayed (score = when it reaches 0, our clock, as the poll's start is), with no new event needed.
+	const reserveEnds = new Map<string, number>();
+	const reserveUntil = (d: PlaceDecision) => {
+		if (!d.reserved) return;
+		const ends = now() + (d.reserveEndsInMs ?? 0);
+		reserveEnds.set(d.sku, Math.max(reserveEnds.get(d.sku) ?? 0, ends));
+	};
+	const decide = (view: SkuLedgerView) =>
+		decidePlaces(profile, channel, view, polled, options.force, clock);
 	const decided: Array<{ item: SkuWork; decisions: PlaceDecision[] }> = [];
 	for (const { view, rev } of views) {
 		report.skus++;
@@ -409,18 +454,20 @@ async function publishPass(
 			outstanding: 0,
 		};
 		work.set(view.sku, item);
-		decided.push({ item, decisions: decidePlaces(profile, channel, view, polled, options.force) });
+		decided.push({ item, decisions: decide(view) });
 	}
 	if (writer.readShown && !options.force)
-		await readBack(writer, decided, run, now, report, (item) =>
-			decidePlaces(profile, channel, item.view, polled, options.force),
-		);
+		await readBack(writer, decided, run, now, report, (item) => decide(item.view));
 	for (const { item, decisions } of decided) {
 		if (decisions.length === 0) report.frozen++;
 		for (const d of decisions) {
 			if (d.held) {
 				report.held++;
 				heldUntil(d);
+			}
+			if (d.reserved) {
+				report.reserved++;
+				reserveUntil(d);
 			}
 			if (d.hold) holdFields(item, channel, d);
 			if (d.unchanged) {
@@ -584,11 +631,10 @@ async function publishPass(
 						item.view = { ...item.view, pub };
 						const rounds = (staleRounds.get(`${w.sku}\u0000${w.place}`) ?? 0) + 1;
 						staleRounds.set(`${w.sku}\u0000${w.place}`, rounds);
-						const next = decidePlaces(profile, channel, item.view, polled, options.force).find(
-							(d) => d.place === w.place,
-						);
+						const next = decide(item.view).find((d) => d.place === w.place);
 						if (next?.hold) holdFields(item, channel, next);
 						if (next?.held) heldUntil(next);
+						if (next) reserveUntil(next);
 						if (!next || next.unchanged) {
 							item.outstanding--;
 							detail(w, 'stale', 'the mirror already shows it');
@@ -628,10 +674,15 @@ async function publishPass(
 		(i) => i.done && !i.cleared,
 		now(),
 	);
-	if (held.size > 0) {
+	if (held.size > 0 || reserveEnds.size > 0) {
+		// Per SKU the earliest time it must be looked at again; LT: an earlier time already recorded stays. Looked at
+		// early, a SKU is only decided again (the poll marks it dirty) and what still holds it — a hold not yet
+		// released, a reserve not yet decayed — records itself again: nothing is lost by the earlier time, whereas a
+		// later one would keep a hold past the poll that releases it.
 		const args: Array<string | number> = [];
-		for (const [sku, version] of held) args.push(version, sku);
-		await redis.zadd(channelKeys.held(prefix, channel), ...args);
+		for (const sku of new Set([...held.keys(), ...reserveEnds.keys()]))
+			args.push(Math.min(held.get(sku) ?? Infinity, reserveEnds.get(sku) ?? Infinity), sku);
+		await redis.zadd(channelKeys.held(prefix, channel), 'LT', ...args);
 	}
 	return cleared;
 }

@@ -1,5 +1,6 @@
 import { placeAvailability } from '../../InventoryLedger/aggregate';
 import type { Profile } from '../../InventoryLedger/profile';
+import type { SalesRate } from '../../InventoryLedger/salesRate';
 
 /**
  * What Publish writes for one SKU at one channel place, pure (design.md "Mirror safety"): the availability the
@@ -171,6 +172,15 @@ export interface PlaceDecision {
 	hold?: { quantity: number | ''; version: number | '' };
 	/** The mirror's last report cannot be ordered against our last write (a tie): `expected` is unknown. */
 	tie?: true;
+	/**
+	 * Units the buffer's sales-rate reserve lowered `desired` by (present only when > 0): the SKU sells fast. The
+	 * place must be decided again once the reserve has decayed (Publish records the SKU in the held zset).
+	 */
+	reserved?: number;
+	/** With `reserved`: ms until the reserve is 0 if the SKU sells nothing more. */
+	reserveEndsInMs?: number;
+	/** With `reserved`: the SKU's sales rate, units per second, that asked for it. */
+	salesRate?: number;
 }
 
 /**
@@ -208,13 +218,17 @@ export interface SkuLedgerView {
 	quantities: Record<string, number>;
 	pending: Record<string, number>;
 	frozen: boolean;
+	/** The SKU's stored sales rate (ledger hash `sr` / `st`), absent when it has none. */
+	salesRate?: SalesRate;
 	/** The SKU's raw `pub` hash. */
 	pub: Record<string, string>;
 }
 
 /**
  * One decision per place of `channel` for a SKU; [] when the SKU is frozen (never published). `force`
- * (resync, replay) writes even when the mirror is thought to show the value already.
+ * (resync, replay) writes even when the mirror is thought to show the value already. `now` (ms, Redis's clock,
+ * which stamped the SKU's sales rate) decays the rate for the buffer's sales-rate reserve (aggregate.ts); absent,
+ * the rate counts as of its own time.
  */
 export function decidePlaces(
 	profile: Profile,
@@ -222,8 +236,9 @@ export function decidePlaces(
 	state: SkuLedgerView,
 	pollFinishedFrom: number | null,
 	force = false,
+	now?: number,
 ): PlaceDecision[] {
-	const places = placeAvailability(profile, state, channel);
+	const places = placeAvailability(profile, state, channel, now);
 	const out: PlaceDecision[] = [];
 	for (const place of places) {
 		if (place.frozen) continue;
@@ -248,6 +263,13 @@ export function decidePlaces(
 			unchanged: !force && shown !== null && shown === quantity,
 			...(hold ? { holdVersion: hold.version } : {}),
 			...(tie ? { tie: true as const } : {}),
+			...(place.reserved > 0
+				? {
+						reserved: place.reserved,
+						reserveEndsInMs: place.reserveEndsInMs,
+						salesRate: place.salesRate,
+					}
+				: {}),
 			...(changed
 				? {
 						hold: hold

@@ -95,7 +95,14 @@ describe('applyBuffer properties', () => {
 		expect(applyBuffer(10, rule(5, 5)).available).toBe(0);
 		expect(applyBuffer(10, rule(null, 7)).available).toBe(8);
 		expect(applyBuffer(9, rule(null, 7)).available).toBe(0);
-		expect(applyBuffer(-3, rule(null, 0))).toEqual({ available: 0, withheld: 0, bufferUnits: 2 });
+		expect(applyBuffer(-3, rule(null, 0))).toEqual({
+			available: 0,
+			withheld: 0,
+			bufferUnits: 2,
+			reserveUnits: 0,
+			reserved: 0,
+			reserveEndsInMs: 0,
+		});
 	});
 });
 

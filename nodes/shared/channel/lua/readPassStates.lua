@@ -6,7 +6,8 @@
 
   KEYS: per SKU, its ledger hash then its pub hash.
   ARGV: the pub hash fields to read (this channel's places).
-  Returns { ledger fields q:* p:* rev frozen (flat field/value list), HMGET(pub, ARGV…), … }.
+  Returns { ledger fields q:* p:* rev frozen sr st (flat field/value list), HMGET(pub, ARGV…), … }
+  (sr / st: the SKU's sales rate, nodes/InventoryLedger/salesRate.ts).
 ]]
 local out = {}
 local wanted = #ARGV > 0
@@ -16,7 +17,7 @@ for i = 1, #KEYS, 2 do
   for j = 1, #h, 2 do
     local f = h[j]
     local head = string.sub(f, 1, 2)
-    if head == 'q:' or head == 'p:' or f == 'rev' or f == 'frozen' then
+    if head == 'q:' or head == 'p:' or f == 'rev' or f == 'frozen' or f == 'sr' or f == 'st' then
       keep[#keep + 1] = f
       keep[#keep + 1] = h[j + 1]
     end
