@@ -1,6 +1,41 @@
+import type { IDataObject } from 'n8n-workflow';
 import { normalizeShopifyGraphqlOrder, type Delivery, type NormalizeResult } from './events';
 import { shopifyGraphql, type ApiContext } from './platformApi';
 import { ORDER_FOR_STOCK } from './shopifyQueries';
+
+/** Why an order read back is not used: deleted since ('gone'), or more lines or refunds than one page ('tooLarge'). */
+export type OrderNotRead = 'gone' | 'tooLarge';
+
+export type WholeOrderRead<F> =
+	| { readonly order: unknown }
+	| { readonly notRead: OrderNotRead }
+	| { readonly failure: F };
+
+/** Sends the query through the caller's transport: the answer's `order`, or why Shopify could not be asked. */
+export type AskShopifyOrder<F> = (
+	query: string,
+	variables: IDataObject,
+) => Promise<
+	{ readonly ok: true; readonly order: unknown } | { readonly ok: false; readonly failure: F }
+>;
+
+/**
+ * The one Shopify order re-read (ORDER_FOR_STOCK, `order(id:)`): the refund re-read of both receipt paths,
+ * Shopify Re-Read Orders, and Poll Orders for an order its page did not hold whole. The transport is the
+ * caller's (a plain call in the triggers, the channel policy with cost pacing in the channel node), and so is
+ * what a failure means. `orderId`: a numeric id (webhooks, the Ledger's refs) or a gid.
+ */
+export async function readWholeShopifyOrder<F>(
+	orderId: string,
+	ask: AskShopifyOrder<F>,
+): Promise<WholeOrderRead<F>> {
+	const id = orderId.startsWith('gid://') ? orderId : `gid://shopify/Order/${orderId}`;
+	const answer = await ask(ORDER_FOR_STOCK, { id });
+	if (!answer.ok) return { failure: answer.failure };
+	if (answer.order === null || answer.order === undefined) return { notRead: 'gone' };
+	if (orderExceedsOnePage(answer.order)) return { notRead: 'tooLarge' };
+	return { order: answer.order };
+}
 
 /**
  * The Shopify refund re-read, one implementation for both receipt paths (the Webhook Trigger in per-request
@@ -16,17 +51,16 @@ export async function rereadShopifyOrder(
 	delivery: Delivery,
 	orderId: string,
 ): Promise<NormalizeResult | 'unavailable' | null> {
-	let order: unknown;
-	try {
-		const data = await shopifyGraphql<{ order: unknown }>(ctx, ORDER_FOR_STOCK, {
-			id: `gid://shopify/Order/${orderId}`,
-		});
-		order = data.order;
-	} catch {
-		return 'unavailable';
-	}
-	if (order === null || order === undefined || orderExceedsOnePage(order)) return null;
-	return normalizeShopifyGraphqlOrder(order, delivery);
+	const read = await readWholeShopifyOrder(orderId, async (query, variables) => {
+		try {
+			const data = await shopifyGraphql<{ order: unknown }>(ctx, query, variables);
+			return { ok: true, order: data.order };
+		} catch {
+			return { ok: false, failure: 'unavailable' as const };
+		}
+	});
+	if ('failure' in read) return read.failure;
+	return 'order' in read ? normalizeShopifyGraphqlOrder(read.order, delivery) : null;
 }
 
 /** True when the re-read could not hold the whole order (more lines or refund lines than one page). */

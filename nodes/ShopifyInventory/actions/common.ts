@@ -13,6 +13,8 @@ import { SharedShopifyBucket } from '../../shared/channel/sharedPace';
 import { connectRedis, nodeOptions } from '../../shared/nodeKit';
 import { SHOP_NAME_QUERY } from '../../shared/shopifyQueries';
 import type { ChannelFailure, RetryResult } from '../../shared/retry';
+import { readWholeShopifyOrder, type WholeOrderRead } from '../../shared/shopifyOrder';
+import { ORDER_FOR_STOCK_COST } from '../reading/queries';
 import {
 	ShopifyGraphqlClient,
 	bucketFor,
@@ -89,6 +91,22 @@ export async function callShopify<T>(
 	}
 	return await callChannel(ch.run, async () => await ch.client.request<T>(query, variables), {
 		paceMs: (maxWaitMs) => ch.client.paceMs(cost, maxWaitMs),
+	});
+}
+
+/** An order read back whole (shared/shopifyOrder.ts) under the channel policy, paced by its requested cost. */
+export async function readOrderBack(
+	ch: Pick<ShopifyChannel, 'run' | 'client'>,
+	orderId: string,
+): Promise<WholeOrderRead<ChannelFailure>> {
+	return await readWholeShopifyOrder(orderId, async (query, variables) => {
+		const answer = await callShopify<{ order: unknown }>(
+			ch,
+			query,
+			variables,
+			ORDER_FOR_STOCK_COST,
+		);
+		return answer.ok ? { ok: true, order: answer.value.data.order } : answer;
 	});
 }
 

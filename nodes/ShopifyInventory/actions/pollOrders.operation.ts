@@ -14,17 +14,20 @@ import {
 } from '../../shared/events/shopify';
 import { channelKeys } from '../../shared/keys';
 import { ledgerResultItems } from '../../shared/ledgerResultItems';
-import { orderExceedsOnePage } from '../../shared/shopifyOrder';
-import { ORDER_FOR_STOCK } from '../../shared/shopifyQueries';
 import {
 	ORDERS_SINCE_QUERY,
-	ORDER_FOR_STOCK_COST,
 	ordersPageSize,
 	ordersSinceCost,
 	polledOrderIncomplete,
 	updatedSinceQuery,
 } from '../reading/queries';
-import { callShopify, eventShop, openShopifyChannel, type ShopifyChannel } from './common';
+import {
+	callShopify,
+	eventShop,
+	openShopifyChannel,
+	readOrderBack,
+	type ShopifyChannel,
+} from './common';
 
 /**
  * Poll Orders: the orders changed since the channel's cursor (`<prefix>:cursor:<channel>`, the newest
@@ -86,18 +89,14 @@ async function eventsOf(
 ): Promise<InventoryEvent[] | string> {
 	let whole: unknown = order;
 	if (polledOrderIncomplete(order)) {
-		const answer = await callShopify<{ order: unknown }>(
-			ch,
-			ORDER_FOR_STOCK,
-			{ id: order.id },
-			ORDER_FOR_STOCK_COST,
-		);
-		if (!answer.ok) return `order ${order.id}: re-read failed (${answer.failure.message})`;
+		const read = await readOrderBack(ch, order.id);
+		if ('failure' in read) return `order ${order.id}: re-read failed (${read.failure.message})`;
 		tally.reread++;
-		whole = answer.value.data.order;
-		if (whole === null || whole === undefined) return `order ${order.id}: gone when re-read`;
-		if (orderExceedsOnePage(whole))
-			return `order ${order.id}: more than 100 lines or 10 refunds — not applied by the poll (the webhook carries it whole)`;
+		if ('notRead' in read)
+			return read.notRead === 'gone'
+				? `order ${order.id}: gone when re-read`
+				: `order ${order.id}: more than 100 lines or 10 refunds — not applied by the poll (the webhook carries it whole)`;
+		whole = read.order;
 	}
 	try {
 		return shopifyOrderLines(shopifyOrderFromGraphql(whole), ctx);

@@ -13,10 +13,7 @@ import {
 } from '../../shared/events/shopify';
 import { ledgerResultItems } from '../../shared/ledgerResultItems';
 import { tiedOrderIds } from '../../shared/orderTies';
-import { orderExceedsOnePage } from '../../shared/shopifyOrder';
-import { ORDER_FOR_STOCK } from '../../shared/shopifyQueries';
-import { ORDER_FOR_STOCK_COST } from '../reading/queries';
-import { callShopify, eventShop, failureError, openShopifyChannel } from './common';
+import { eventShop, failureError, openShopifyChannel, readOrderBack } from './common';
 
 /**
  * Re-Read Orders (design.md "Order version ties"): the input is the Inventory Ledger's Skipped output. Its
@@ -44,26 +41,19 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const events: InventoryEvent[] = [];
 	const problems: string[] = [];
 	for (const id of ids) {
-		const gid = id.startsWith('gid://') ? id : `gid://shopify/Order/${id}`;
-		const answer = await callShopify<{ order: unknown }>(
-			ch,
-			ORDER_FOR_STOCK,
-			{ id: gid },
-			ORDER_FOR_STOCK_COST,
-		);
+		const read = await readOrderBack(ch, id);
 		// A failed read fails the run (nothing applied): the tie is not lost, it stays in the audit.
-		if (!answer.ok) throw failureError(this, `Re-reading order ${id}`, answer.failure);
-		const order = answer.value.data.order;
-		if (order === null || order === undefined) {
-			problems.push(`order ${id}: gone when re-read`);
-			continue;
-		}
-		if (orderExceedsOnePage(order)) {
-			problems.push(`order ${id}: more than 100 lines or 10 refunds — not re-read`);
+		if ('failure' in read) throw failureError(this, `Re-reading order ${id}`, read.failure);
+		if ('notRead' in read) {
+			problems.push(
+				read.notRead === 'gone'
+					? `order ${id}: gone when re-read`
+					: `order ${id}: more than 100 lines or 10 refunds — not re-read`,
+			);
 			continue;
 		}
 		try {
-			for (const event of shopifyOrderLines(shopifyOrderFromGraphql(order), ctx))
+			for (const event of shopifyOrderLines(shopifyOrderFromGraphql(read.order), ctx))
 				events.push({ ...event, reread: true } as InventoryEvent);
 		} catch (error) {
 			problems.push(`order ${id}: ${error instanceof Error ? error.message : String(error)}`);
