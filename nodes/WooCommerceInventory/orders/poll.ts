@@ -18,11 +18,6 @@ import { formatGmt, nextPage, parseGmt, windowStart } from './cursor';
  * and only then the cursor advanced to the newest `date_modified_gmt` read.
  */
 
-/** Where a poll stopped at Max Pages (channelKeys.pollResume); the next one continues there, less a second. */
-export function resumeKey(prefix: string, channel: string): string {
-	return channelKeys.pollResume(prefix, channel);
-}
-
 export const DEFAULT_OVERLAP_S = 60;
 export const DEFAULT_INITIAL_LOOKBACK_MIN = 60;
 export const DEFAULT_MAX_PAGES = 100;
@@ -97,7 +92,9 @@ export async function pollOrders(
 	const receivedAt = new Date(startedAt).toISOString();
 	const cursorKey = channelKeys.cursor(prefix, run.channel);
 	const cursorBefore = await redis.get(cursorKey);
-	const resumeAt = parseGmt(await redis.get(resumeKey(prefix, run.channel)));
+	// Where a poll stopped at Max Pages; the next one continues there, less a second.
+	const resumeKey = channelKeys.pollResume(prefix, run.channel);
+	const resumeAt = parseGmt(await redis.get(resumeKey));
 	const start: { modifiedAfter: string; from: PollSummary['startedFrom'] } =
 		resumeAt !== undefined
 			? { modifiedAfter: formatGmt(resumeAt - 1000), from: 'resume' }
@@ -206,9 +203,8 @@ export async function pollOrders(
 	// Mirror safety waits for a poll that started after an observation: only a poll that read everything.
 	if (!readError && !summary.more) {
 		await recordPollFinished(redis, prefix, run.channel, startedAt);
-		await redis.del(resumeKey(prefix, run.channel));
-	} else if (newest !== undefined)
-		await redis.set(resumeKey(prefix, run.channel), formatGmt(newest));
+		await redis.del(resumeKey);
+	} else if (newest !== undefined) await redis.set(resumeKey, formatGmt(newest));
 	// The cursor moves only after the orders are applied: a crash before this reads them again.
 	if (newest !== undefined)
 		summary.cursorAfter = await advanceCursor(redis, cursorKey, formatGmt(newest));
