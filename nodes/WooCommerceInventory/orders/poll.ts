@@ -2,13 +2,12 @@ import type Redis from 'ioredis';
 import { applyEvents } from '../../InventoryLedger/ledger/apply';
 import type { ApplyResult } from '../../InventoryLedger/ledger/results';
 import { recordPollFinished } from '../../shared/channel/pollMarker';
-import { ShapeError } from '../../shared/events/common';
 import type { InventoryEvent } from '../../shared/events/types';
-import { wooOrderLines } from '../../shared/events/woocommerce';
 import { channelKeys } from '../../shared/keys';
 import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
 import { WooReadError, type WooRestClient } from '../transport/restClient';
 import { formatGmt, nextPage, parseGmt, windowStart } from './cursor';
+import { readOrderLines } from './orderLines';
 
 /**
  * Poll Orders (design.md "Catch-up poll"): WooCommerce never retries a webhook, so this is how a lost one is
@@ -174,22 +173,12 @@ export async function pollOrders(
 
 	const events: InventoryEvent[] = [];
 	for (const [orderId, { order }] of orders) {
-		try {
-			events.push(
-				...wooOrderLines(order, {
-					shop: options.shop,
-					topic: 'order.updated',
-					via: 'poll',
-					receivedAt,
-				}),
-			);
-		} catch (error) {
+		const lines = readOrderLines(order, options.shop, receivedAt);
+		if (Array.isArray(lines)) events.push(...lines);
+		else {
 			summary.invalid++;
 			if (summary.invalidOrders.length < 100)
-				summary.invalidOrders.push({
-					orderId,
-					reason: error instanceof ShapeError ? error.message : 'unexpected order shape',
-				});
+				summary.invalidOrders.push({ orderId, reason: lines.problem });
 		}
 	}
 	summary.orders = orders.size;

@@ -2,10 +2,9 @@ import type Redis from 'ioredis';
 import { applyEvents } from '../../InventoryLedger/ledger/apply';
 import type { ApplyResult } from '../../InventoryLedger/ledger/results';
 import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
-import { ShapeError } from '../../shared/events/common';
 import type { InventoryEvent } from '../../shared/events/types';
-import { wooOrderLines } from '../../shared/events/woocommerce';
 import { WooReadError, type WooRestClient } from '../transport/restClient';
+import { readOrderLines } from './orderLines';
 
 /**
  * Re-Read Orders (design.md "Order version ties"): WooCommerce order times have one-second resolution, so two
@@ -73,19 +72,10 @@ export async function rereadWooOrders(
 		for (const order of list) {
 			const id = String((order as { id?: unknown })?.id ?? '');
 			found.add(id);
-			try {
-				for (const event of wooOrderLines(order, {
-					shop,
-					topic: 'order.updated',
-					via: 'poll',
-					receivedAt,
-				}))
-					events.push({ ...event, reread: true } as InventoryEvent);
-			} catch (error) {
-				summary.problems.push(
-					`order ${id}: ${error instanceof ShapeError ? error.message : 'unexpected order shape'}`,
-				);
-			}
+			const lines = readOrderLines(order, shop, receivedAt);
+			if (Array.isArray(lines))
+				for (const event of lines) events.push({ ...event, reread: true } as InventoryEvent);
+			else summary.problems.push(`order ${id}: ${lines.problem}`);
 		}
 	}
 	summary.found = found.size;
