@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import { normalizeShopifyGraphqlOrder, type Delivery, type NormalizeResult } from './events';
 import { shopifyGraphql, type ApiContext } from './platformApi';
-import { ORDER_FOR_STOCK } from './shopifyQueries';
+import { ORDER_FOR_STOCK, ORDER_FOR_STOCK_REFUNDS } from './shopifyQueries';
 
 /** Why an order read back is not used: deleted since ('gone'), or more lines or refunds than one page ('tooLarge'). */
 export type OrderNotRead = 'gone' | 'tooLarge';
@@ -33,7 +33,7 @@ export async function readWholeShopifyOrder<F>(
 	const answer = await ask(ORDER_FOR_STOCK, { id });
 	if (!answer.ok) return { failure: answer.failure };
 	if (answer.order === null || answer.order === undefined) return { notRead: 'gone' };
-	if (orderExceedsOnePage(answer.order)) return { notRead: 'tooLarge' };
+	if (orderCutShort(answer.order, ORDER_FOR_STOCK_REFUNDS)) return { notRead: 'tooLarge' };
 	return { order: answer.order };
 }
 
@@ -63,13 +63,16 @@ export async function rereadShopifyOrder(
 	return 'order' in read ? normalizeShopifyGraphqlOrder(read.order, delivery) : null;
 }
 
-/** True when the re-read could not hold the whole order (more lines or refund lines than one page). */
-export function orderExceedsOnePage(order: unknown): boolean {
+/**
+ * True when an `order(…)` answer may lack part of the order: more lines or refund lines than their page, or as
+ * many refunds as asked for (`refunds(first:)` is a plain list: no pageInfo says whether more exist).
+ */
+export function orderCutShort(order: unknown, refundsAsked: number): boolean {
 	const o = order as {
 		lineItems?: { pageInfo?: { hasNextPage?: boolean } };
 		refunds?: Array<{ refundLineItems?: { pageInfo?: { hasNextPage?: boolean } } }>;
 	};
 	if (o?.lineItems?.pageInfo?.hasNextPage) return true;
-	if ((o?.refunds?.length ?? 0) >= 10) return true;
+	if ((o?.refunds?.length ?? 0) >= refundsAsked) return true;
 	return (o?.refunds ?? []).some((r) => r?.refundLineItems?.pageInfo?.hasNextPage);
 }

@@ -26,6 +26,9 @@ export const DELETE_WEBHOOK_SUBSCRIPTION = `mutation DeleteWebhookSubscription($
   }
 }`;
 
+/** Refunds ORDER_FOR_STOCK asks for: an order with this many may have more (orderCutShort). */
+export const ORDER_FOR_STOCK_REFUNDS = 10;
+
 /**
  * The whole order, as refunds/create lacks it: lines, refunds with their restock type and location.
  * Page sizes keep the requested cost under Shopify's 1,000-point ceiling for one query (100 lines ×
@@ -43,7 +46,7 @@ export const ORDER_FOR_STOCK = `query OrderForStock($id: ID!) {
       pageInfo { hasNextPage }
       edges { node { id sku quantity currentQuantity variant { id } product { id } } }
     }
-    refunds(first: 10) {
+    refunds(first: ${ORDER_FOR_STOCK_REFUNDS}) {
       id
       createdAt
       refundLineItems(first: 20) {

@@ -14,11 +14,12 @@ import {
 } from '../../shared/events/shopify';
 import { channelKeys } from '../../shared/keys';
 import { ledgerResultItems } from '../../shared/ledgerResultItems';
+import { orderCutShort } from '../../shared/shopifyOrder';
 import {
 	ORDERS_SINCE_QUERY,
+	POLL_REFUNDS,
 	ordersPageSize,
 	ordersSinceCost,
-	polledOrderIncomplete,
 	updatedSinceQuery,
 } from '../reading/queries';
 import {
@@ -88,7 +89,7 @@ async function eventsOf(
 	tally: PollTally,
 ): Promise<InventoryEvent[] | string> {
 	let whole: unknown = order;
-	if (polledOrderIncomplete(order)) {
+	if (orderCutShort(order, POLL_REFUNDS)) {
 		const read = await readOrderBack(ch, order.id);
 		if ('failure' in read) return `order ${order.id}: re-read failed (${read.failure.message})`;
 		tally.reread++;

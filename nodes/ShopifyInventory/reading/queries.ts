@@ -159,17 +159,6 @@ export function ordersPageSize(maxCost: number): number {
 export const ORDER_FOR_STOCK_COST =
 	1 + 1 + (2 + 1 + 100 * LINE_COST) + 10 * (1 + 2 + 1 + 20 * REFUND_LINE_COST);
 
-/** True when a polled order did not fit its page (more lines, refunds or refund lines than it asked for). */
-export function polledOrderIncomplete(order: unknown): boolean {
-	const o = order as {
-		lineItems?: { pageInfo?: { hasNextPage?: boolean } };
-		refunds?: Array<{ refundLineItems?: { pageInfo?: { hasNextPage?: boolean } } }>;
-	};
-	if (o?.lineItems?.pageInfo?.hasNextPage) return true;
-	if ((o?.refunds?.length ?? 0) >= POLL_REFUNDS) return true;
-	return (o?.refunds ?? []).some((r) => r?.refundLineItems?.pageInfo?.hasNextPage);
-}
-
 /**
  * A Shopify search query for these SKUs: `sku:"A" OR sku:"B"`. Values are quoted (a SKU may hold spaces,
  * colons or dashes Shopify's parser reads as syntax) with `"` and `\` escaped.

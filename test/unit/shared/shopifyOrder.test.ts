@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
-import { readWholeShopifyOrder } from '../../../nodes/shared/shopifyOrder';
-import { ORDER_FOR_STOCK } from '../../../nodes/shared/shopifyQueries';
+import { orderCutShort, readWholeShopifyOrder } from '../../../nodes/shared/shopifyOrder';
+import { ORDER_FOR_STOCK, ORDER_FOR_STOCK_REFUNDS } from '../../../nodes/shared/shopifyQueries';
 
 /** An `ask` answering `order` and recording what it was asked. */
 function answering(order: unknown) {
@@ -56,5 +56,30 @@ describe('readWholeShopifyOrder', () => {
 		expect(await readWholeShopifyOrder('7', failing)).toEqual({
 			failure: { message: 'HTTP 503' },
 		});
+	});
+});
+
+describe('orderCutShort', () => {
+	const refunds = (n: number, moreLines = false) =>
+		Array.from({ length: n }, () => ({
+			refundLineItems: { pageInfo: { hasNextPage: moreLines } },
+		}));
+
+	it('an answer with fewer refunds than asked and every page complete is whole', () => {
+		expect(orderCutShort({ ...wholeOrder, refunds: refunds(2) }, 3)).toBe(false);
+	});
+
+	it('as many refunds as asked for may hide more', () => {
+		expect(orderCutShort({ ...wholeOrder, refunds: refunds(3) }, 3)).toBe(true);
+	});
+
+	it('a refund with more refund lines than its page is cut short', () => {
+		expect(orderCutShort({ ...wholeOrder, refunds: [...refunds(1), ...refunds(1, true)] }, 3)).toBe(
+			true,
+		);
+	});
+
+	it('ORDER_FOR_STOCK asks for ORDER_FOR_STOCK_REFUNDS refunds', () => {
+		expect(ORDER_FOR_STOCK).toContain(`refunds(first: ${ORDER_FOR_STOCK_REFUNDS})`);
 	});
 });
