@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { breakerAllow, breakerRecord } from '../breaker';
+import { breakerAllow, breakerRecord, type CallOutcome } from '../breaker';
 import type { BreakerSettings } from '../breakerSettings';
 import {
 	classifyChannelError,
@@ -119,6 +119,15 @@ export async function callChannel<T>(
 			const admission = await breakerAllow(run.redis, run.prefix, run.channel, run.breaker);
 			if (!admission.allowed) throw new BreakerOpenError(run.channel, admission.retryInMs);
 			requests++;
+			const record = async (outcome: CallOutcome) =>
+				await breakerRecord(
+					run.redis,
+					run.prefix,
+					run.channel,
+					outcome,
+					admission.probeToken,
+					run.breaker,
+				);
 			// The failure goes back to withRetry as it is (it classifies the original error), after the breaker
 			// has heard of it.
 			const onFailure = async (error: unknown): Promise<never> => {
@@ -129,28 +138,13 @@ export async function callChannel<T>(
 					(info.errorClass === 'rateLimited' || info.errorClass === 'transient')
 				)
 					await run.pacer.defer(info.waitMs);
-				if (countsOnBreaker(info) || admission.probe) {
-					await breakerRecord(
-						run.redis,
-						run.prefix,
-						run.channel,
-						countsOnBreaker(info) ? 'failure' : 'success',
-						admission.probeToken,
-						run.breaker,
-					);
-				}
+				if (countsOnBreaker(info) || admission.probe)
+					await record(countsOnBreaker(info) ? 'failure' : 'success');
 				lastFailure = error;
 				return await Promise.reject(error);
 			};
 			const value = await call(context).catch(onFailure);
-			await breakerRecord(
-				run.redis,
-				run.prefix,
-				run.channel,
-				'success',
-				admission.probeToken,
-				run.breaker,
-			);
+			await record('success');
 			return value;
 		},
 		{
