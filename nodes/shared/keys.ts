@@ -186,12 +186,17 @@ export const channelKeys = {
 	/** `<prefix>:polled:<channel>`: start time (ms) of the channel's last finished catch-up poll. */
 	polled: (prefix: string, channel: string) => key(prefix, 'polled', escapeKeyPart(channel)),
 	/**
-	 * `<prefix>:held:<channel>`: SKUs Publish showed lower than the ledger says for a while, until a poll that
-	 * started at or after the score marks them dirty again (finishPoll-3.lua): a mirror hold (score = the hold's
-	 * version) or the buffer's sales-rate reserve (score = when the reserve reaches 0, our clock). Per SKU the
-	 * earliest such time (ZADD LT): a SKU looked at early is decided again and records what still holds it.
+	 * `<prefix>:held:<channel>`: SKUs whose mirror Publish holds lower than the ledger says (mirror safety), until
+	 * a poll that started at or after the score (the hold's version) marks them dirty again (finishPoll-3.lua).
 	 */
 	held: (prefix: string, channel: string) => key(prefix, 'held', escapeKeyPart(channel)),
+	/**
+	 * `<prefix>:reserve:<channel>`: SKUs Publish showed lower because of the buffer's sales-rate reserve (zset,
+	 * score = when the reserve reaches 0 if nothing more sells, ms, our clock). Every Publish of the channel first
+	 * marks those whose time has come dirty again (releaseReserves-2.lua), so no event is needed to lift a reserve.
+	 * Per SKU the earliest time (ZADD LT): a SKU looked at early is decided again and records itself again.
+	 */
+	reserve: (prefix: string, channel: string) => key(prefix, 'reserve', escapeKeyPart(channel)),
 	/** `<prefix>:adjusting:<owner>`: the Adjust batch in flight (its idempotency key and entries). */
 	adjusting: (prefix: string, owner: string) => key(prefix, 'adjusting', escapeKeyPart(owner)),
 	/** `<prefix>:adjusted:<owner>`: outbox entry ids the owner confirmed (zset, score = ms), for replays. */

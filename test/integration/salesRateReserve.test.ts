@@ -35,8 +35,9 @@ import {
 /*
  * The buffer's sales-rate reserve on a real Redis (nodes/InventoryLedger/salesRate.ts): the Apply script counts each
  * sale once into the SKU's decayed rate (ledger hash `sr` / `st`, Redis's clock), Publish holds back
- * Math.round(rate × salesRateSeconds) more units and records the SKU in '<prefix>:held:<channel>' until the reserve
- * has decayed, and the first catch-up poll that starts after that marks the SKU dirty again.
+ * Math.round(rate × salesRateSeconds) more units and records the SKU in '<prefix>:reserve:<channel>' with the time
+ * the reserve reaches 0, and the first Publish after that time marks the SKU dirty again by itself (no event, no
+ * poll) and writes the full value.
  *
  * Redis's clock cannot be moved by a test: where time passes, our clock (Publish's and the poll's `now`) moves on
  * and the sale's stored time `st` moves back by as much, which is what the rate sees when that time has passed.
@@ -158,7 +159,7 @@ describe('the ledger counts the sales rate', () => {
 	});
 });
 
-describe('Publish with the reserve, and its release by a catch-up poll', () => {
+describe('Publish with the reserve, and its release by the first Publish after it has decayed', () => {
 	async function setup(name: string, dryRun: boolean) {
 		const prefix = uniquePrefix(name);
 		prefixes.push(prefix);
@@ -209,6 +210,7 @@ describe('Publish with the reserve, and its release by a catch-up poll', () => {
 		const pollFinished = async () => await recordPollFinished(redis, prefix, CHANNEL, clock.now);
 		const shown = () => Number(sim.getProduct(PRODUCT_ID)?.stock_quantity);
 		const heldScore = async () => await redis.zscore(channelKeys.held(prefix, CHANNEL), SKU);
+		const reserveScore = async () => await redis.zscore(channelKeys.reserve(prefix, CHANNEL), SKU);
 		const dirty = async () => await redis.zscore(ledgerKeys.dirty(prefix, CHANNEL), SKU);
 		await setLevels(redis, prefix, [[SKU, 20]]);
 		expect(await apply(prefix, [sale(shop, 'o1', 1)])).toEqual(['applied']);
@@ -223,11 +225,12 @@ describe('Publish with the reserve, and its release by a catch-up poll', () => {
 			pollFinished,
 			shown,
 			heldScore,
+			reserveScore,
 			dirty,
 		};
 	}
 
-	it('writes stock − buffer − reserve; after the decay a finished poll marks the SKU dirty and the next Publish writes the full value', async () => {
+	it('writes stock − buffer − reserve; after the decay the next Publish writes the full value with no new event or poll', async () => {
 		const t = await setup('rate-publish', true);
 		// Dry run: the same decision, reported, nothing written.
 		const dry = await t.publish();
@@ -244,30 +247,31 @@ describe('Publish with the reserve, and its release by a catch-up poll', () => {
 		expect(t.shown()).toBe(15);
 		// Recorded until the reserve reaches 0: TAU·ln(2 × 0.2 × 10) ≈ 6.93 s from now, a little less as the rate
 		// decayed since the sale (still ≥ 0.15 units/s, as the reserve of 2 says: ≥ TAU·ln 3 ≈ 5.49 s).
-		const score = Number(await t.heldScore());
+		const score = Number(await t.reserveScore());
 		expect(score).toBeGreaterThanOrEqual(t.clock.now + reserveEndsInMs(0.15, SECONDS));
 		expect(score).toBeLessThanOrEqual(t.clock.now + reserveEndsInMs(0.2, SECONDS));
+		expect(await t.heldScore()).toBeNull();
 
-		// A poll that started before then releases nothing; the place stays lowered.
+		// A Publish before then looks at nothing; the place stays lowered.
 		await t.pass(3_000);
-		expect(await t.pollFinished()).toBe(0);
+		expect(await t.publish()).toMatchObject({ skus: 0, written: 0 });
+		expect(t.shown()).toBe(15);
 		expect(await t.dirty()).toBeNull();
 
-		// Once the reserve has decayed, the first poll that started after it marks the SKU dirty — no new event.
+		// Once the reserve has decayed, the first Publish marks the SKU dirty itself and writes the full value.
 		await t.pass(score - t.clock.now);
-		expect(await t.pollFinished()).toBe(1);
-		expect(await t.dirty()).toBe('0');
 		const second = await t.publish();
-		expect(second).toMatchObject({ written: 1, reserved: 0, remaining: 0 });
+		expect(second).toMatchObject({ skus: 1, written: 1, reserved: 0, remaining: 0 });
 		expect(t.shown()).toBe(17);
-		expect(await t.heldScore()).toBeNull();
+		expect(await t.reserveScore()).toBeNull();
+		expect(await t.dirty()).toBeNull();
 	});
 
-	it('a mirror hold and a reserve on one SKU: the hold is released at its own poll, the reserve at a later one', async () => {
+	it('a mirror hold and a reserve on one SKU: the hold is released at its own poll, the reserve by a Publish after its end', async () => {
 		const t = await setup('rate-hold', false);
 		expect(await t.publish()).toMatchObject({ written: 1, reserved: 1 });
 		expect(t.shown()).toBe(15);
-		const reserveEnds = Number(await t.heldScore());
+		const reserveEnds = Number(await t.reserveScore());
 
 		// WooCommerce sold 3 units we have not heard of: it reports 12, after our write.
 		await t.pass(100);
@@ -290,8 +294,9 @@ describe('Publish with the reserve, and its release by a catch-up poll', () => {
 		const held = await t.publish();
 		expect(held).toMatchObject({ held: 1, reserved: 1, written: 0 });
 		expect(t.shown()).toBe(12);
-		// The earlier of the two times is kept: the hold's.
+		// Each in its own zset: the hold until a poll that started after the report, the reserve until its end.
 		expect(Number(await t.heldScore())).toBe(reportAt);
+		expect(Number(await t.reserveScore())).toBeLessThanOrEqual(reserveEnds);
 
 		// The poll that releases the hold (started after the report, before the reserve's end) marks the SKU: the
 		// hold is lifted at once, the reserve still lowers the place and records its own end again.
@@ -301,15 +306,15 @@ describe('Publish with the reserve, and its release by a catch-up poll', () => {
 		const lifted = await t.publish();
 		expect(lifted).toMatchObject({ held: 0, reserved: 1, written: 1 });
 		expect(t.shown()).toBe(15);
-		const again = Number(await t.heldScore());
+		expect(await t.heldScore()).toBeNull();
+		const again = Number(await t.reserveScore());
 		expect(again).toBeGreaterThan(t.clock.now);
 		expect(again).toBeLessThanOrEqual(reserveEnds);
 
 		await t.pass(again - t.clock.now);
-		expect(await t.pollFinished()).toBe(1);
 		expect(await t.publish()).toMatchObject({ written: 1, reserved: 0 });
 		expect(t.shown()).toBe(17);
-		expect(await t.heldScore()).toBeNull();
+		expect(await t.reserveScore()).toBeNull();
 	});
 
 	it('getSkus gives the stored rate; availability on Redis’s clock is what Publish wrote', async () => {

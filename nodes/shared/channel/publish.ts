@@ -132,7 +132,8 @@ export interface PublishReport {
 	held: number;
 	/**
 	 * Places decided lower because of the buffer's sales-rate reserve (the SKU sells fast): written so, or already
-	 * shown so. Each such SKU is decided again once the reserve has decayed (the held zset, released by a poll).
+	 * shown so. Each such SKU is decided again by the first Publish after the reserve has decayed (the reserve
+	 * zset: no new event is needed).
 	 */
 	reserved: number;
 	/** Places whose shown value was read back from the channel before deciding (readShown). */
@@ -250,6 +251,9 @@ export async function drainPublish(
 		return report;
 	}
 
+	// Decayed sales-rate reserves are marked dirty first (marking never holds the lease), so this Publish lifts
+	// them: a SKU that stopped selling gets no event that would.
+	await redis.channelReleaseReserves(channelKeys.reserve(prefix, channel), dirtyKey, now());
 	for (;;) {
 		let progressed = false;
 		const outcome = await withLease(redis, prefix, channel, options.lease ?? {}, async (lease) => {
@@ -293,7 +297,7 @@ export async function drainPublish(
 function reserveReason(d: PlaceDecision): string | undefined {
 	if (!d.reserved) return undefined;
 	const units = d.reserved === 1 ? 'unit' : 'units';
-	return `sales-rate reserve: ${d.reserved} ${units} held back (selling ${(d.salesRate ?? 0).toFixed(2)} units/s; if no more sell, it ends in ${((d.reserveEndsInMs ?? 0) / 1000).toFixed(1)} s and is lifted at the first catch-up poll after that)`;
+	return `sales-rate reserve: ${d.reserved} ${units} held back (selling ${(d.salesRate ?? 0).toFixed(2)} units/s; if no more sell, it ends in ${((d.reserveEndsInMs ?? 0) / 1000).toFixed(1)} s and is lifted by the first Publish after that)`;
 }
 
 interface PassContext {
@@ -431,8 +435,8 @@ async function publishPass(
 	const held = new Map<string, number>();
 	const heldUntil = (d: PlaceDecision) =>
 		held.set(d.sku, Math.max(held.get(d.sku) ?? 0, d.holdVersion ?? 0));
-	// SKUs shown less because of the sales-rate reserve: the same zset brings them back once the reserve has
-	// decayed (score = when it reaches 0, our clock, as the poll's start is), with no new event needed.
+	// SKUs shown less because of the sales-rate reserve: the reserve zset brings them back once it has decayed
+	// (score = when it reaches 0, our clock: every Publish first marks those due dirty), no new event needed.
 	const reserveEnds = new Map<string, number>();
 	const reserveUntil = (d: PlaceDecision) => {
 		if (!d.reserved) return;
@@ -674,15 +678,17 @@ async function publishPass(
 		(i) => i.done && !i.cleared,
 		now(),
 	);
-	if (held.size > 0 || reserveEnds.size > 0) {
-		// Per SKU the earliest time it must be looked at again; LT: an earlier time already recorded stays. Looked at
-		// early, a SKU is only decided again (the poll marks it dirty) and what still holds it — a hold not yet
-		// released, a reserve not yet decayed — records itself again: nothing is lost by the earlier time, whereas a
-		// later one would keep a hold past the poll that releases it.
+	if (held.size > 0) {
 		const args: Array<string | number> = [];
-		for (const sku of new Set([...held.keys(), ...reserveEnds.keys()]))
-			args.push(Math.min(held.get(sku) ?? Infinity, reserveEnds.get(sku) ?? Infinity), sku);
-		await redis.zadd(channelKeys.held(prefix, channel), 'LT', ...args);
+		for (const [sku, version] of held) args.push(version, sku);
+		await redis.zadd(channelKeys.held(prefix, channel), ...args);
+	}
+	if (reserveEnds.size > 0) {
+		// Per SKU the earliest time it must be looked at again (LT: an earlier time already recorded stays). Looked
+		// at early, a SKU is only decided again, and a reserve not yet decayed records itself again.
+		const args: Array<string | number> = [];
+		for (const [sku, ends] of reserveEnds) args.push(ends, sku);
+		await redis.zadd(channelKeys.reserve(prefix, channel), 'LT', ...args);
 	}
 	return cleared;
 }

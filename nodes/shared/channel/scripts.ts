@@ -20,6 +20,11 @@ declare module 'ioredis' {
 			numKeys: number,
 			...args: Array<string | number>
 		): Result<number, Context>;
+		channelReleaseReserves(
+			reserveKey: string,
+			dirtyKey: string,
+			now: number,
+		): Result<number, Context>;
 		channelFinishPoll(
 			polledKey: string,
 			heldKey: string,

@@ -1,12 +1,9 @@
 --[[
   A catch-up poll of a channel finished (nodes/shared/channel/pollMarker.ts), atomically: its start time becomes
   the channel's poll marker (only ever forward), and every SKU whose mirror was held by a report older than that
-  start is marked dirty again, so the next Publish lifts the hold and publishes what the ledger says. The same
-  zset brings back SKUs shown lower by the buffer's sales-rate reserve once it has decayed (score = when it
-  reaches 0): the reserve is lifted at the first poll that starts after that.
+  start is marked dirty again, so the next Publish lifts the hold and publishes what the ledger says.
 
-  KEYS[1] '<prefix>:polled:<channel>'   KEYS[2] '<prefix>:held:<channel>' (zset sku, score = hold version, or
-  the reserve's end; per SKU the earliest, publish.ts)
+  KEYS[1] '<prefix>:polled:<channel>'   KEYS[2] '<prefix>:held:<channel>' (zset sku, score = hold version)
   KEYS[3] '<prefix>:dirty:<channel>'
   ARGV[1] the poll's start time, ms
   Returns the number of SKUs marked dirty again.
