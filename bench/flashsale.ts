@@ -12,15 +12,18 @@
  *
  * Subjects (each a fresh n8n on its own Redis prefix; the shops set up by the first-sync template, live):
  * - ours_receiver: workflows/realtime-sync.json, deliveries received by the Inventory Receiver (started in this
- *   process, same Redis) instead of the Webhook Triggers; a buffer of 2 on each channel;
+ *   process, same Redis) instead of the Webhook Triggers; a buffer of 2 on each channel plus the sales-rate
+ *   reserve (buffer.salesRateSeconds, `--reserve S`, default 1: about the receiver's lag p99), with
+ *   workflows/catch-up-poll.json active as shipped (every minute), which lifts a decayed reserve;
  * - ours_n8n_legacy / ours_n8n_vm: the same template receiving through its Webhook Triggers (inbox mode), n8n
- *   under N8N_EXPRESSION_ENGINE=legacy / vm; buffer 2;
- * - ours_nobuffer: the better of those two, buffer 0;
+ *   under N8N_EXPRESSION_ENGINE=legacy / vm; buffer 2 and the same reserve, catch-up active;
+ * - ours_nobuffer: the better of those two, buffer 0 and no reserve;
  * - naive: bench/_naive.ts on an n8n like ours_n8n_legacy's.
  *
  * Figures per subject: see FlashFigures. Flags: `--orders N --seconds S --skus K` (smaller runs; anything but the
  * full size prints and writes nothing unless `--write`), `--only a,b` (subjects), `--settle S` (how long the
- * sync may take after the last order, default 30).
+ * sync may take after the last order, default 90: a reserve is lifted by the first catch-up poll after it has
+ * decayed), `--reserve S` (salesRateSeconds of the buffered subjects).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +33,7 @@ import Redis from 'ioredis';
 import {
 	TEMPLATE_PLACEHOLDERS as P,
 	TEMPLATE_WORKFLOW_IDS,
+	everySeconds,
 	loadTemplate,
 	nodeNamed,
 	startWithTemplates,
@@ -76,8 +80,20 @@ export interface FlashSize {
 	seconds: number;
 	skus: number;
 	settleSeconds: number;
+	/** buffer.salesRateSeconds of the buffered subjects (default 1). */
+	reserveSeconds?: number;
+	/** The catch-up template's schedule in seconds (default: as shipped, every minute). */
+	catchUpSeconds?: number;
+	/** false: the catch-up template is not active (`--no-catch-up`, to see the real-time template alone). */
+	catchUp?: boolean;
 }
-export const FULL: FlashSize = { orders: 5000, seconds: 60, skus: 200, settleSeconds: 30 };
+export const FULL: FlashSize = {
+	orders: 5000,
+	seconds: 60,
+	skus: 200,
+	settleSeconds: 90,
+	reserveSeconds: 1,
+};
 
 export interface FlashFigures {
 	latency_p50_ms: number;
@@ -176,6 +192,8 @@ interface Run {
 	subject: Subject;
 	engine: 'legacy' | 'vm';
 	buffer: number;
+	/** buffer.salesRateSeconds on every channel (0: no sales-rate reserve). */
+	reserveSeconds: number;
 	/** Who receives the shops' deliveries: the Inventory Receiver, or n8n (the template's Webhook Triggers). */
 	receipt: 'receiver' | 'n8n';
 }
@@ -236,16 +254,25 @@ async function runSubject(
 				replace: [
 					...replace,
 					['"dryRun": true', '"dryRun": false'],
-					['"value": 2', `"value": ${run.buffer}`],
+					['"value": 2', `"value": ${run.buffer}, "salesRateSeconds": ${run.reserveSeconds}`],
 					// The example profile buffers WooCommerce only; the benchmark's subjects buffer every channel.
 					[
 						'"salesLocation": "ledger:warehouse",',
-						`"salesLocation": "ledger:warehouse",\n      "buffer": { "type": "fixed", "value": ${run.buffer} },`,
+						`"salesLocation": "ledger:warehouse",\n      "buffer": { "type": "fixed", "value": ${run.buffer}, "salesRateSeconds": ${run.reserveSeconds} },`,
 					],
 				],
 			});
 			firstSync = addWebhookStart(first, 'Run First Sync', `flash-first-${process.pid}`);
 			const realtime = loadTemplate('realtime-sync.json', { replace, active: true });
+			// As a merchant runs it beside the real-time template: its Publish lifts a decayed sales-rate reserve.
+			const catchUp = loadTemplate('catch-up-poll.json', {
+				replace,
+				active: size.catchUp !== false,
+				transform: (wf) =>
+					size.catchUpSeconds === undefined
+						? undefined
+						: everySeconds(wf, 'Every Minute', size.catchUpSeconds),
+			});
 			if (run.receipt === 'receiver') {
 				receiver = await startReceiver(
 					loadConfig({
@@ -278,7 +305,7 @@ async function runSubject(
 			}
 			// The WooCommerce host allows 10 requests/s: every WooCommerce node is told so (Max Requests per
 			// Second), as a merchant on such a host would set it.
-			for (const wf of [first, realtime])
+			for (const wf of [first, realtime, catchUp])
 				for (const node of wf.nodes) {
 					if (node.type !== 'n8n-nodes-inventory-sync.wooCommerceInventory') continue;
 					const parameters = node.parameters as Record<string, unknown>;
@@ -287,7 +314,7 @@ async function runSubject(
 						maxRequestsPerSecond: WOO_HOST_LIMIT,
 					};
 				}
-			workflows.push(first, realtime);
+			workflows.push(first, realtime, catchUp);
 		}
 		say(`[${run.subject}] starting n8n (${run.engine}) …`);
 		n8n = await startWithTemplates({
@@ -402,6 +429,11 @@ async function runSubject(
 			detail: {
 				engine: run.engine,
 				buffer_per_channel: run.buffer,
+				sales_rate_reserve_seconds: run.reserveSeconds,
+				catch_up:
+					naive || size.catchUp === false
+						? 'none'
+						: `workflows/catch-up-poll.json, every ${size.catchUpSeconds === undefined ? 'minute (as shipped)' : `${size.catchUpSeconds} s`}`,
 				receipt: naive
 					? 'n8n Webhook node'
 					: run.receipt === 'receiver'
@@ -476,6 +508,10 @@ function parseArgs(argv: string[]): {
 		seconds: num('--seconds', FULL.seconds),
 		skus: num('--skus', FULL.skus),
 		settleSeconds: num('--settle', FULL.settleSeconds),
+		catchUp: !argv.includes('--no-catch-up'),
+		reserveSeconds: argv.includes('--reserve')
+			? Math.max(0, Number(argv[argv.indexOf('--reserve') + 1]) || 0)
+			: FULL.reserveSeconds,
 	};
 	const i = argv.indexOf('--only');
 	const only = i >= 0 ? (argv[i + 1].split(',') as Subject[]) : SUBJECTS;
@@ -518,6 +554,7 @@ export async function runFlashSale(
 					subject,
 					engine,
 					buffer: subject === 'naive' ? 0 : 2,
+					reserveSeconds: subject === 'naive' ? 0 : (size.reserveSeconds ?? 1),
 					receipt: subject === 'ours_receiver' ? 'receiver' : 'n8n',
 				},
 				size,
@@ -546,9 +583,10 @@ export async function runFlashSale(
 				subject: 'ours_nobuffer',
 				engine: best === 'ours_n8n_legacy' ? 'legacy' : 'vm',
 				buffer: 0,
+				reserveSeconds: 0,
 				receipt: best === undefined || best === 'ours_receiver' ? 'receiver' : 'n8n',
 			};
-			say(`[ours_nobuffer] as ${best ?? 'ours_receiver'}, buffer 0`);
+			say(`[ours_nobuffer] as ${best ?? 'ours_receiver'}, buffer 0, no reserve`);
 			const r = await runSubject(run, size, plan, redis, say).catch((error: unknown) => {
 				say(`[ours_nobuffer] failed: ${String(error)}`);
 				failures.ours_nobuffer = String(error).slice(0, 500);
@@ -581,6 +619,7 @@ export async function runFlashSale(
 			sale_seconds: size.seconds,
 			skus: size.skus,
 			settle_seconds_max: size.settleSeconds,
+			sales_rate_reserve_seconds: size.reserveSeconds ?? 1,
 			shopify_bucket: { maximumAvailable: 1000, restoreRate: 100 },
 			woocommerce_host_limit: {
 				requests_per_second: WOO_HOST_LIMIT,
