@@ -204,15 +204,17 @@ test('CHANGE_FROM_QUANTITY_STALE: the observed value is recorded and the write r
 	expect(pub[`obs:shop:${PLACE}`]).toBe('12');
 });
 
-test('CHANGE_FROM_QUANTITY_STALE with Shopify times of whole seconds: a level changed in the second of our last write is still taken as newer', async () => {
-	// Every Shopify time at the start of its second (as Shopify's updatedAt has whole seconds): the restock
-	// below lands in the second of the first publish's confirmation, which we keep in milliseconds.
+/**
+ * The STALE scene on a simulator with its own clock: 2 SKUs published at 10, Shopify restocks the second to 12
+ * without telling us, the ledger then says 7 for both; returns the second Publish's report.
+ */
+async function staleScene(shopifyNow: () => number) {
 	await sim.stop();
 	sim = new ShopifySimulator({
 		shop: SHOP,
 		webhookSecret: SECRET,
 		inventoryWebhooks: false,
-		now: () => Math.floor(Date.now() / 1000) * 1000,
+		now: shopifyNow,
 	});
 	await sim.start();
 	sim.putLocation(LOC, 'Warehouse');
@@ -223,7 +225,13 @@ test('CHANGE_FROM_QUANTITY_STALE with Shopify times of whole seconds: a level ch
 		level(sku(0), 7, Date.now() + 1000),
 		level(sku(1), 7, Date.now() + 1000),
 	]);
-	const report = await publish();
+	return await publish();
+}
+
+test('CHANGE_FROM_QUANTITY_STALE with Shopify times of whole seconds: a level changed in the second of our last write is still taken as newer', async () => {
+	// Every Shopify time at the start of its second (as Shopify's updatedAt has whole seconds): the restock
+	// below lands in the second of the first publish's confirmation, which we keep in milliseconds.
+	const report = await staleScene(() => Math.floor(Date.now() / 1000) * 1000);
 	expect(report.stale).toBe(1);
 	expect(report).toMatchObject({ written: 2, deadLettered: 0 });
 	expect(sim.level(item(1), LOC)?.available).toBe(7);
@@ -233,23 +241,7 @@ test("CHANGE_FROM_QUANTITY_STALE with Shopify's clock behind ours: the re-read i
 	// Shopify's times 2 s behind our clock: the restock's updatedAt is earlier than our last confirmed write by
 	// our clock, yet it happened after it (the refusal says so). Ordered by the clocks alone, the write went out
 	// again with the refused expectation under the refused key, and the whole call was dead-lettered.
-	await sim.stop();
-	sim = new ShopifySimulator({
-		shop: SHOP,
-		webhookSecret: SECRET,
-		inventoryWebhooks: false,
-		now: () => Date.now() - 2000,
-	});
-	await sim.start();
-	sim.putLocation(LOC, 'Warehouse');
-	await seed(2, () => 10);
-	await publish();
-	sim.setLevel(item(1), LOC, 12);
-	await applyEvents(redis, prefix, [
-		level(sku(0), 7, Date.now() + 1000),
-		level(sku(1), 7, Date.now() + 1000),
-	]);
-	const report = await publish();
+	const report = await staleScene(() => Date.now() - 2000);
 	expect(report).toMatchObject({ stale: 1, written: 2, deadLettered: 0 });
 	expect(sim.level(item(0), LOC)?.available).toBe(7);
 	expect(sim.level(item(1), LOC)?.available).toBe(7);
