@@ -559,6 +559,8 @@ export async function withRetry<T>(
 		if (signal?.aborted) return giveUp('aborted');
 		// The pace is told what is left of the budget: a shared limit reserves nothing for a wait that cannot fit.
 		const paced = paceMs ? await paceMs(Math.max(0, budgetMs - (now() - startedAt))) : 0;
+		// A background pace may have slept (channel/callPolicy.ts paceBehindForeground) and been cancelled.
+		if (signal?.aborted) return giveUp('aborted');
 		if (paced > 0) {
 			if (!fits(paced)) return giveUp('budget');
 			if (!(await wait(paced))) return giveUp('aborted');

@@ -8,8 +8,13 @@ import {
 	sleep as n8nSleep,
 } from 'n8n-workflow';
 import { loadProfile } from '../../InventoryLedger/ledger/profileStore';
-import { callChannel, type ChannelRun } from '../../shared/channel/callPolicy';
+import {
+	callChannel,
+	paceBehindForeground,
+	type ChannelRun,
+} from '../../shared/channel/callPolicy';
 import { SharedShopifyBucket } from '../../shared/channel/sharedPace';
+import type { PacePriority } from '../../shared/pacing';
 import { connectRedis, nodeOptions } from '../../shared/nodeKit';
 import { SHOP_NAME_QUERY } from '../../shared/shopifyQueries';
 import type { ChannelFailure, RetryResult } from '../../shared/retry';
@@ -42,8 +47,15 @@ export interface ShopifyChannel {
 	readonly endpoint: ShopifyEndpoint;
 }
 
-/** Opens the channel of this execution (one per execution: the operations work per run, not per item). */
-export async function openShopifyChannel(ctx: IExecuteFunctions): Promise<ShopifyChannel> {
+/**
+ * Opens the channel of this execution (one per execution: the operations work per run, not per item).
+ * `priority` 'background' for reads that can come later (Poll Orders, a full Get Levels, Resolve SKUs): their
+ * calls yield the shop's bucket to the stock writes (channel/callPolicy.ts paceBehindForeground).
+ */
+export async function openShopifyChannel(
+	ctx: IExecuteFunctions,
+	priority: PacePriority = 'foreground',
+): Promise<ShopifyChannel> {
 	const node = ctx.getNode();
 	const channel = String(ctx.getNodeParameter('channel', 0, '') ?? '').trim();
 	if (!channel)
@@ -66,7 +78,16 @@ export async function openShopifyChannel(ctx: IExecuteFunctions): Promise<Shopif
 		options: options as ChannelRunOptions,
 		ctx,
 	});
-	return { ctx, redis, prefix, channel, options, run, client, endpoint };
+	return {
+		ctx,
+		redis,
+		prefix,
+		channel,
+		options,
+		run: priority === 'background' ? { ...run, priority } : run,
+		client,
+		endpoint,
+	};
 }
 
 /** Above this requested cost, an unknown bucket is probed first (a THROTTLED answer would waste a round trip). */
@@ -74,7 +95,8 @@ const PROBE_ABOVE_COST = 50;
 
 /**
  * One GraphQL request under the channel policy: breaker, retries within the run's budget, and a pace that
- * waits until the shop's bucket can pay `cost` (the query's requested cost, estimated before sending).
+ * waits until the shop's bucket can pay `cost` (the query's requested cost, estimated before sending) — for a
+ * background run, until it can pay it and still keep the foreground callers' share.
  */
 export async function callShopify<T>(
 	ch: Pick<ShopifyChannel, 'run' | 'client'>,
@@ -86,12 +108,27 @@ export async function callShopify<T>(
 	// 1-point one whose answer tells how full the bucket is: other apps' workers may have drained it.
 	if (cost > PROBE_ABOVE_COST && !ch.client.bucket.lastStatus) {
 		await callChannel(ch.run, async () => await ch.client.request(SHOP_NAME_QUERY), {
-			paceMs: (maxWaitMs) => ch.client.paceMs(1, maxWaitMs),
+			paceMs: pacedBy(ch, 1),
 		});
 	}
 	return await callChannel(ch.run, async () => await ch.client.request<T>(query, variables), {
-		paceMs: (maxWaitMs) => ch.client.paceMs(cost, maxWaitMs),
+		paceMs: pacedBy(ch, cost),
 	});
+}
+
+/** The pace of a request of `cost` points, by the run's priority. */
+function pacedBy(
+	ch: Pick<ShopifyChannel, 'run' | 'client'>,
+	cost: number,
+): (maxWaitMs: number) => Promise<number> {
+	if (ch.run.priority === 'background')
+		return async (maxWaitMs) =>
+			await paceBehindForeground(
+				ch.run,
+				async (left) => await ch.client.paceInBackground(cost, left),
+				maxWaitMs,
+			);
+	return async (maxWaitMs) => await ch.client.paceMs(cost, maxWaitMs);
 }
 
 /** An order read back whole (shared/shopifyOrder.ts) under the channel policy, paced by its requested cost. */

@@ -500,7 +500,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		Math.min(250, Math.round(Number(this.getNodeParameter('levelsPerItem', 0, 10)) || 10)),
 	);
 
-	const ch = await openShopifyChannel(this);
+	// A full read is the nightly's and the first sync's: it yields the bucket to stock writes. A targeted one is
+	// the real-time template's re-read of a tie, which decides the stock Publish writes next.
+	const ch = await openShopifyChannel(this, mode === 'full' ? 'background' : 'foreground');
 	const read: ReadContext = { shop: await eventShop(ch), receivedAt: new Date().toISOString() };
 	const profile = await loadProfile(ch.redis, ch.prefix);
 	const sink = new Sink(ch, apply, {

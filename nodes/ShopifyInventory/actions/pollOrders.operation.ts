@@ -110,7 +110,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const overlapMs = Math.max(0, Number(this.getNodeParameter('overlapSeconds', 0, 60)) || 0) * 1000;
 	const lookbackMs =
 		Math.max(0, Number(this.getNodeParameter('initialLookbackHours', 0, 24)) || 0) * 3_600_000;
-	const ch = await openShopifyChannel(this);
+	// A catch-up read: during a flash sale it would otherwise drain the bucket the real-time Publish needs.
+	const ch = await openShopifyChannel(this, 'background');
 	const startedAt = Date.now();
 	const cursorKey = channelKeys.cursor(ch.prefix, ch.channel);
 	const resumeKey = channelKeys.pollResume(ch.prefix, ch.channel);

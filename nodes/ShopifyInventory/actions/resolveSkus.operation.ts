@@ -120,7 +120,7 @@ async function unmappedIds(
 
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const mode = String(this.getNodeParameter('resolveMode', 0, 'ids') ?? 'ids');
-	const ch = await openShopifyChannel(this);
+	const ch = await openShopifyChannel(this, 'background');
 	const shop = await eventShop(ch);
 	const setKey = ledgerKeys.unmapped(ch.prefix, 'shopify', shop);
 	const mapKey = ledgerKeys.map(ch.prefix, 'shopify', shop);

@@ -3,7 +3,12 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-wo
 import type { ChannelRun } from '../../shared/channel/callPolicy';
 import { channelRun, type ChannelRunOptions } from '../../shared/channel/runOptions';
 import type { SharedShopifyBucket } from '../../shared/channel/sharedPace';
-import { ShopifyBucket, parseQueryCost, type QueryCost } from '../../shared/pacing';
+import {
+	ShopifyBucket,
+	parseQueryCost,
+	type BackgroundPace,
+	type QueryCost,
+} from '../../shared/pacing';
 import type { ApiContext } from '../../shared/platformApi';
 import { DEFAULT_SHOPIFY_API_VERSION, shopifyBaseUrl } from '../../shared/urls';
 
@@ -158,6 +163,18 @@ export class ShopifyGraphqlClient {
 		// A wait beyond what the caller can afford reserved nothing (the caller gives up without sending).
 		if (wait <= maxWaitMs) this.reserved += cost;
 		return wait;
+	}
+
+	/**
+	 * paceMs for a background caller (sharedPace.ts reserveInBackground): points are taken only while the
+	 * shop's estimate keeps the foreground callers' share; else nothing is taken and the answer says when to ask
+	 * again.
+	 */
+	async paceInBackground(cost: number, maxWaitMs = Infinity): Promise<BackgroundPace> {
+		if (!this.shared) return { taken: true, waitMs: this.bucket.waitMs(cost) };
+		const pace = await this.shared.reserveInBackground(cost, maxWaitMs);
+		if (pace.taken) this.reserved += cost;
+		return pace;
 	}
 }
 

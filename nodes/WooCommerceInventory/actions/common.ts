@@ -9,6 +9,7 @@ import type { Channel } from '../../InventoryLedger/profile';
 import { loadProfile } from '../../InventoryLedger/ledger/profileStore';
 import type { ChannelRun } from '../../shared/channel/callPolicy';
 import { WooRequestPacer } from '../../shared/channel/sharedPace';
+import type { PacePriority } from '../../shared/pacing';
 import type { NodeContext } from '../../shared/nodeKit';
 import {
 	WooRestClient,
@@ -60,6 +61,8 @@ export interface OpenInput {
 	readonly profileRequired: boolean;
 	readonly now?: () => number;
 	readonly sleep?: ChannelRun['sleep'];
+	/** 'background': the run's requests yield the store's slots to stock writes (callPolicy.ts). */
+	readonly priority?: PacePriority;
 }
 
 export async function openWooChannel(input: OpenInput): Promise<WooChannel> {
@@ -99,7 +102,7 @@ export async function openWooChannel(input: OpenInput): Promise<WooChannel> {
 	} catch {
 		signal = undefined;
 	}
-	const run = wooRun({
+	const opened = wooRun({
 		redis: input.redis,
 		prefix: input.prefix,
 		channel,
@@ -114,6 +117,7 @@ export async function openWooChannel(input: OpenInput): Promise<WooChannel> {
 			numberOption(input.options, 'maxRequestsPerSecond', 0),
 		),
 	});
+	const run = input.priority === 'background' ? { ...opened, priority: input.priority } : opened;
 	return {
 		ctx,
 		redis: input.redis,

@@ -41,6 +41,17 @@ const OPERATIONS: Record<WooOperation, { execute: (ch: WooChannel) => Promise<vo
 	subscriptions,
 };
 
+/**
+ * Reads that can come later (the catch-up poll, the nightly and first-sync reads): their requests yield the
+ * store's slots to Publish (channel/callPolicy.ts paceBehindForeground). Re-Read Orders stays foreground: the
+ * real-time template runs it for the orders whose stock Publish writes next.
+ */
+const BACKGROUND_OPERATIONS: ReadonlySet<WooOperation> = new Set([
+	'getStock',
+	'resolveIds',
+	'pollOrders',
+]);
+
 /** For tests: the clock and the sleep of the retry policy. */
 export interface WooOverrides {
 	readonly now?: () => number;
@@ -86,6 +97,7 @@ export async function executeWooCommerceInventory(
 			profileRequired: operation !== 'subscriptions',
 			now: overrides.now,
 			sleep: overrides.sleep,
+			priority: BACKGROUND_OPERATIONS.has(operation) ? 'background' : 'foreground',
 		});
 		await OPERATIONS[operation].execute(ch);
 		return [ch.out, passThrough];

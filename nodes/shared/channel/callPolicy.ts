@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { sleep as n8nSleep } from 'n8n-workflow';
 import { breakerAllow, breakerRecord, type CallOutcome } from '../breaker';
 import type { BreakerSettings } from '../breakerSettings';
 import {
@@ -12,6 +13,7 @@ import {
 	type RetryResult,
 } from '../retry';
 import type { RandomSource } from '../backoff';
+import type { BackgroundPace, PacePriority } from '../pacing';
 
 /**
  * One policy for every channel call (design.md "Failure path"): the channel's circuit breaker in Redis
@@ -39,6 +41,11 @@ export interface ChannelRun {
 	readonly onRetry?: (event: RetryEvent) => void | Promise<void>;
 	/** The channel's shared request pacing (WooCommerce: sharedPace.ts WooRequestPacer), for every call. */
 	readonly pacer?: ChannelPacer;
+	/**
+	 * 'background' for reads that can come later (Poll Orders, Get Levels / Get Stock, Resolve SKUs / IDs):
+	 * their pace yields to the stock writes' (paceBehindForeground). Default 'foreground' (Publish, Adjust).
+	 */
+	readonly priority?: PacePriority;
 }
 
 /**
@@ -48,6 +55,8 @@ export interface ChannelRun {
 export interface ChannelPacer {
 	/** Reserves this attempt's place; the wait before sending it, ms (longer than `maxWaitMs`: nothing taken). */
 	reserve(maxWaitMs?: number): Promise<number>;
+	/** A background caller's place: taken only when no foreground caller would wait for it (sharedPace.ts). */
+	reserveInBackground?(maxWaitMs?: number): Promise<BackgroundPace>;
 	/** The shop asked for `waitMs` before the next request. */
 	defer(waitMs: number): Promise<void>;
 }
@@ -84,15 +93,52 @@ export interface CallOptions {
 	readonly budgetMs?: number;
 }
 
+/**
+ * A background caller's pace (pacing.ts "Priority"): asks the shared limit, and while it takes nothing (the
+ * room is the foreground callers'), sleeps until the limit says it may have room and asks again, within
+ * `maxWaitMs`. The wait before sending once a place is taken; a wait beyond what is left when it cannot be
+ * had in time (withRetry then gives up on the budget, as for a foreground caller; 0 when cancelled: withRetry
+ * sees the signal).
+ */
+export async function paceBehindForeground(
+	run: Pick<ChannelRun, 'now' | 'sleep' | 'signal'>,
+	ask: (maxWaitMs: number) => Promise<BackgroundPace>,
+	maxWaitMs: number,
+): Promise<number> {
+	const now = run.now ?? Date.now;
+	const sleep = run.sleep ?? n8nSleep;
+	const startedAt = now();
+	for (;;) {
+		const left = Math.max(0, maxWaitMs - (now() - startedAt));
+		const pace = await ask(left);
+		if (pace.taken) return pace.waitMs;
+		if (pace.retryInMs > left) return pace.retryInMs;
+		const slept = await sleep(pace.retryInMs, run.signal).then(
+			() => run.signal?.aborted !== true,
+			() => false,
+		);
+		if (!slept) return 0;
+	}
+}
+
 /** The call's own pace and the channel's shared slot: the longer wait. */
 async function pacedBoth(
+	run: ChannelRun,
 	pacer: ChannelPacer,
 	paceMs: CallOptions['paceMs'],
 	maxWaitMs: number,
 ): Promise<number> {
 	const own = paceMs ? await paceMs(maxWaitMs) : 0;
 	if (own > maxWaitMs) return own;
-	return Math.max(own, await pacer.reserve(maxWaitMs));
+	const slot =
+		run.priority === 'background' && pacer.reserveInBackground
+			? await paceBehindForeground(
+					run,
+					async (left) => await pacer.reserveInBackground!(left),
+					maxWaitMs,
+				)
+			: await pacer.reserve(maxWaitMs);
+	return Math.max(own, slot);
 }
 
 /** Milliseconds left of the run's budget. */
@@ -152,7 +198,7 @@ export async function callChannel<T>(
 			platform: run.platform,
 			classify: classifyWithBreaker,
 			paceMs: run.pacer
-				? async (maxWaitMs: number) => await pacedBoth(run.pacer!, options.paceMs, maxWaitMs)
+				? async (maxWaitMs: number) => await pacedBoth(run, run.pacer!, options.paceMs, maxWaitMs)
 				: options.paceMs,
 			signal: run.signal,
 			now: run.now,

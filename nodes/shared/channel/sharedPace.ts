@@ -2,7 +2,13 @@ import { join } from 'node:path';
 import type { Result } from 'ioredis';
 import type Redis from 'ioredis';
 import { channelKeys } from '../keys';
-import { QueryCostError, parseQueryCost, slotIntervalMs } from '../pacing';
+import {
+	BACKGROUND_FLOOR_SHARE,
+	QueryCostError,
+	parseQueryCost,
+	slotIntervalMs,
+	type BackgroundPace,
+} from '../pacing';
 import { loadScripts } from '../scripts';
 
 /**
@@ -17,6 +23,9 @@ import { loadScripts } from '../scripts';
  *   hosts often allow about 10) as evenly spaced slots, and the store's Retry-After as a time before which no
  *   caller sends. pacing.ts reserveSlot is the arithmetic.
  * The scripts (channel/paceLua) run on Redis's clock, so workers with skewed clocks agree.
+ * Background callers (catch-up and nightly reads: reserveInBackground) yield to foreground ones (stock writes:
+ * reserve): they never reserve into debt or ahead in the queue, so a flash sale's catch-up poll slows down
+ * instead of slowing Publish (pacing.ts "Priority").
  */
 
 declare module 'ioredis' {
@@ -28,6 +37,7 @@ declare module 'ioredis' {
 			defaultRate: number,
 			ttlMs: number,
 			maxWaitMs: number,
+			backgroundFloorShare: number,
 		): Result<[number, number], Context>;
 		paceSettleBucket(
 			key: string,
@@ -44,6 +54,7 @@ declare module 'ioredis' {
 			intervalMs: number,
 			ttlMs: number,
 			maxWaitMs: number,
+			background: '0' | '1',
 		): Result<number, Context>;
 		paceDeferSlots(key: string, waitMs: number, ttlMs: number): Result<number, Context>;
 	}
@@ -89,6 +100,29 @@ export class SharedShopifyBucket {
 	 * gives up, and points it reserved would hold back every later caller for nothing.
 	 */
 	async reserve(cost: number, maxWaitMs = Infinity): Promise<number> {
+		const [code, value] = await this.ask(cost, maxWaitMs, 0);
+		if (code === -2) return Infinity;
+		if (code === -3) return value + FLOAT_MARGIN_MS;
+		return value > 0 ? value + FLOAT_MARGIN_MS : 0;
+	}
+
+	/**
+	 * A background caller's reservation: the points are taken only while the estimate stays at or above
+	 * BACKGROUND_FLOOR_SHARE of the bucket (pacing.ts reserveFromBucketInBackground); else nothing is taken and
+	 * the answer says when the refill reaches the floor (callPolicy.ts paceBehindForeground asks again then).
+	 */
+	async reserveInBackground(cost: number, maxWaitMs = Infinity): Promise<BackgroundPace> {
+		const [code, value] = await this.ask(cost, maxWaitMs, BACKGROUND_FLOOR_SHARE);
+		if (code === -2) return { taken: false, retryInMs: Infinity };
+		if (code === -3 || code === -4) return { taken: false, retryInMs: value + FLOAT_MARGIN_MS };
+		return { taken: true, waitMs: value > 0 ? value + FLOAT_MARGIN_MS : 0 };
+	}
+
+	private async ask(
+		cost: number,
+		maxWaitMs: number,
+		floorShare: number,
+	): Promise<[number, number]> {
 		if (!Number.isFinite(cost) || cost < 0)
 			throw new QueryCostError(cost, 1_000, `invalid query cost: ${cost}`);
 		const [code, value] = await this.redis.paceReserveBucket(
@@ -98,6 +132,7 @@ export class SharedShopifyBucket {
 			100,
 			PACE_TTL_MS,
 			affordable(maxWaitMs),
+			floorShare,
 		);
 		if (code === -1)
 			throw new QueryCostError(
@@ -105,9 +140,7 @@ export class SharedShopifyBucket {
 				value,
 				`a query costing ${cost} points can never be paid by a bucket of ${value}: split it`,
 			);
-		if (code === -2) return Infinity;
-		if (code === -3) return value + FLOAT_MARGIN_MS;
-		return value > 0 ? value + FLOAT_MARGIN_MS : 0;
+		return [code, value];
 	}
 
 	/** Gives back `reserved` points of a call that got no answer (nothing says it was charged). */
@@ -166,8 +199,25 @@ export class WooRequestPacer {
 				this.intervalMs,
 				PACE_TTL_MS,
 				affordable(maxWaitMs),
+				'0',
 			),
 		);
+	}
+
+	/**
+	 * A background caller's slot: taken only when one is free now, never one ahead in the queue, so a
+	 * foreground request waits for at most one background request (pacing.ts reserveSlotInBackground). None
+	 * free: nothing taken, and the wait until the next one is.
+	 */
+	async reserveInBackground(maxWaitMs = Infinity): Promise<BackgroundPace> {
+		const wait = await this.redis.paceReserveSlot(
+			this.key,
+			this.intervalMs,
+			PACE_TTL_MS,
+			affordable(maxWaitMs),
+			'1',
+		);
+		return wait < 0 ? { taken: false, retryInMs: -wait } : { taken: true, waitMs: wait };
 	}
 
 	/** The store asked for `waitMs` (Retry-After): no caller sends before then. */

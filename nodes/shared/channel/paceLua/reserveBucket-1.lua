@@ -16,6 +16,13 @@
       ARGV[5]  the longest wait the caller can afford, ms (what is left of its budget); a longer wait reserves
                nothing: a caller that gives up must not leave its points reserved, or every later caller waits
                for points nobody spends and a run that gives up makes the next wait longer still
+      ARGV[6]  background floor, a fraction of the bucket's size ('0': a foreground caller). A background
+               caller (catch-up and nightly reads) spends only while the estimate stays at or above
+               floor × size (never above size − cost, so a costly query still goes from a full bucket), and
+               otherwise reserves nothing: debt it ran up would make the foreground caller after it (Publish,
+               Adjust) wait for the refill it took. Without an estimate it reserves as a foreground caller
+               does: nobody has called the shop for the hash's lifetime, so no foreground caller waits on it,
+               and a background caller that only waited would never start the estimate's clock
 
     Without an estimate the bucket is taken as empty (cautious); the first answer sets the real figures.
 
@@ -24,6 +31,8 @@
       { -1, size }    the cost is above the bucket's size: never payable, nothing reserved
       { -2, 0 }       the bucket does not refill and is short, nothing reserved
       { -3, waitMs }  the wait is longer than ARGV[5], nothing reserved
+      { -4, waitMs }  background only: spending now would take the estimate below the floor, nothing
+                      reserved; the refill reaches it in waitMs (the caller asks again then, or gives up)
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -41,6 +50,17 @@ end
 if cost > m then return { -1, m } end
 local after = a - cost
 if after < 0 and not (r > 0) then return { -2, 0 } end
+local fraction = tonumber(ARGV[6]) or 0
+if fraction > 0 and s[1] and s[2] then
+  local floor = m * fraction
+  if floor > m - cost then floor = m - cost end
+  if after < floor then
+    if not (r > 0) then return { -2, 0 } end
+    local until_ = math.ceil((floor - after) / r * 1000)
+    if until_ < 1 then until_ = 1 end
+    return { -4, until_ }
+  end
+end
 local wait = 0
 if after < 0 then wait = math.ceil(-after / r * 1000) end
 local maxWait = tonumber(ARGV[5])
