@@ -13,17 +13,18 @@
  * Subjects (each a fresh n8n on its own Redis prefix; the shops set up by the first-sync template, live):
  * - ours_receiver: workflows/realtime-sync.json, deliveries received by the Inventory Receiver (started in this
  *   process, same Redis) instead of the Webhook Triggers; a buffer of 2 on each channel plus the sales-rate
- *   reserve (buffer.salesRateSeconds, `--reserve S`, default 1: about the receiver's lag p99), with
- *   workflows/catch-up-poll.json active as shipped (every minute), which lifts a decayed reserve;
+ *   reserve (buffer.salesRateSeconds, `--reserve S`, default 1: about the receiver's lag p99), which the
+ *   template's own Every 15 Seconds Publish lifts once a SKU has stopped selling; `--catch-up` also activates
+ *   workflows/catch-up-poll.json as shipped (every minute) beside it;
  * - ours_n8n_legacy / ours_n8n_vm: the same template receiving through its Webhook Triggers (inbox mode), n8n
- *   under N8N_EXPRESSION_ENGINE=legacy / vm; buffer 2 and the same reserve, catch-up active;
+ *   under N8N_EXPRESSION_ENGINE=legacy / vm; buffer 2 and the same reserve;
  * - ours_nobuffer: the better of those two, buffer 0 and no reserve;
  * - naive: bench/_naive.ts on an n8n like ours_n8n_legacy's.
  *
  * Figures per subject: see FlashFigures. Flags: `--orders N --seconds S --skus K` (smaller runs; anything but the
  * full size prints and writes nothing unless `--write`), `--only a,b` (subjects), `--settle S` (how long the
- * sync may take after the last order, default 90: a reserve is lifted by the first catch-up poll after it has
- * decayed), `--reserve S` (salesRateSeconds of the buffered subjects).
+ * sync may take after the last order, default 90: a reserve is lifted by the first Publish after it has
+ * decayed), `--reserve S` (salesRateSeconds of the buffered subjects), `--catch-up`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -84,7 +85,7 @@ export interface FlashSize {
 	reserveSeconds?: number;
 	/** The catch-up template's schedule in seconds (default: as shipped, every minute). */
 	catchUpSeconds?: number;
-	/** false: the catch-up template is not active (`--no-catch-up`, to see the real-time template alone). */
+	/** true: the catch-up template is active beside the real-time template (`--catch-up`). */
 	catchUp?: boolean;
 }
 export const FULL: FlashSize = {
@@ -264,10 +265,10 @@ async function runSubject(
 			});
 			firstSync = addWebhookStart(first, 'Run First Sync', `flash-first-${process.pid}`);
 			const realtime = loadTemplate('realtime-sync.json', { replace, active: true });
-			// As a merchant runs it beside the real-time template: its Publish lifts a decayed sales-rate reserve.
+			// With --catch-up, as a merchant runs it beside the real-time template (its polls during the sale).
 			const catchUp = loadTemplate('catch-up-poll.json', {
 				replace,
-				active: size.catchUp !== false,
+				active: size.catchUp === true,
 				transform: (wf) =>
 					size.catchUpSeconds === undefined
 						? undefined
@@ -431,7 +432,7 @@ async function runSubject(
 				buffer_per_channel: run.buffer,
 				sales_rate_reserve_seconds: run.reserveSeconds,
 				catch_up:
-					naive || size.catchUp === false
+					naive || size.catchUp !== true
 						? 'none'
 						: `workflows/catch-up-poll.json, every ${size.catchUpSeconds === undefined ? 'minute (as shipped)' : `${size.catchUpSeconds} s`}`,
 				receipt: naive
@@ -508,7 +509,7 @@ function parseArgs(argv: string[]): {
 		seconds: num('--seconds', FULL.seconds),
 		skus: num('--skus', FULL.skus),
 		settleSeconds: num('--settle', FULL.settleSeconds),
-		catchUp: !argv.includes('--no-catch-up'),
+		catchUp: argv.includes('--catch-up'),
 		reserveSeconds: argv.includes('--reserve')
 			? Math.max(0, Number(argv[argv.indexOf('--reserve') + 1]) || 0)
 			: FULL.reserveSeconds,
