@@ -13,9 +13,9 @@
  * Subjects (each a fresh n8n on its own Redis prefix; the shops set up by the first-sync template, live):
  * - ours_receiver: workflows/realtime-sync.json, deliveries received by the Inventory Receiver (started in this
  *   process, same Redis) instead of the Webhook Triggers; a buffer of 2 on each channel plus the sales-rate
- *   reserve (buffer.salesRateSeconds, `--reserve S`, default 1: about the receiver's lag p99), which the
- *   template's own Every 15 Seconds Publish lifts once a SKU has stopped selling; `--catch-up` also activates
- *   workflows/catch-up-poll.json as shipped (every minute) beside it;
+ *   reserve (buffer.salesRateSeconds, `--reserve S`, default 2: the lag p99 with the catch-up running), with
+ *   workflows/catch-up-poll.json active as shipped (every minute) beside it, as a merchant runs it: its poll
+ *   releases mirror safety's holds and its Publish lifts decayed reserves (`--no-catch-up` leaves it out);
  * - ours_n8n_legacy / ours_n8n_vm: the same template receiving through its Webhook Triggers (inbox mode), n8n
  *   under N8N_EXPRESSION_ENGINE=legacy / vm; buffer 2 and the same reserve;
  * - ours_nobuffer: the better of those two, buffer 0 and no reserve;
@@ -23,8 +23,8 @@
  *
  * Figures per subject: see FlashFigures. Flags: `--orders N --seconds S --skus K` (smaller runs; anything but the
  * full size prints and writes nothing unless `--write`), `--only a,b` (subjects), `--settle S` (how long the
- * sync may take after the last order, default 90: a reserve is lifted by the first Publish after it has
- * decayed), `--reserve S` (salesRateSeconds of the buffered subjects), `--catch-up`.
+ * sync may take after the last order, default 150: up to two catch-up runs, whose poll releases the
+ * holds and whose Publish lifts the reserves), `--reserve S` (salesRateSeconds of the buffered subjects), `--no-catch-up`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -81,19 +81,19 @@ export interface FlashSize {
 	seconds: number;
 	skus: number;
 	settleSeconds: number;
-	/** buffer.salesRateSeconds of the buffered subjects (default 1). */
+	/** buffer.salesRateSeconds of the buffered subjects (default 2). */
 	reserveSeconds?: number;
 	/** The catch-up template's schedule in seconds (default: as shipped, every minute). */
 	catchUpSeconds?: number;
-	/** true: the catch-up template is active beside the real-time template (`--catch-up`). */
+	/** false: the catch-up template is not active beside the real-time template (`--no-catch-up`). */
 	catchUp?: boolean;
 }
 export const FULL: FlashSize = {
 	orders: 5000,
 	seconds: 60,
 	skus: 200,
-	settleSeconds: 90,
-	reserveSeconds: 1,
+	settleSeconds: 150,
+	reserveSeconds: 2,
 };
 
 export interface FlashFigures {
@@ -265,10 +265,11 @@ async function runSubject(
 			});
 			firstSync = addWebhookStart(first, 'Run First Sync', `flash-first-${process.pid}`);
 			const realtime = loadTemplate('realtime-sync.json', { replace, active: true });
-			// With --catch-up, as a merchant runs it beside the real-time template (its polls during the sale).
+			// As a merchant runs it beside the real-time template: its poll releases mirror safety's holds (a place
+			// raised again after a sale there waits for one) and its Publish lifts decayed sales-rate reserves.
 			const catchUp = loadTemplate('catch-up-poll.json', {
 				replace,
-				active: size.catchUp === true,
+				active: size.catchUp !== false,
 				transform: (wf) =>
 					size.catchUpSeconds === undefined
 						? undefined
@@ -432,7 +433,7 @@ async function runSubject(
 				buffer_per_channel: run.buffer,
 				sales_rate_reserve_seconds: run.reserveSeconds,
 				catch_up:
-					naive || size.catchUp !== true
+					naive || size.catchUp === false
 						? 'none'
 						: `workflows/catch-up-poll.json, every ${size.catchUpSeconds === undefined ? 'minute (as shipped)' : `${size.catchUpSeconds} s`}`,
 				receipt: naive
@@ -509,7 +510,7 @@ function parseArgs(argv: string[]): {
 		seconds: num('--seconds', FULL.seconds),
 		skus: num('--skus', FULL.skus),
 		settleSeconds: num('--settle', FULL.settleSeconds),
-		catchUp: argv.includes('--catch-up'),
+		catchUp: !argv.includes('--no-catch-up'),
 		reserveSeconds: argv.includes('--reserve')
 			? Math.max(0, Number(argv[argv.indexOf('--reserve') + 1]) || 0)
 			: FULL.reserveSeconds,
@@ -555,7 +556,7 @@ export async function runFlashSale(
 					subject,
 					engine,
 					buffer: subject === 'naive' ? 0 : 2,
-					reserveSeconds: subject === 'naive' ? 0 : (size.reserveSeconds ?? 1),
+					reserveSeconds: subject === 'naive' ? 0 : (size.reserveSeconds ?? 2),
 					receipt: subject === 'ours_receiver' ? 'receiver' : 'n8n',
 				},
 				size,
@@ -620,7 +621,7 @@ export async function runFlashSale(
 			sale_seconds: size.seconds,
 			skus: size.skus,
 			settle_seconds_max: size.settleSeconds,
-			sales_rate_reserve_seconds: size.reserveSeconds ?? 1,
+			sales_rate_reserve_seconds: size.reserveSeconds ?? 2,
 			shopify_bucket: { maximumAvailable: 1000, restoreRate: 100 },
 			woocommerce_host_limit: {
 				requests_per_second: WOO_HOST_LIMIT,

@@ -15,10 +15,10 @@ const quiet = () => undefined;
 
 // The two run side by side: each spends most of its time starting its n8n.
 it.concurrent(
-	'flashsale at a small size (ours_receiver: 60 orders over 12 SKUs in 5 s, sales-rate reserve 1 s, lifted by the template Publish every 15 s) runs end to end and gives every figure; every SKU right at the end',
+	'flashsale at a small size (ours_receiver: 60 orders over 12 SKUs in 5 s, sales-rate reserve 2 s, catch-up template every 5 s) runs end to end and gives every figure; every SKU right at the end',
 	async () => {
 		const body = await runFlashSale(
-			{ orders: 60, seconds: 5, skus: 12, settleSeconds: 40 },
+			{ orders: 60, seconds: 5, skus: 12, settleSeconds: 40, catchUpSeconds: 5 },
 			['ours_receiver'],
 			quiet,
 		);
