@@ -96,7 +96,7 @@ afterAll(async () => {
 });
 
 it('Poll Orders applies orders whose webhooks were dropped once; a late webhook and a second poll change nothing', async () => {
-	// 12 orders (more than one page), no subscription: every webhook is lost.
+	// 12 orders (one listing page, more than one read by id), no subscription: every webhook is lost.
 	const orders: Array<Record<string, unknown>> = [];
 	for (let n = 1; n <= 12; n++)
 		orders.push(
@@ -119,7 +119,8 @@ it('Poll Orders applies orders whose webhooks were dropped once; a late webhook 
 		skipped: 0,
 		invalid: 0,
 	});
-	expect(summary.pages as number).toBeGreaterThan(1);
+	expect(summary).toMatchObject({ pages: 1, held: 0, readWhole: 12 });
+	expect(summary.readCalls as number).toBeGreaterThan(1);
 	// Stock: SKU n sold 2 (order n) + 1 (order n − 1).
 	const ledger = async (n: number) =>
 		(await getSkus(redis, prefix, [sku(n)])).states[0].quantities[place];
@@ -145,8 +146,13 @@ it('Poll Orders applies orders whose webhooks were dropped once; a late webhook 
 	expect(late.map((r) => r.outcome)).toEqual(['skipped', 'skipped']);
 	expect(await ledger(3)).toBe(97);
 
-	// A second poll (overlap re-reads the newest orders): nothing applied again.
+	// A second poll (the overlap lists the newest orders again): the Ledger holds each at its listed version,
+	// so none is read whole and nothing is applied again.
 	const second = summaryOf(await run({}));
-	expect(second).toMatchObject({ complete: true, applied: 0, invalid: 0 });
+	expect(second).toMatchObject({ complete: true, applied: 0, invalid: 0, held: 12, readCalls: 0 });
+	expect(await ledger(5)).toBe(97);
+	// Skip Orders Already Applied off: every listed order is read whole again, and the Ledger skips them.
+	const third = summaryOf(await run({ skipHeldOrders: false }));
+	expect(third).toMatchObject({ complete: true, applied: 0, skipped: 24, held: 0, readWhole: 12 });
 	expect(await ledger(5)).toBe(97);
 });

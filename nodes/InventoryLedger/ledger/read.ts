@@ -148,3 +148,26 @@ export async function auditOf(
 		return entry;
 	});
 }
+
+/**
+ * The order version the Ledger holds for each order (ms; null when it holds none): the version part of the
+ * order-line hash's '' entry (lua/applyEvents.lua, "Order-line hash"), which moves with every newer version
+ * applied. One round trip for the list. Poll Orders reads whole only the orders listed at a newer version.
+ */
+export async function heldOrderVersions(
+	redis: Redis,
+	prefix: string,
+	platform: string,
+	shop: string,
+	orderIds: readonly string[],
+): Promise<Array<number | null>> {
+	if (orderIds.length === 0) return [];
+	const pipeline = redis.pipeline();
+	for (const id of orderIds) pipeline.hget(ledgerKeys.orderLines(prefix, platform, shop, id), '');
+	const replies = await execAll(pipeline);
+	return replies.map((reply) => {
+		if (typeof reply !== 'string') return null;
+		const version = Number(reply.split(' ', 1)[0]);
+		return Number.isFinite(version) ? version : null;
+	});
+}

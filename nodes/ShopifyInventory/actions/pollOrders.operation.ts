@@ -15,10 +15,15 @@ import {
 import { channelKeys } from '../../shared/keys';
 import { ledgerResultItems } from '../../shared/ledgerResultItems';
 import { orderCutShort } from '../../shared/shopifyOrder';
+import { heldOrderVersions } from '../../InventoryLedger/ledger/read';
+import { listedOrderId, ordersToReadWhole, type ListedOrder } from '../reading/pollListing';
 import {
+	ORDERS_BY_ID_QUERY,
+	ORDERS_LISTED_PER_PAGE,
 	ORDERS_SINCE_QUERY,
 	POLL_REFUNDS,
-	ordersPageSize,
+	ordersByIdCost,
+	ordersByIdPageSize,
 	ordersSinceCost,
 	updatedSinceQuery,
 } from '../reading/queries';
@@ -32,10 +37,11 @@ import {
 
 /**
  * Poll Orders: the orders changed since the channel's cursor (`<prefix>:cursor:<channel>`, the newest
- * updatedAt applied), minus a small overlap, sorted by updatedAt and paged with cost pacing. Each order goes
- * through the trigger's normaliser (same ids, same drawn-units rules, via 'poll') and every page is applied
- * with one applyEvents call — a webhook that arrives later with the same order version is skipped by the
- * Ledger. When every page is in, the poll's start is recorded (mirror safety waits for it) and the cursor
+ * updatedAt applied), minus a small overlap, listed by updatedAt (ids and times, 250 a page) with cost pacing.
+ * The listed orders the Ledger does not already hold at that version are read whole by id, go through the
+ * trigger's normaliser (same ids, same drawn-units rules, via 'poll') and are applied — a webhook that arrives
+ * later with the same order version is skipped by the Ledger. During a sale the webhooks have brought nearly
+ * every order, so the poll lists them and reads almost none (Skip Orders Already Applied). When every page is in, the poll's start is recorded (mirror safety waits for it) and the cursor
  * moves to the newest updatedAt seen; a run that stops early keeps the cursor at its last applied page.
  */
 
@@ -61,18 +67,38 @@ export const description: INodeProperties[] = [
 		description: 'With no cursor yet, orders updated this many hours before now are read',
 		displayOptions: show,
 	},
+	{
+		displayName: 'Skip Orders Already Applied',
+		name: 'skipHeldOrders',
+		type: 'boolean',
+		default: true,
+		description:
+			"Whether orders the Ledger already holds at their listed updatedAt are left unread. Off: every listed order is read whole again (costly during a sale) — only needed to catch two changes of one order within the same second whose second webhook was lost, since Shopify's updatedAt is to the second.",
+		displayOptions: show,
+	},
 ];
 
 interface OrdersPage {
 	orders: {
 		pageInfo: { hasNextPage: boolean; endCursor: string | null };
-		edges: Array<{ node: { id: string; updatedAt: string } & IDataObject }>;
+		edges: Array<{ node: ListedOrder }>;
 	};
 }
 
+interface OrdersById {
+	nodes: Array<({ id: string } & IDataObject) | null>;
+}
+
 interface PollTally {
+	/** Orders listed. */
 	orders: number;
+	/** Listing pages. */
 	pages: number;
+	/** Listed orders the Ledger held at that version: not read. */
+	held: number;
+	/** Listed orders read whole by id, and the calls that read them. */
+	readWhole: number;
+	readCalls: number;
 	reread: number;
 	events: number;
 	applied: number;
@@ -135,6 +161,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const tally: PollTally = {
 		orders: 0,
 		pages: 0,
+		held: 0,
+		readWhole: 0,
+		readCalls: 0,
 		reread: 0,
 		events: 0,
 		applied: 0,
@@ -143,12 +172,77 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		problems: [],
 	};
 	const out: INodeExecutionData[] = [];
-	const first = ordersPageSize(1_000);
+	const skipHeld = this.getNodeParameter('skipHeldOrders', 0, true) !== false;
+	const first = ORDERS_LISTED_PER_PAGE;
+	// Reads by id of at most half the bucket: a background caller spends only while half the bucket stays for
+	// the real-time Publish (shared/pacing.ts BACKGROUND_FLOOR_SHARE), so a read of 1,000 points would wait for a
+	// full bucket, which a busy Publish never leaves.
+	const byIdPage = ordersByIdPageSize(500);
 	const query = updatedSinceQuery(since);
 	let newest = cursor ?? 0;
 	let after: string | null = null;
 	let complete = false;
 	let failure: string | undefined;
+	/** Moves the cursor to the newest listed time of `orders` (all applied or held by now). */
+	const advanceTo = async (orders: readonly ListedOrder[]) => {
+		let at = newest;
+		for (const order of orders) {
+			const t = Date.parse(order.updatedAt);
+			if (Number.isFinite(t)) at = Math.max(at, t);
+		}
+		if (at > newest) {
+			newest = at;
+			await ch.redis.set(cursorKey, String(newest));
+		}
+	};
+	/**
+	 * Reads the listed orders to read whole (`toRead`, in listing order) and applies them, moving the cursor
+	 * past each read's last order: a page of 250 orders nobody held is 84 reads, more than one run's time
+	 * budget may allow, and the next run must go on from there. False when a read failed (`failure` says why).
+	 */
+	const readAndApply = async (
+		listed: readonly ListedOrder[],
+		toRead: readonly ListedOrder[],
+	): Promise<boolean> => {
+		for (let i = 0; i < toRead.length; i += byIdPage) {
+			const orders = toRead.slice(i, i + byIdPage);
+			const ids = orders.map((o) => o.id);
+			const answer = await callShopify<OrdersById>(
+				ch,
+				ORDERS_BY_ID_QUERY,
+				{ ids },
+				ordersByIdCost(ids.length),
+			);
+			if (!answer.ok) {
+				failure = answer.failure.message;
+				return false;
+			}
+			tally.readCalls++;
+			const events: InventoryEvent[] = [];
+			const nodes = answer.value.data.nodes ?? [];
+			for (let k = 0; k < ids.length; k++) {
+				const node = nodes[k];
+				tally.readWhole++;
+				if (!node) {
+					tally.problems.push(`order ${ids[k]}: gone when read`);
+					continue;
+				}
+				const made = await eventsOf(ch, node, ctx, tally);
+				if (typeof made === 'string') tally.problems.push(made);
+				else events.push(...made);
+			}
+			if (events.length) {
+				const results = await applyEvents(ch.redis, ch.prefix, events);
+				for (const result of results) tally[result.outcome]++;
+				for (const json of ledgerResultItems(events, results, 'eventWithLedger'))
+					out.push({ json });
+				tally.events += events.length;
+			}
+			// Listed oldest first: every order up to this read's last one is applied or held.
+			await advanceTo(listed.slice(0, listed.indexOf(orders[orders.length - 1]) + 1));
+		}
+		return true;
+	};
 	for (;;) {
 		const answer = await callShopify<OrdersPage>(
 			ch,
@@ -162,27 +256,23 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		}
 		tally.pages++;
 		const page: OrdersPage['orders'] = answer.value.data.orders;
-		const events: InventoryEvent[] = [];
-		let pageNewest = newest;
-		for (const { node } of page.edges) {
-			tally.orders++;
-			const made = await eventsOf(ch, node, ctx, tally);
-			if (typeof made === 'string') tally.problems.push(made);
-			else events.push(...made);
-			const at = Date.parse(node.updatedAt);
-			if (Number.isFinite(at)) pageNewest = Math.max(pageNewest, at);
-		}
-		if (events.length) {
-			const results = await applyEvents(ch.redis, ch.prefix, events);
-			for (const result of results) tally[result.outcome]++;
-			for (const json of ledgerResultItems(events, results, 'eventWithLedger')) out.push({ json });
-			tally.events += events.length;
-		}
-		// Pages come oldest first: everything up to this page's newest order is applied.
-		if (pageNewest > newest) {
-			newest = pageNewest;
-			await ch.redis.set(cursorKey, String(newest));
-		}
+		const listed = page.edges.map((edge) => edge.node);
+		tally.orders += listed.length;
+		const held = skipHeld
+			? await heldOrderVersions(
+					ch.redis,
+					ch.prefix,
+					'shopify',
+					ctx.shop,
+					listed.map((o) => listedOrderId(o) ?? ''),
+				)
+			: listed.map(() => null);
+		const toRead = ordersToReadWhole(listed, held);
+		tally.held += listed.length - toRead.length;
+		if (!(await readAndApply(listed, toRead))) break;
+		// The listing's times, not the reads': an order read whole may have changed since it was listed, and one
+		// changed at that moment but not listed yet must still be at or after the cursor.
+		await advanceTo(listed);
 		if (!page.pageInfo.hasNextPage) {
 			complete = true;
 			break;

@@ -4,7 +4,9 @@ import {
 	type JoinedRecord,
 } from '../../../nodes/ShopifyInventory/reading/bulkJsonl';
 import {
-	ordersPageSize,
+	ORDERS_LISTED_PER_PAGE,
+	ordersByIdCost,
+	ordersByIdPageSize,
 	ordersSinceCost,
 	skuSearchQuery,
 	targetedLevelsCost,
@@ -102,10 +104,11 @@ describe('query cost and page size', () => {
 		expect(targetedLevelsCost(grown, 2)).toBeGreaterThan(1_000);
 	});
 
-	it('poll pages fit 1,000 points', () => {
-		const size = ordersPageSize(1_000);
-		expect(ordersSinceCost(size)).toBeLessThanOrEqual(1_000);
-		expect(ordersSinceCost(size + 1)).toBeGreaterThan(1_000);
+	it('a poll listing page of 250 orders costs 253 points; a read by id fits 1,000 points', () => {
+		expect(ordersSinceCost(ORDERS_LISTED_PER_PAGE)).toBe(253);
+		const size = ordersByIdPageSize(1_000);
+		expect(ordersByIdCost(size)).toBeLessThanOrEqual(1_000);
+		expect(ordersByIdCost(size + 1)).toBeGreaterThan(1_000);
 	});
 
 	it('on a fake clock, the bucket makes a targeted page wait exactly for its missing points', () => {
