@@ -394,8 +394,8 @@ export type PacePriority = 'foreground' | 'background';
  * estimate stays at or above half the bucket's size. Half a Standard bucket (500 points) pays a Publish
  * batch or an Adjust many times over at once, so a write does not wait for points a read took, while a read
  * still gets the other half and all of the refill a quiet shop does not use. A read costing more than half (a
- * Poll Orders page asks for up to 1,000 points) goes only from a full bucket: a write then waits for at most
- * that one read.
+ * full Get Levels page may) goes only from a full bucket: a write then waits for at most that one read. Poll
+ * Orders keeps each call under half (a listing page 253 points, a read by id 411).
  */
 export const BACKGROUND_FLOOR_SHARE = 0.5;
 

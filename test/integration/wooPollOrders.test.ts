@@ -115,14 +115,19 @@ it('an order whose webhooks were dropped is applied by the poll once; the late w
 	expect(lateResults.map((r) => [r.outcome, r.reason])).toEqual([['skipped', 'unchanged']]);
 	expect(await ledgerUnits(prefix, 'C-1')).toBe(7);
 
-	// A second poll reads the order again (overlap) and changes nothing.
+	// A second poll reads the order again (overlap): the Ledger holds it at that version, so it is left out.
 	const second = await poll(prefix, sim);
 	expect(second.summary).toMatchObject({
 		startedFrom: 'cursor',
 		orders: 1,
+		held: 1,
+		events: 0,
 		applied: 0,
-		skipped: 1,
 	});
+	expect(await ledgerUnits(prefix, 'C-1')).toBe(7);
+	// Skip Orders Already Applied off: applied again, and the Ledger skips it.
+	const again = await poll(prefix, sim, { skipHeldOrders: false });
+	expect(again.summary).toMatchObject({ orders: 1, held: 0, applied: 0, skipped: 1 });
 	expect(await ledgerUnits(prefix, 'C-1')).toBe(7);
 
 	// The cancellation's order.updated is lost too: the poll restores the units, once.

@@ -73,7 +73,7 @@ export const description: INodeProperties[] = [
 		type: 'boolean',
 		default: true,
 		description:
-			"Whether orders the Ledger already holds at their listed updatedAt are left unread. Off: every listed order is read whole again (costly during a sale) — only needed to catch two changes of one order within the same second whose second webhook was lost, since Shopify's updatedAt is to the second.",
+			'Whether orders the Ledger already holds at their listed updatedAt are left unread (applying them again changes nothing). Off: every listed order is read whole again (costly during a sale), and one held at the same second with other lines comes out as a tie (ledger.reread) for Re-Read Orders.',
 		displayOptions: show,
 	},
 ];

@@ -50,6 +50,14 @@ export const description: INodeProperties[] = [
 				description:
 					'Read this much before the cursor again (orders saved late in the same second, clocks); reading an order twice is harmless',
 			},
+			{
+				displayName: 'Skip Orders Already Applied',
+				name: 'skipHeldOrders',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether orders the Ledger already holds at the date_modified_gmt read are left out (applying them again changes nothing). Off: each is applied again and one held at the same second with other lines comes out as a tie (result.reread) for Re-Read Orders.',
+			},
 		],
 	},
 ];
@@ -62,6 +70,7 @@ export async function execute(ch: WooChannel): Promise<void> {
 		initialLookbackMs:
 			numberOption(extra, 'initialLookback', DEFAULT_INITIAL_LOOKBACK_MIN) * 60_000,
 		maxPages: Math.max(1, Math.floor(numberOption(extra, 'maxPages', DEFAULT_MAX_PAGES))),
+		skipHeld: extra.skipHeldOrders !== false,
 	});
 	// A first poll that read everything and found no order still fixes where the next one starts: without a
 	// cursor every poll would look back from its own time again, and with a short Initial Look-Back an order

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { applyEvents } from '../../InventoryLedger/ledger/apply';
+import { heldOrderVersions } from '../../InventoryLedger/ledger/read';
 import type { ApplyResult } from '../../InventoryLedger/ledger/results';
 import { recordPollFinished } from '../../shared/channel/pollMarker';
 import type { InventoryEvent } from '../../shared/events/types';
@@ -14,7 +15,10 @@ import { readOrderLines } from './orderLines';
  * recovered. Orders changed since the channel's cursor are read (`modified_after`, GMT, oldest first),
  * normalised by the trigger's own wooOrderLines (same event ids: a late webhook of the same order version is
  * then Skipped by the Ledger), applied in one applyEvents call, the poll's start recorded for mirror safety,
- * and only then the cursor advanced to the newest `date_modified_gmt` read.
+ * and only then the cursor advanced to the newest `date_modified_gmt` read. An order the Ledger already holds
+ * at the version read (skipHeld, default) is not normalised or applied: during a sale the webhooks have brought
+ * nearly every order, and applying it again changes nothing (an equal version with other lines is a tie the
+ * Ledger only reports).
  */
 
 export const DEFAULT_OVERLAP_S = 60;
@@ -28,6 +32,8 @@ export interface PollOptions {
 	readonly initialLookbackMs?: number;
 	/** Pages read per run at most (100 orders each); the rest is read by the next run. */
 	readonly maxPages?: number;
+	/** Leave orders the Ledger holds at the version read (default true). */
+	readonly skipHeld?: boolean;
 	readonly now?: () => number;
 }
 
@@ -42,6 +48,8 @@ export interface PollSummary {
 	modifiedAfter: string;
 	startedFrom: 'cursor' | 'initial' | 'resume';
 	orders: number;
+	/** Orders the Ledger held at the version read: not applied again. */
+	held: number;
 	events: number;
 	applied: number;
 	skipped: number;
@@ -109,6 +117,7 @@ export async function pollOrders(
 		modifiedAfter: start.modifiedAfter,
 		startedFrom: start.from,
 		orders: 0,
+		held: 0,
 		events: 0,
 		applied: 0,
 		skipped: 0,
@@ -171,8 +180,19 @@ export async function pollOrders(
 		page = nextPage(page, times, PER_PAGE);
 	}
 
+	const ids = [...orders.keys()];
+	const held =
+		options.skipHeld === false
+			? []
+			: await heldOrderVersions(redis, prefix, 'woocommerce', options.shop, ids);
 	const events: InventoryEvent[] = [];
-	for (const [orderId, { order }] of orders) {
+	for (const [i, orderId] of ids.entries()) {
+		const { at, order } = orders.get(orderId)!;
+		const version = held[i];
+		if (typeof version === 'number' && at > 0 && version >= at) {
+			summary.held++;
+			continue;
+		}
 		const lines = readOrderLines(order, options.shop, receivedAt);
 		if (Array.isArray(lines)) events.push(...lines);
 		else {
