@@ -323,7 +323,13 @@ async function runSubject(
 			engine: run.engine,
 			activateVia: 'api',
 			workflows,
-			env: naive ? { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' } : {},
+			env: {
+				...(naive ? { NODE_FUNCTION_ALLOW_BUILTIN: 'crypto' } : {}),
+				// Profiling: e.g. INVSYNC_BENCH_N8N_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+				...(process.env.INVSYNC_BENCH_N8N_NODE_OPTIONS
+					? { NODE_OPTIONS: process.env.INVSYNC_BENCH_N8N_NODE_OPTIONS }
+					: {}),
+			},
 			credentials: templateCredentials({
 				redis: { host: TEST_REDIS.host, port: TEST_REDIS.port, keyPrefix: prefix },
 				shopify: {

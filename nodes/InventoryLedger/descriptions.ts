@@ -34,18 +34,23 @@ export type LedgerOperation = (typeof LEDGER_OPERATIONS)[number];
 
 /**
  * Outputs per operation, as n8n's Switch node does (stringified into an expression, so self-contained):
- * Apply and Set → Applied, Skipped, Invalid; everything else → one output.
+ * Apply and Set → Applied, Skipped, Invalid; Apply with Re-Read Output also Re-Read; everything else → one
+ * output.
  */
 export function configuredOutputs(parameters: {
 	operation?: string;
+	rereadOutput?: boolean;
 }): Array<{ type: string; displayName: string }> {
 	const operation = parameters.operation ?? 'apply';
 	if (operation === 'apply' || operation === 'set') {
-		return [
+		const outputs = [
 			{ type: 'main', displayName: 'Applied' },
 			{ type: 'main', displayName: 'Skipped' },
 			{ type: 'main', displayName: 'Invalid' },
 		];
+		if (operation === 'apply' && parameters.rereadOutput === true)
+			outputs.push({ type: 'main', displayName: 'Re-Read' });
+		return outputs;
 	}
 	return [{ type: 'main', displayName: 'Done' }];
 }

@@ -121,6 +121,20 @@ it('Apply routes Applied / Skipped / Invalid with reasons, in input order', asyn
 	expect(out[2][0].pairedItem).toEqual({ item: 3 });
 });
 
+it('Apply with Re-Read Output sends ties to a fourth output, Re-Read; without it they stay in Skipped', async () => {
+	// L2 at version 5 holds 10; the same version with 12 is a tie, the same with 10 a duplicate.
+	const level = (quantity: number) =>
+		levelEvent('N-2', L2, quantity, 5, { platform: 'manual' }) as unknown as IDataObject;
+	await run([level(10)], { operation: 'apply' });
+	const split = await run([level(10), level(12)], { operation: 'apply', rereadOutput: true });
+	expect(split.map((o) => o.length)).toEqual([0, 1, 0, 1]);
+	expect(json(split)[1][0]).toMatchObject({ outcome: 'skipped', reason: 'unchanged' });
+	expect(json(split)[3][0]).toMatchObject({ outcome: 'skipped', reason: 'tie', reread: true });
+	expect(split[3][0].pairedItem).toEqual({ item: 1 });
+	const together = await run([level(10), level(12)], { operation: 'apply' });
+	expect(together.map((o) => o.length)).toEqual([0, 2, 0]);
+});
+
 it('Get, Availability, Audit, Set, Freeze / Unfreeze / Resync', async () => {
 	const [get] = await run([{ sku: 'N-1' }], { operation: 'get', sku: (j: IDataObject) => j.sku });
 	expect(get[0].json.ledger).toMatchObject({ sku: 'N-1', rev: 2, quantities: { [L2]: 8 } });

@@ -87,6 +87,9 @@ export const OUTPUT_OF: Record<ApplyResult['outcome'], number> = {
 	invalid: 2,
 };
 
+/** Apply with Re-Read Output: the ties' output. */
+export const REREAD_OUTPUT = 3;
+
 /** Freeze, Unfreeze, Resync: one script call per chunk of SKUs (ledger/marks.ts), every item to Done. */
 export async function markItems(run: LedgerRun, action: MarkAction): Promise<void> {
 	const skus = skusOf(run);

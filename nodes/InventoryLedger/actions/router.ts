@@ -59,7 +59,13 @@ export async function executeLedger(ctx: LedgerContext): Promise<INodeExecutionD
 	const operation = ctx.getNodeParameter('operation', 0) as LedgerOperation;
 	if (!(LEDGER_OPERATIONS as readonly string[]).includes(operation))
 		throw new NodeOperationError(node, `Unknown operation '${operation}'`);
-	const out = new NodeOutputs(node, configuredOutputs({ operation }).length, ctx.continueOnFail());
+	const rereadOutput =
+		operation === 'apply' && ctx.getNodeParameter('rereadOutput', 0, false) === true;
+	const out = new NodeOutputs(
+		node,
+		configuredOutputs({ operation, rereadOutput }).length,
+		ctx.continueOnFail(),
+	);
 	if (items.length === 0 && !RUN_WITHOUT_INPUT.has(operation)) return out.outputs;
 	const field = resultField(ctx, 'ledger');
 	// Profile, Health and Dead Letters run once even without input: their result (or error) is item 0.
