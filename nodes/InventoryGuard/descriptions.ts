@@ -1,4 +1,5 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import { DEFAULT_DEDUPE_KEY } from './guard';
 import * as commit from './actions/commit.operation';
 import * as deduplicate from './actions/deduplicate.operation';
 import * as extend from './actions/extend.operation';
@@ -74,7 +75,7 @@ export const guardProperties: INodeProperties[] = [
 		// The quantity is part of the default: platform times have whole seconds, so two changes of one order (or
 		// level) in one second share id and version. Without it the second would be dropped as a Duplicate and
 		// never reach the Ledger, which takes an equal version with another quantity as a tie and has it re-read.
-		default: '={{ $json.id }}@{{ $json.version }}:{{ $json.quantity }}',
+		default: DEFAULT_DEDUPE_KEY,
 		displayOptions: { show: { operation: DEDUPE } },
 		description:
 			'What makes an event the same event. The default is an order line at an order version with its units: the same line at a newer version, or changed again within the same second, is new. Any text: it is escaped before it becomes a Redis key.',

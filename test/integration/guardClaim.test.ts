@@ -243,6 +243,27 @@ describe('key text from items', () => {
 		expect((await run('notify'))[0]).toHaveLength(1);
 		expect((await run('ledger'))[1]).toHaveLength(1);
 	});
+
+	it('the Key left at its default claims the line at its version with its units (rendered without n8n)', async () => {
+		const run = async (items: IDataObject[]) =>
+			await executeGuard(
+				guardContext({
+					items,
+					params: { operation: 'deduplicate', claimTtl: 60 },
+					credential: cred,
+				}),
+			);
+		const line = { id: 'shopify:s:order:1:line:1', version: 1000, quantity: 2 };
+		expect(routeOf(await run([line, { ...line, quantity: 3 }]), ['new', 'dup'])).toEqual({
+			0: 'new',
+			1: 'new',
+		});
+		expect(await admin.exists(guardKey(prefix, `${line.id}@1000:2`, ''))).toBe(1);
+		expect(routeOf(await run([line, { ...line, version: 2000 }]), ['new', 'dup'])).toEqual({
+			0: 'dup',
+			1: 'new',
+		});
+	});
 });
 
 describe('item errors', () => {

@@ -77,7 +77,8 @@ export function guardContext(options: {
 			return options.credential;
 		},
 		continueOnFail: () => options.continueOnFail === true,
-		getNode: () => TEST_NODE,
+		// The node's parameters as n8n holds them: a Key given by the test is not the default one.
+		getNode: () => ({ ...TEST_NODE, parameters: options.params as INode['parameters'] }),
 		getExecutionId: () => options.executionId ?? `exec-${randomBytes(4).toString('hex')}`,
 		getInstanceId: () => options.instanceId ?? 'test-instance',
 	};

@@ -4,6 +4,8 @@ import { nodeOptions, type NodeContext, type NodeOutputs } from '../../shared/no
 import type { GuardCode } from '../codes';
 import { fenceKey, guardKey, lockKey } from '../../shared/keys';
 import {
+	DEFAULT_DEDUPE_KEY,
+	defaultKeyOf,
 	groupBy,
 	guardSettings,
 	keyText,
@@ -90,10 +92,14 @@ export function prepare(
 	out: NodeOutputs,
 ): Prepared[] {
 	const lockOp = operation === 'lock' || operation === 'unlock' || operation === 'extend';
+	// The Key left at its default is rendered here (guard.ts defaultKeyOf), not by n8n's expression engine.
+	const rawKey = lockOp ? undefined : ctx.getNode().parameters.key;
+	const defaultKey = !lockOp && (rawKey === undefined || rawKey === DEFAULT_DEDUPE_KEY);
 	return out
 		.perItem(items.length, (index) => {
 			const text = keyText(
-				ctx.getNodeParameter(lockOp ? 'lockKey' : 'key', index),
+				(defaultKey ? defaultKeyOf(items[index].json) : undefined) ??
+					ctx.getNodeParameter(lockOp ? 'lockKey' : 'key', index),
 				lockOp ? 'Lock key' : 'Key',
 			);
 			const scopeRaw = ctx.getNodeParameter('options.scope', index, '') as unknown;
