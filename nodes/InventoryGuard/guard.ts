@@ -22,11 +22,6 @@ export function isGuardOperation(value: unknown): value is GuardOperation {
 
 export class GuardInputError extends Error {}
 
-/**
- * The key text an item resolved to. Refuses what would silently merge unrelated items into one key: an empty
- * text, `undefined` or `null`, or an `@`-joined text with an empty, `undefined` or `null` part (the default
- * `{{$json.id}}@{{$json.version}}:{{$json.quantity}}` on an item that lacks an id or a version).
- */
 /** The Key's default: an event's line at its version with its units (defaultKeyOf renders it without n8n). */
 export const DEFAULT_DEDUPE_KEY = '={{ $json.id }}@{{ $json.version }}:{{ $json.quantity }}';
 
@@ -51,6 +46,11 @@ export function defaultKeyOf(json: Record<string, unknown>): string | undefined 
 	return `${id}@${version}:${quantity}`;
 }
 
+/**
+ * The key text an item resolved to. Refuses what would silently merge unrelated items into one key: an empty
+ * text, `undefined` or `null`, or an `@`-joined text with an empty, `undefined` or `null` part (the default
+ * `{{$json.id}}@{{$json.version}}:{{$json.quantity}}` on an item that lacks an id or a version).
+ */
 export function keyText(value: unknown, what = 'Key'): string {
 	if (value === null || value === undefined) throw new GuardInputError(`${what} is empty`);
 	if (typeof value === 'object') {

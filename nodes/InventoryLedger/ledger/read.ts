@@ -150,6 +150,15 @@ export async function auditOf(
 }
 
 /**
+ * Whether the Ledger holds an order at version `at` (ms) or a newer one, given the version it holds
+ * (heldOrderVersions; null: none). Applying that order state again would change nothing. A time that could
+ * not be read (not finite, or 0) is never held: the order is read and applied, where its problem is reported.
+ */
+export function heldAtOrAfter(held: number | null | undefined, at: number): boolean {
+	return typeof held === 'number' && Number.isFinite(at) && at > 0 && held >= at;
+}
+
+/**
  * The order version the Ledger holds for each order (ms; null when it holds none): the version part of the
  * order-line hash's '' entry (lua/applyEvents.lua, "Order-line hash"), which moves with every newer version
  * applied. One round trip for the list. Poll Orders reads whole only the orders listed at a newer version.

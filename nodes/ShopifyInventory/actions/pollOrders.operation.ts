@@ -41,8 +41,9 @@ import {
  * The listed orders the Ledger does not already hold at that version are read whole by id, go through the
  * trigger's normaliser (same ids, same drawn-units rules, via 'poll') and are applied — a webhook that arrives
  * later with the same order version is skipped by the Ledger. During a sale the webhooks have brought nearly
- * every order, so the poll lists them and reads almost none (Skip Orders Already Applied). When every page is in, the poll's start is recorded (mirror safety waits for it) and the cursor
- * moves to the newest updatedAt seen; a run that stops early keeps the cursor at its last applied page.
+ * every order, so the poll lists them and reads almost none (Skip Orders Already Applied). When every page is
+ * in, the poll's start is recorded (mirror safety waits for it) and the cursor moves to the newest updatedAt
+ * listed; a run that stops early keeps the cursor past its last read.
  */
 
 const show = { show: { operation: ['pollOrders'] } };

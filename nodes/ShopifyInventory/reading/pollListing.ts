@@ -1,3 +1,4 @@
+import { heldAtOrAfter } from '../../InventoryLedger/ledger/read';
 import { optionalId } from '../../shared/events/common';
 
 /** One order of Poll Orders' listing (reading/queries.ts ORDERS_SINCE_QUERY). */
@@ -25,11 +26,5 @@ export function ordersToReadWhole(
 	listed: readonly ListedOrder[],
 	held: ReadonlyArray<number | null>,
 ): ListedOrder[] {
-	return listed.filter((order, i) => {
-		const version = held[i];
-		const listedAt = Date.parse(order.updatedAt);
-		return (
-			version === null || version === undefined || !Number.isFinite(listedAt) || version < listedAt
-		);
-	});
+	return listed.filter((order, i) => !heldAtOrAfter(held[i], Date.parse(order.updatedAt)));
 }

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { applyEvents } from '../../InventoryLedger/ledger/apply';
-import { heldOrderVersions } from '../../InventoryLedger/ledger/read';
+import { heldAtOrAfter, heldOrderVersions } from '../../InventoryLedger/ledger/read';
 import type { ApplyResult } from '../../InventoryLedger/ledger/results';
 import { recordPollFinished } from '../../shared/channel/pollMarker';
 import type { InventoryEvent } from '../../shared/events/types';
@@ -188,8 +188,7 @@ export async function pollOrders(
 	const events: InventoryEvent[] = [];
 	for (const [i, orderId] of ids.entries()) {
 		const { at, order } = orders.get(orderId)!;
-		const version = held[i];
-		if (typeof version === 'number' && at > 0 && version >= at) {
+		if (heldAtOrAfter(held[i], at)) {
 			summary.held++;
 			continue;
 		}
