@@ -13,12 +13,24 @@ import { sleep, waitFor } from '../test/support/wait';
  * down-after-milliseconds 1000, failover-timeout 5000.
  */
 
-export const MASTER_NAME = 'invsyncchaos';
+/**
+ * Each cluster monitors its primary under a name of its own. Sentinels find each other and adopt newer
+ * configurations through hello messages keyed by that name, so two clusters under one name (one test's, then
+ * the next one's on ports the first just freed, or a leftover process) could take each other's configuration.
+ */
+let clustersStarted = 0;
+function uniqueMasterName(): string {
+	clustersStarted++;
+	return `invsyncchaos-${process.pid}-${clustersStarted}-${Date.now().toString(36)}`;
+}
 const DOWN_AFTER_MS = 1_000;
 
 class Proc {
 	child: ChildProcess | undefined;
+	/** Output of the current start (the ready check reads it). */
 	log = '';
+	/** Output of the starts before. */
+	earlierLog = '';
 
 	constructor(
 		readonly name: string,
@@ -27,6 +39,7 @@ class Proc {
 	) {}
 
 	async start(ready: RegExp): Promise<void> {
+		this.earlierLog += this.log;
 		this.log = '';
 		for (let attempt = 0; ; attempt++) {
 			try {
@@ -44,10 +57,11 @@ class Proc {
 		const child = spawn('redis-server', this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
 		this.child = child;
 		await new Promise<void>((resolve, reject) => {
-			const timer = setTimeout(
-				() => reject(new Error(`${this.name} did not start:\n${this.log.slice(-2000)}`)),
-				10_000,
-			);
+			const timer = setTimeout(() => {
+				// Not left running behind the next attempt (or after stop()): it would hold the port.
+				child.kill('SIGKILL');
+				reject(new Error(`${this.name} did not start:\n${this.log.slice(-2000)}`));
+			}, 10_000);
 			const onData = (chunk: Buffer) => {
 				this.log += chunk.toString();
 				if (ready.test(this.log)) {
@@ -82,6 +96,8 @@ export interface SentinelClusterOptions {
 
 export class SentinelCluster {
 	readonly dir: string;
+	/** The name the Sentinels monitor the primary under (SENTINEL MASTER <name>; the credential's Master Name). */
+	readonly masterName = uniqueMasterName();
 	/** The two data nodes; which one is the primary changes with a failover. */
 	readonly nodes: Proc[] = [];
 	readonly sentinels: Proc[] = [];
@@ -145,10 +161,10 @@ export class SentinelCluster {
 					'bind 127.0.0.1',
 					'daemonize no',
 					`dir ${this.dir}`,
-					`sentinel monitor ${MASTER_NAME} 127.0.0.1 ${a} 2`,
-					`sentinel down-after-milliseconds ${MASTER_NAME} ${DOWN_AFTER_MS}`,
-					`sentinel failover-timeout ${MASTER_NAME} 5000`,
-					`sentinel parallel-syncs ${MASTER_NAME} 1`,
+					`sentinel monitor ${this.masterName} 127.0.0.1 ${a} 2`,
+					`sentinel down-after-milliseconds ${this.masterName} ${DOWN_AFTER_MS}`,
+					`sentinel failover-timeout ${this.masterName} 5000`,
+					`sentinel parallel-syncs ${this.masterName} 1`,
 					'',
 				].join('\n'),
 			);
@@ -195,7 +211,7 @@ export class SentinelCluster {
 		client.on('error', () => undefined);
 		try {
 			await client.connect();
-			const flat = (await client.call('SENTINEL', 'MASTER', MASTER_NAME)) as string[];
+			const flat = (await client.call('SENTINEL', 'MASTER', this.masterName)) as string[];
 			const out: Record<string, string> = {};
 			for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
 			return out;
@@ -239,16 +255,47 @@ export class SentinelCluster {
 		await this.nodeOn(port).start(/Ready to accept connections/);
 	}
 
-	/** Waits until the Sentinels name a primary other than `oldPort`; returns it. */
+	/**
+	 * Waits until every Sentinel names the same primary, other than `oldPort`; returns it. Not just the first
+	 * to answer: a Sentinel that has not yet heard of the failover still takes the old node for the primary,
+	 * and if that node is started again (empty, no persistence) before it hears, it turns the promoted node
+	 * into a replica of the empty one (+convert-to-slave) and everything acknowledged is flushed. A CI run that
+	 * asked only the first Sentinel lost 131 webhooks answered 200, and both streams (with and without WAIT)
+	 * their older entries at once: the promoted node's data had been replaced, which only a REPLICAOF does.
+	 */
 	async waitForPromotion(oldPort: number, timeoutMs = 30_000): Promise<number> {
-		const port = await waitFor(
-			async () => await this.primaryPort(),
-			(p) => p !== undefined && p !== oldPort,
+		const ports = await waitFor(
+			async () =>
+				await Promise.all(
+					this.sentinels.map(async (s) => {
+						const m = await this.sentinelMaster(s.port);
+						return m.port ? Number(m.port) : undefined;
+					}),
+				),
+			(named) =>
+				named[0] !== undefined && named[0] !== oldPort && named.every((p) => p === named[0]),
 			timeoutMs,
-			'Sentinel promotes the replica',
+			'every Sentinel names the promoted replica',
 			100,
 		);
-		return port!;
+		return ports[0]!;
+	}
+
+	/**
+	 * What the Sentinels and data nodes logged about roles (switch-master, convert-to-slave, sync with a
+	 * primary, …), each line tagged with its process: read when a run loses data, to see which process took
+	 * which node for the primary.
+	 */
+	roleEvents(): string[] {
+		const wanted =
+			/[+-](sdown|odown|failover|switch-master|convert-to-slave|config-update|promoted|selected|slave-reconf|elected|try-failover|vote|new-epoch)|MASTER <-> REPLICA sync: (Finished|Flushing)|REPLICAOF|MASTER MODE enabled|Connecting to MASTER/;
+		const lines: string[] = [];
+		for (const p of [...this.sentinels, ...this.nodes]) {
+			for (const line of (p.earlierLog + p.log).split('\n')) {
+				if (wanted.test(line)) lines.push(`${p.name} ${line.trim()}`);
+			}
+		}
+		return lines;
 	}
 
 	async stop(): Promise<void> {

@@ -32,7 +32,7 @@ import {
 import { compare } from '../demo/verdict';
 import { lagAndDeadLetters } from '../demo/progress';
 import { Capture, History, SerialModel, type CapturedDelivery } from './history';
-import { MASTER_NAME, SentinelCluster } from './sentinelCluster';
+import { SentinelCluster } from './sentinelCluster';
 
 /**
  * Sentinel failover through a real n8n 2.41.1 (issue 22): the run chaos/sentinelRun.ts makes with the package's
@@ -176,7 +176,7 @@ export async function runSentinelN8n(
 		// The run's own view of the data (seeding, counting): a Sentinel client like the nodes', patient.
 		const admin = new Redis({
 			sentinels: cluster.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
-			name: MASTER_NAME,
+			name: cluster.masterName,
 			maxRetriesPerRequest: 50,
 		});
 		admin.on('error', () => undefined);
@@ -220,7 +220,7 @@ export async function runSentinelN8n(
 				database: 0,
 				keyPrefix: prefix,
 				sentinels: cluster.sentinelList,
-				sentinelName: MASTER_NAME,
+				sentinelName: cluster.masterName,
 				replicasToWait: options.replicasToWait ?? 1,
 				replicaWaitTimeoutMs: 500,
 			},
@@ -269,7 +269,7 @@ export async function runSentinelN8n(
 				listen: { host: '127.0.0.1', port: 0 },
 				redis: {
 					sentinels: cluster.sentinelList,
-					sentinelName: MASTER_NAME,
+					sentinelName: cluster.masterName,
 					keyPrefix: prefix,
 					replicasToWait: options.replicasToWait ?? 1,
 					replicaWaitTimeoutMs: 500,

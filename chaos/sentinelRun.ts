@@ -12,7 +12,7 @@ import { loadConfig } from '../receiver/config';
 import { startReceiver, type RunningReceiver } from '../receiver/server';
 import { ShopifySimulator, shopifyInventoryLevel } from '../test/simulators';
 import { sleep, waitFor } from '../test/support/wait';
-import { MASTER_NAME, SentinelCluster } from './sentinelCluster';
+import { SentinelCluster } from './sentinelCluster';
 
 /**
  * The Sentinel failover scenario (issue 22), shared by `npm run chaos` and test/integration/sentinel.test.ts:
@@ -46,6 +46,8 @@ export interface SentinelFigures {
 		without_wait: { p50: number; p99: number };
 		wait_1_replica: { p50: number; p99: number };
 	};
+	/** Only when something was lost: what the Sentinels and data nodes logged about roles, to see why. */
+	role_events?: string[];
 }
 
 const SECRET = 'sentinel-chaos-secret';
@@ -70,7 +72,7 @@ function receiverOn(
 			listen: { host: '127.0.0.1', port: 0 },
 			redis: {
 				sentinels: cluster.sentinelList,
-				sentinelName: MASTER_NAME,
+				sentinelName: cluster.masterName,
 				keyPrefix: prefix,
 				replicasToWait,
 				replicaWaitTimeoutMs: 500,
@@ -110,7 +112,7 @@ export async function runSentinelScenario(
 		);
 		const cred: InventoryRedisCredential = credentialFromData({
 			sentinels: cluster.sentinelList,
-			sentinelName: MASTER_NAME,
+			sentinelName: cluster.masterName,
 			keyPrefix: prefix,
 			replicasToWait: 1,
 		});
@@ -282,6 +284,7 @@ export async function runSentinelScenario(
 				failover_s: Math.round((plainSide.firstAcceptAfterKill - killedAt) / 100) / 10,
 				lost_after_failover: plainLost.length,
 			},
+			...(lost.length > 0 || notConsumed > 0 ? { role_events: cluster.roleEvents() } : {}),
 		};
 	} finally {
 		stopping = true;
