@@ -32,6 +32,7 @@ import {
 	templateCredentials,
 	type TemplateN8n,
 } from '../test/e2e/templateSupport';
+import type { Execution } from '../test/e2e/harness';
 import { addWebhookStart, firstItem, outcome } from '../test/e2e/manualStart';
 import { ledgerView } from '../test/e2e/channelsSupport';
 import {
@@ -57,6 +58,14 @@ const BULK_STEP_MS = 1000;
 const BULK_RUNNING_STEPS = 3;
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+/** Each node's own time in a run (n8n's executionTime, summed over its runs): where the seconds go. */
+const nodeSeconds = (execution: Execution) =>
+	Object.fromEntries(
+		Object.entries(execution.data?.resultData?.runData ?? {}).map(([node, runs]) => [
+			node,
+			round(runs.reduce((s, r) => s + (r.executionTime ?? 0), 0) / 1000, 2),
+		]),
+	);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const loadAvg = () => os.loadavg().map((x) => round(x, 2));
 
@@ -353,6 +362,7 @@ export async function runReconcile(
 				missed_examples: examples,
 				ledger_and_shops_disagree: disagree,
 				poll_outputs: polls,
+				node_seconds: nodeSeconds(nightly),
 				load_average_before: load0,
 				load_average_after: loadAvg(),
 			},

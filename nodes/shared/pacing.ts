@@ -391,13 +391,23 @@ export type PacePriority = 'foreground' | 'background';
 
 /**
  * The share of the Shopify bucket a background caller leaves for foreground ones: it spends only while the
- * estimate stays at or above half the bucket's size. Half a Standard bucket (500 points) pays a Publish
- * batch or an Adjust many times over at once, so a write does not wait for points a read took, while a read
- * still gets the other half and all of the refill a quiet shop does not use. A read costing more than half (a
- * full Get Levels page may) goes only from a full bucket: a write then waits for at most that one read. Poll
- * Orders keeps each call under half (a listing page 253 points, a read by id 411).
+ * estimate stays at or above half the bucket's size once its query is settled. Half a Standard bucket (500
+ * points) pays a Publish batch or an Adjust many times over at once, so a write does not wait for points a read
+ * took, while a read still gets the other half and all of the refill a quiet shop does not use. A read costing
+ * more than half (a full Get Levels page may) goes only from a full bucket: a write then waits for at most that
+ * one read. Poll Orders keeps each call under half (a listing page 253 points, a read by id 399).
  */
 export const BACKGROUND_FLOOR_SHARE = 0.5;
+
+/**
+ * The share a background caller leaves while its query is in flight. Shopify takes the requested cost when a
+ * query starts and refunds the difference to the actual cost when it ends: a read by id of three orders asks
+ * for 399 points and costs about 18. Holding the requested cost to the settled floor kept such reads waiting
+ * for a bucket 90 % full, each then paced by the refill of its own 18 points (Poll Orders: 24 reads in 4.3 s of
+ * the nightly run); during the read's few hundred milliseconds a quarter of the bucket (250 points: 25 Publish
+ * batches) is what a foreground write can need.
+ */
+export const BACKGROUND_IN_FLIGHT_SHARE = 0.25;
 
 /** A background caller's answer: the place taken (send after `waitMs`), or nothing taken, ask again later. */
 export type BackgroundPace =
@@ -406,16 +416,19 @@ export type BackgroundPace =
 
 /**
  * reserveFromBucket for a background caller: the points are taken only when the estimate stays at or above
- * the floor (BACKGROUND_FLOOR_SHARE of the size, at most size − cost so a costly query still goes from a full
- * bucket); otherwise nothing is taken (no debt for a foreground caller to wait behind) and `retryInMs` says
- * when the refill reaches the floor. Infinity: the bucket does not refill. No estimate: reserved as
- * reserveFromBucket does (nobody has called the shop lately, so no foreground caller waits on it; a caller
- * that only waited would never start the estimate's clock).
+ * the floors — BACKGROUND_IN_FLIGHT_SHARE of the size less the requested `cost` while the query runs, and
+ * BACKGROUND_FLOOR_SHARE less `settledCost` (what the query is expected to cost in the end; default `cost`)
+ * once it is settled; neither above size − cost, so a costly query still goes from a full bucket. Otherwise
+ * nothing is taken (no debt for a foreground caller to wait behind) and `retryInMs` says when the refill
+ * reaches both floors. Infinity: the bucket does not refill. No estimate: reserved as reserveFromBucket does
+ * (nobody has called the shop lately, so no foreground caller waits on it; a caller that only waited would
+ * never start the estimate's clock).
  */
 export function reserveFromBucketInBackground(
 	estimate: BucketEstimate | undefined,
 	cost: number,
 	now: number,
+	settledCost: number = cost,
 ): { estimate: BucketEstimate; pace: BackgroundPace } {
 	if (!estimate) {
 		const first = reserveFromBucket(estimate, cost, now);
@@ -425,13 +438,14 @@ export function reserveFromBucketInBackground(
 	const rate = estimate.restoreRate;
 	const available = refilled(estimate, now);
 	assertPayable(cost, size);
-	const floor = Math.min(size * BACKGROUND_FLOOR_SHARE, size - cost);
-	const after = available - cost;
-	if (after < floor) {
+	const settled = Math.min(cost, Math.max(0, settledCost));
+	const short = Math.max(
+		Math.min(size * BACKGROUND_IN_FLIGHT_SHARE, size - cost) - (available - cost),
+		Math.min(size * BACKGROUND_FLOOR_SHARE, size - cost) - (available - settled),
+	);
+	if (short > 0) {
 		const retryInMs =
-			rate > 0
-				? Math.max(1, Math.ceil(((floor - after) / rate) * 1000)) + FLOAT_MARGIN_MS
-				: Infinity;
+			rate > 0 ? Math.max(1, Math.ceil((short / rate) * 1000)) + FLOAT_MARGIN_MS : Infinity;
 		return { estimate, pace: { taken: false, retryInMs } };
 	}
 	const taken = reserveFromBucket(estimate, cost, now);

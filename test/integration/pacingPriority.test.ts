@@ -110,6 +110,33 @@ it('Shopify: background callers get the whole refill when foreground is idle, an
 	expect(await bucket.reserve(400, 0)).toBe(0);
 });
 
+it('Shopify: background reads whose settled cost is known go while a quarter of the bucket stays in flight, half once settled', async () => {
+	/** Reads by id as Poll Orders sends them back to back (399 points asked, 18 charged); how many go at once. */
+	const readsAtOnce = async (name: string, settledCost: number | undefined) => {
+		const bucket = new SharedShopifyBucket(redis, newPrefix(name), 'prio-shop.myshopify.com');
+		await bucket.settle(statusOf(1_000), 0);
+		let taken = 0;
+		for (;;) {
+			const pace = await bucket.reserveInBackground(399, 0, settledCost);
+			if (!pace.taken) break;
+			taken++;
+			await bucket.settle({ requestedQueryCost: 399, actualQueryCost: 18 }, 399);
+		}
+		// Whatever was taken, a 250-point foreground write is paid at once.
+		expect(await bucket.reserve(250, 0)).toBe(0);
+		return taken;
+	};
+	// Expected to settle at 36: each read may go while 1,000 − 18·k − 399 ≥ 250, 20 reads (a refill point more
+	// while they run may add one).
+	const known = await readsAtOnce('prio-shopify-settled', 36);
+	expect(known).toBeGreaterThanOrEqual(20);
+	expect(known).toBeLessThanOrEqual(21);
+	// Not known: each may go only while 1,000 − 18·k − 399 ≥ 500, 6 reads.
+	const unknown = await readsAtOnce('prio-shopify-unsettled', undefined);
+	expect(unknown).toBeGreaterThanOrEqual(6);
+	expect(unknown).toBeLessThanOrEqual(7);
+});
+
 it('Shopify: a background caller whose budget ends before the refill reaches the floor reserves nothing and gives up in time', async () => {
 	const prefix = newPrefix('prio-shopify-budget');
 	const bucket = new SharedShopifyBucket(redis, prefix, 'prio-shop.myshopify.com');

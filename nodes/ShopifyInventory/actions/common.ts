@@ -103,16 +103,21 @@ export async function callShopify<T>(
 	query: string,
 	variables: IDataObject,
 	cost: number,
+	/**
+	 * What the query is expected to cost once Shopify refunds the rest of `cost` (a background caller that has
+	 * seen such answers: pacing.ts BACKGROUND_IN_FLIGHT_SHARE). Default `cost`.
+	 */
+	settledCost: number = cost,
 ): Promise<RetryResult<GraphqlAnswer<T>>> {
 	// Knowing nothing of the shop's bucket yet (first call of this process), a costly query is preceded by a
 	// 1-point one whose answer tells how full the bucket is: other apps' workers may have drained it.
 	if (cost > PROBE_ABOVE_COST && !ch.client.bucket.lastStatus) {
 		await callChannel(ch.run, async () => await ch.client.request(SHOP_NAME_QUERY), {
-			paceMs: pacedBy(ch, 1),
+			paceMs: pacedBy(ch, 1, 1),
 		});
 	}
 	return await callChannel(ch.run, async () => await ch.client.request<T>(query, variables), {
-		paceMs: pacedBy(ch, cost),
+		paceMs: pacedBy(ch, cost, settledCost),
 	});
 }
 
@@ -120,12 +125,13 @@ export async function callShopify<T>(
 function pacedBy(
 	ch: Pick<ShopifyChannel, 'run' | 'client'>,
 	cost: number,
+	settledCost: number,
 ): (maxWaitMs: number) => Promise<number> {
 	if (ch.run.priority === 'background')
 		return async (maxWaitMs) =>
 			await paceBehindForeground(
 				ch.run,
-				async (left) => await ch.client.paceInBackground(cost, left),
+				async (left) => await ch.client.paceInBackground(cost, left, settledCost),
 				maxWaitMs,
 			);
 	return async (maxWaitMs) => await ch.client.paceMs(cost, maxWaitMs);

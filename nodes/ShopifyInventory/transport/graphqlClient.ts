@@ -167,12 +167,16 @@ export class ShopifyGraphqlClient {
 
 	/**
 	 * paceMs for a background caller (sharedPace.ts reserveInBackground): points are taken only while the
-	 * shop's estimate keeps the foreground callers' share; else nothing is taken and the answer says when to ask
-	 * again.
+	 * shop's estimate keeps the foreground callers' share (`settledCost`: what the query is expected to cost
+	 * once settled, when the caller knows); else nothing is taken and the answer says when to ask again.
 	 */
-	async paceInBackground(cost: number, maxWaitMs = Infinity): Promise<BackgroundPace> {
+	async paceInBackground(
+		cost: number,
+		maxWaitMs = Infinity,
+		settledCost = cost,
+	): Promise<BackgroundPace> {
 		if (!this.shared) return { taken: true, waitMs: this.bucket.waitMs(cost) };
-		const pace = await this.shared.reserveInBackground(cost, maxWaitMs);
+		const pace = await this.shared.reserveInBackground(cost, maxWaitMs, settledCost);
 		if (pace.taken) this.reserved += cost;
 		return pace;
 	}

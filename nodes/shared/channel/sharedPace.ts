@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import { channelKeys } from '../keys';
 import {
 	BACKGROUND_FLOOR_SHARE,
+	BACKGROUND_IN_FLIGHT_SHARE,
 	QueryCostError,
 	parseQueryCost,
 	slotIntervalMs,
@@ -38,6 +39,8 @@ declare module 'ioredis' {
 			ttlMs: number,
 			maxWaitMs: number,
 			backgroundFloorShare: number,
+			backgroundInFlightShare: number,
+			settledCost: number,
 		): Result<[number, number], Context>;
 		paceSettleBucket(
 			key: string,
@@ -108,11 +111,17 @@ export class SharedShopifyBucket {
 
 	/**
 	 * A background caller's reservation: the points are taken only while the estimate stays at or above
-	 * BACKGROUND_FLOOR_SHARE of the bucket (pacing.ts reserveFromBucketInBackground); else nothing is taken and
-	 * the answer says when the refill reaches the floor (callPolicy.ts paceBehindForeground asks again then).
+	 * BACKGROUND_IN_FLIGHT_SHARE of the bucket less `cost` and BACKGROUND_FLOOR_SHARE less `settledCost` (what
+	 * the query is expected to cost once Shopify refunds the rest; default `cost`) (pacing.ts
+	 * reserveFromBucketInBackground); else nothing is taken and the answer says when the refill reaches the
+	 * floors (callPolicy.ts paceBehindForeground asks again then).
 	 */
-	async reserveInBackground(cost: number, maxWaitMs = Infinity): Promise<BackgroundPace> {
-		const [code, value] = await this.ask(cost, maxWaitMs, BACKGROUND_FLOOR_SHARE);
+	async reserveInBackground(
+		cost: number,
+		maxWaitMs = Infinity,
+		settledCost = cost,
+	): Promise<BackgroundPace> {
+		const [code, value] = await this.ask(cost, maxWaitMs, BACKGROUND_FLOOR_SHARE, settledCost);
 		if (code === -2) return { taken: false, retryInMs: Infinity };
 		if (code === -3 || code === -4) return { taken: false, retryInMs: value + FLOAT_MARGIN_MS };
 		return { taken: true, waitMs: value > 0 ? value + FLOAT_MARGIN_MS : 0 };
@@ -122,6 +131,7 @@ export class SharedShopifyBucket {
 		cost: number,
 		maxWaitMs: number,
 		floorShare: number,
+		settledCost = cost,
 	): Promise<[number, number]> {
 		if (!Number.isFinite(cost) || cost < 0)
 			throw new QueryCostError(cost, 1_000, `invalid query cost: ${cost}`);
@@ -133,6 +143,8 @@ export class SharedShopifyBucket {
 			PACE_TTL_MS,
 			affordable(maxWaitMs),
 			floorShare,
+			BACKGROUND_IN_FLIGHT_SHARE,
+			Number.isFinite(settledCost) ? Math.max(0, settledCost) : cost,
 		);
 		if (code === -1)
 			throw new QueryCostError(

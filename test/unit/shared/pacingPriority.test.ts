@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import {
 	BACKGROUND_FLOOR_SHARE,
+	BACKGROUND_IN_FLIGHT_SHARE,
 	QueryCostError,
 	reserveFromBucket,
 	reserveFromBucketInBackground,
@@ -36,6 +37,33 @@ describe('reserveFromBucketInBackground', () => {
 		expect(third.estimate).toBe(second.estimate);
 		// Asking again then, it gets through.
 		expect(reserveFromBucketInBackground(third.estimate, 200, 2_001).pace.taken).toBe(true);
+	});
+
+	it('with the settled cost known: a quarter of the bucket stays while the query runs, half once it is settled', () => {
+		expect(BACKGROUND_IN_FLIGHT_SHARE).toBe(0.25);
+		// A read by id of three orders: 399 points asked, about 18 charged. From 640 points the dip while it runs
+		// (241) is below a quarter: asked back when 9 points are in.
+		expect(reserveFromBucketInBackground({ ...full(), available: 640 }, 399, 0, 36).pace).toEqual({
+			taken: false,
+			retryInMs: 91,
+		});
+		const read = reserveFromBucketInBackground({ ...full(), available: 650 }, 399, 0, 36);
+		expect(read.pace).toEqual({ taken: true, waitMs: 0 });
+		expect(read.estimate.available).toBe(251);
+		// Without the settled cost the same read waits for 899 points (half the bucket after 399).
+		expect(reserveFromBucketInBackground({ ...full(), available: 650 }, 399, 0).pace).toEqual({
+			taken: false,
+			retryInMs: 2_491,
+		});
+		// The settled floor still holds: 530 − 40 is below half.
+		expect(reserveFromBucketInBackground({ ...full(), available: 530 }, 100, 0, 40).pace).toEqual({
+			taken: false,
+			retryInMs: 101,
+		});
+		// A settled cost above the asked one counts as the asked one.
+		expect(
+			reserveFromBucketInBackground({ ...full(), available: 899 }, 399, 0, 5_000).pace,
+		).toEqual(reserveFromBucketInBackground({ ...full(), available: 899 }, 399, 0).pace);
 	});
 
 	it('lets a query costing more than half the bucket go from a full bucket', () => {

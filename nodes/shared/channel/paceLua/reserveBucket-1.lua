@@ -17,13 +17,17 @@
                nothing: a caller that gives up must not leave its points reserved, or every later caller waits
                for points nobody spends and a run that gives up makes the next wait longer still
       ARGV[6]  background floor, a fraction of the bucket's size ('0': a foreground caller). A background
-               caller (catch-up and nightly reads) spends only while the estimate stays at or above
-               floor × size (never above size − cost, so a costly query still goes from a full bucket), and
-               otherwise reserves nothing: debt it ran up would make the foreground caller after it (Publish,
-               Adjust) wait for the refill it took. Without an estimate it reserves as a foreground caller
-               does: nobody has called the shop for the hash's lifetime, so no foreground caller waits on it,
-               and a background caller that only waited would never start the estimate's clock
-
+               caller (catch-up and nightly reads) spends only while the estimate, once its query is settled,
+               stays at or above floor × size (never above size − cost, so a costly query still goes from a full
+               bucket), and otherwise reserves nothing: debt it ran up would make the foreground caller after it
+               (Publish, Adjust) wait for the refill it took. Without an estimate it reserves as a foreground
+               caller does: nobody has called the shop for the hash's lifetime, so no foreground caller waits on
+               it, and a background caller that only waited would never start the estimate's clock
+      ARGV[7]  background only: the floor while the query runs, a fraction of the size (never above
+               size − cost); the estimate less the requested cost must stay at or above it
+      ARGV[8]  background only: what the query is expected to cost once settled (at most ARGV[1]; Shopify
+               refunds the rest of the requested cost when the query ends); the estimate less it must stay at or
+               above the floor of ARGV[6]. pacing.ts reserveFromBucketInBackground is the same arithmetic
     Without an estimate the bucket is taken as empty (cautious); the first answer sets the real figures.
 
     Output: { code, value }
@@ -54,9 +58,17 @@ local fraction = tonumber(ARGV[6]) or 0
 if fraction > 0 and s[1] and s[2] then
   local floor = m * fraction
   if floor > m - cost then floor = m - cost end
-  if after < floor then
+  local inFlight = m * (tonumber(ARGV[7]) or fraction)
+  if inFlight > m - cost then inFlight = m - cost end
+  local settled = tonumber(ARGV[8]) or cost
+  if settled > cost then settled = cost end
+  if settled < 0 then settled = 0 end
+  local short = inFlight - after
+  local settledShort = floor - (a - settled)
+  if settledShort > short then short = settledShort end
+  if short > 0 then
     if not (r > 0) then return { -2, 0 } end
-    local until_ = math.ceil((floor - after) / r * 1000)
+    local until_ = math.ceil(short / r * 1000)
     if until_ < 1 then until_ = 1 end
     return { -4, until_ }
   end
