@@ -403,7 +403,7 @@ export const BACKGROUND_FLOOR_SHARE = 0.5;
  * The share a background caller leaves while its query is in flight. Shopify takes the requested cost when a
  * query starts and refunds the difference to the actual cost when it ends: a read by id of three orders asks
  * for 399 points and costs about 18. Holding the requested cost to the settled floor kept such reads waiting
- * for a bucket 90 % full, each then paced by the refill of its own 18 points (Poll Orders: 24 reads in 4.3 s of
+ * for a bucket 90 % full, each then paced by the refill of its own 18 points (Poll Orders: 24 reads in 3.9 s of
  * the nightly run); during the read's few hundred milliseconds a quarter of the bucket (250 points: 25 Publish
  * batches) is what a foreground write can need.
  */
